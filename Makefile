@@ -1,0 +1,50 @@
+# queue-lab: `make lab` to learn, `make test` to check. Both build .venv when needed.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: lab run test soak bench lint up down status clean
+
+# The venv is rebuilt when requirements.txt or pyproject.toml is newer than the stamp.
+$(STAMP): requirements.txt pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	@touch $(STAMP)
+
+## lab: start the embedded stack and open JupyterLab on notebooks/
+lab: $(STAMP)
+	$(BIN)/labkit lab
+
+## run: execute every notebook with papermill into build/notebooks/
+run: $(STAMP)
+	$(BIN)/labkit run
+
+## test: unit, service and notebook tests (pytest --nbval-lax)
+test: $(STAMP)
+	$(BIN)/python -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider tests notebooks
+
+## soak: the long load and fault tests
+soak: $(STAMP)
+	$(BIN)/python -m pytest -m soak --run-soak tests
+
+## bench: the benchmark scripts, each printing ratios against its baseline
+bench: $(STAMP)
+	@for f in benchmarks/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+up: $(STAMP)
+	$(BIN)/labkit up
+down: $(STAMP)
+	$(BIN)/labkit down
+status: $(STAMP)
+	$(BIN)/labkit status
+
+clean:
+	-$(BIN)/labkit down 2>/dev/null
+	rm -rf build .labkit

