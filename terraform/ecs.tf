@@ -1,0 +1,158 @@
+# ECS on Fargate: one cluster, two services built from the same image. The API sits behind the
+# load balancer; the worker has no ports and pulls calendar jobs from the ical queue.
+#
+# Both task definitions use the Learner Lab's LabRole twice: as the execution role (ECS pulls
+# the image from ECR and writes logs with it) and as the task role (the code inside the
+# container gets credentials from it, which is how Celery's `sqs://` broker reaches SQS
+# without a credentials file). Students cannot create IAM roles in the Learner Lab.
+
+data "aws_iam_role" "lab" {
+  name = "LabRole"
+}
+
+resource "aws_ecs_cluster" "taskoverflow" {
+  name = var.name
+}
+
+resource "aws_cloudwatch_log_group" "app" {
+  name              = "/${var.name}/app"
+  retention_in_days = var.log_retention_days
+}
+
+resource "aws_cloudwatch_log_group" "worker" {
+  name              = "/${var.name}/worker"
+  retention_in_days = var.log_retention_days
+}
+
+locals {
+  # Pinning the pushed digest (not just the tag) makes a rebuilt image a new task definition,
+  # so `terraform apply` rolls it out.
+  image = "${aws_ecr_repository.taskoverflow.repository_url}@${docker_registry_image.taskoverflow.sha256_digest}"
+
+  database_url = "${var.db_username}:${var.db_password}@${aws_db_instance.database.address}:${aws_db_instance.database.port}/${var.db_name}"
+
+  # What the API and the worker both need to find the same broker, queue and result store
+  # (the handout's docker-compose.yml environment, pointed at AWS). Celery's `sqs://` takes
+  # credentials from the task role; psycopg (version 3) is the PostgreSQL driver in the image.
+  environment = [
+    { name = "SQLALCHEMY_DATABASE_URI", value = "postgresql+psycopg://${local.database_url}" },
+    { name = "CELERY_BROKER_URL", value = "sqs://" },
+    { name = "CELERY_RESULT_BACKEND", value = "db+postgresql+psycopg://${local.database_url}" },
+    { name = "CELERY_DEFAULT_QUEUE", value = aws_sqs_queue.ical_queue.name },
+    { name = "AWS_DEFAULT_REGION", value = var.region },
+    { name = "ICAL_DELAY_SECONDS", value = tostring(var.ical_delay_seconds) },
+  ]
+}
+
+resource "aws_ecs_task_definition" "app" {
+  family                   = "${var.name}-app"
+  requires_compatibilities = ["FARGATE"]
+  network_mode             = "awsvpc"
+  cpu                      = var.task_cpu
+  memory                   = var.task_memory
+  execution_role_arn       = data.aws_iam_role.lab.arn
+  task_role_arn            = data.aws_iam_role.lab.arn
+
+  runtime_platform {
+    operating_system_family = "LINUX"
+    cpu_architecture        = "X86_64"
+  }
+
+  container_definitions = jsonencode([
+    {
+      name        = "app"
+      image       = local.image
+      essential   = true
+      command     = ["labkit", "api", "--host", "0.0.0.0", "--port", tostring(var.app_port)]
+      environment = local.environment
+      portMappings = [
+        {
+          containerPort = var.app_port
+          hostPort      = var.app_port
+          protocol      = "tcp"
+        }
+      ]
+      logConfiguration = {
+        logDriver = "awslogs"
+        options = {
+          "awslogs-group"         = aws_cloudwatch_log_group.app.name
+          "awslogs-region"        = var.region
+          "awslogs-stream-prefix" = "app"
+        }
+      }
+    }
+  ])
+}
+
+resource "aws_ecs_task_definition" "worker" {
+  family                   = "${var.name}-worker"
+  requires_compatibilities = ["FARGATE"]
+  network_mode             = "awsvpc"
+  cpu                      = var.task_cpu
+  memory                   = var.task_memory
+  execution_role_arn       = data.aws_iam_role.lab.arn
+  task_role_arn            = data.aws_iam_role.lab.arn
+
+  runtime_platform {
+    operating_system_family = "LINUX"
+    cpu_architecture        = "X86_64"
+  }
+
+  container_definitions = jsonencode([
+    {
+      name        = "worker"
+      image       = local.image
+      essential   = true
+      command     = ["labkit", "worker", "--loglevel", "info", "--concurrency", tostring(var.worker_concurrency)]
+      environment = local.environment
+      logConfiguration = {
+        logDriver = "awslogs"
+        options = {
+          "awslogs-group"         = aws_cloudwatch_log_group.worker.name
+          "awslogs-region"        = var.region
+          "awslogs-stream-prefix" = "worker"
+        }
+      }
+    }
+  ])
+}
+
+resource "aws_ecs_service" "app" {
+  name            = "${var.name}-app"
+  cluster         = aws_ecs_cluster.taskoverflow.id
+  task_definition = aws_ecs_task_definition.app.arn
+  desired_count   = var.app_count
+  launch_type     = "FARGATE"
+
+  network_configuration {
+    subnets          = data.aws_subnets.default.ids
+    security_groups  = [aws_security_group.app.id]
+    assign_public_ip = true # to pull from ECR without a NAT gateway
+  }
+
+  load_balancer {
+    target_group_arn = aws_lb_target_group.app.arn
+    container_name   = "app"
+    container_port   = var.app_port
+  }
+
+  # Time for the API to start and create its tables before health checks count.
+  health_check_grace_period_seconds = 60
+
+  depends_on = [aws_lb_listener.http]
+}
+
+# Scale the worker with worker_count: every task competes for jobs on the same queue.
+resource "aws_ecs_service" "worker" {
+  name            = "${var.name}-worker"
+  cluster         = aws_ecs_cluster.taskoverflow.id
+  task_definition = aws_ecs_task_definition.worker.arn
+  desired_count   = var.worker_count
+  launch_type     = "FARGATE"
+
+  network_configuration {
+    subnets          = data.aws_subnets.default.ids
+    security_groups  = [aws_security_group.worker.id]
+    assign_public_ip = true # to reach ECR and SQS without a NAT gateway
+  }
+}
