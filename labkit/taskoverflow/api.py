@@ -1,0 +1,311 @@
+"""The ``/api/v1`` blueprint: todos (SPEC section 2) and the calendar jobs (section 3)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import timedelta
+
+from celery import Celery
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
+from sqlalchemy import select
+
+from labkit.taskoverflow.celery_app import has_result_backend
+from labkit.taskoverflow.dates import parse_datetime, utcnow
+from labkit.taskoverflow.db import db
+from labkit.taskoverflow.errors import ApiError
+from labkit.taskoverflow.models import DESCRIPTION_MAX, TITLE_MAX, CalendarJob, Todo
+from labkit.taskoverflow.settings import MAX_DELAY_SECONDS, PUBLISH_RETRY_POLICY, mask_url
+
+api = Blueprint("api", __name__, url_prefix="/api/v1")
+
+TODO_FIELDS = ("title", "description", "completed", "deadline_at")
+MAX_ID = 2**31 - 1  # PostgreSQL's integer; larger ids can only be "not found"
+
+
+# ---- request bodies -------------------------------------------------------------------------
+
+
+def json_object(required: bool = True) -> dict:
+    """The request body as a JSON object; 400/413/415 errors otherwise."""
+    raw = request.get_data(cache=True)  # 413 above MAX_CONTENT_LENGTH
+    if not raw.strip():
+        if required:
+            raise ApiError(400, "request body must be a JSON object")
+        return {}
+    if not request.is_json:
+        raise ApiError(415, "unsupported media type: send JSON with Content-Type: application/json")
+    try:
+        payload = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ApiError(400, f"invalid JSON: {exc}") from None
+    if not isinstance(payload, dict):
+        raise ApiError(400, "request body must be a JSON object")
+    return payload
+
+
+def todo_values(payload: dict, creating: bool) -> dict:
+    """Checked column values from a POST/PUT body (only the four fields, with their types)."""
+    extra = sorted(set(payload) - set(TODO_FIELDS))
+    if extra:
+        raise ApiError(400, "extra fields", fields=extra)
+    if creating and "title" not in payload:
+        raise ApiError(400, "missing title", field="title")
+    values: dict = {}
+    if "title" in payload:
+        title = payload["title"]
+        if not isinstance(title, str):
+            raise ApiError(400, "title must be a string", field="title")
+        if not title.strip():
+            raise ApiError(400, "title must not be empty", field="title")
+        if len(title) > TITLE_MAX:
+            raise ApiError(400, f"title must be at most {TITLE_MAX} characters", field="title")
+        values["title"] = title
+    if "description" in payload:
+        description = payload["description"]
+        if description is not None and not isinstance(description, str):
+            raise ApiError(400, "description must be a string or null", field="description")
+        if description is not None and len(description) > DESCRIPTION_MAX:
+            raise ApiError(
+                400,
+                f"description must be at most {DESCRIPTION_MAX} characters",
+                field="description",
+            )
+        values["description"] = description
+    if "completed" in payload:
+        if not isinstance(payload["completed"], bool):
+            raise ApiError(400, "completed must be true or false", field="completed")
+        values["completed"] = payload["completed"]
+    if "deadline_at" in payload:
+        deadline = payload["deadline_at"]
+        if deadline is None:
+            values["deadline_at"] = None
+        else:
+            try:
+                values["deadline_at"] = parse_datetime(deadline)
+            except ValueError as exc:
+                raise ApiError(400, f"deadline_at: {exc}", field="deadline_at") from None
+    return values
+
+
+def _get_todo(todo_id: int) -> Todo | None:
+    return db.session.get(Todo, todo_id) if 0 < todo_id <= MAX_ID else None
+
+
+# ---- todos ----------------------------------------------------------------------------------
+
+
+@api.get("/health")
+def health():
+    return jsonify({"status": "ok"})
+
+
+@api.get("/todos")
+def list_todos():
+    query = select(Todo).order_by(Todo.id)
+    completed = request.args.get("completed")
+    if completed is not None:
+        if completed.lower() not in ("true", "false"):
+            raise ApiError(400, "completed must be true or false", field="completed")
+        query = query.where(Todo.completed.is_(completed.lower() == "true"))
+    window = request.args.get("window")
+    if window is not None:
+        if not window.strip().isdigit() or int(window) > 36500:
+            raise ApiError(400, "window must be a whole number of days (0-36500)", field="window")
+        limit = utcnow() + timedelta(days=int(window))
+        # A todo with no deadline is in no window (the course code crashed on it).
+        query = query.where(Todo.deadline_at.is_not(None), Todo.deadline_at <= limit)
+    return jsonify([todo.to_dict() for todo in db.session.scalars(query)])
+
+
+@api.get("/todos/<int:todo_id>")
+def get_todo(todo_id: int):
+    todo = _get_todo(todo_id)
+    if todo is None:
+        raise ApiError(404, "Todo not found")
+    return jsonify(todo.to_dict())
+
+
+@api.post("/todos")
+def create_todo():
+    values = todo_values(json_object(), creating=True)
+    todo = Todo(**values)
+    db.session.add(todo)
+    db.session.commit()
+    return jsonify(todo.to_dict()), 201
+
+
+@api.put("/todos/<int:todo_id>")
+def update_todo(todo_id: int):
+    todo = _get_todo(todo_id)
+    if todo is None:
+        raise ApiError(404, "Todo not found")
+    for name, value in todo_values(json_object(), creating=False).items():
+        setattr(todo, name, value)
+    db.session.commit()
+    return jsonify(todo.to_dict())
+
+
+@api.delete("/todos/<int:todo_id>")
+def delete_todo(todo_id: int):
+    todo = _get_todo(todo_id)
+    if todo is None:
+        return jsonify({}), 200
+    body = todo.to_dict()
+    db.session.delete(todo)
+    db.session.commit()
+    return jsonify(body)
+
+
+# ---- calendar jobs --------------------------------------------------------------------------
+
+
+def _celery() -> Celery:
+    return current_app.extensions["celery"]
+
+
+def _require_backend(celery_app: Celery) -> None:
+    if not has_result_backend(celery_app):
+        raise ApiError(
+            503,
+            "no result backend configured: set CELERY_RESULT_BACKEND "
+            "(e.g. redis://localhost:6379 or db+postgresql://...) for the API and the worker",
+            service="result backend",
+        )
+
+
+def _calendar_options(payload: dict) -> dict:
+    allowed = {"delay_seconds"} | ({"todos"} if current_app.testing else set())
+    extra = sorted(set(payload) - allowed)
+    if extra:
+        raise ApiError(400, "extra fields", fields=extra)
+    options: dict = {}
+    if "delay_seconds" in payload:
+        delay = payload["delay_seconds"]
+        if (
+            isinstance(delay, bool)
+            or not isinstance(delay, int | float)
+            or not 0 <= delay <= MAX_DELAY_SECONDS
+        ):
+            raise ApiError(
+                400,
+                f"delay_seconds must be a number from 0 to {MAX_DELAY_SECONDS:g}",
+                field="delay_seconds",
+            )
+        options["delay_seconds"] = float(delay)
+    return options
+
+
+def _known_job(task_id: str) -> CalendarJob:
+    job = db.session.get(CalendarJob, task_id) if len(task_id) <= 64 else None
+    if job is None:
+        raise ApiError(404, "Calendar job not found", task_id=task_id)
+    return job
+
+
+def _task_meta(celery_app: Celery, task_id: str) -> dict:
+    _require_backend(celery_app)
+    try:
+        return celery_app.backend.get_task_meta(task_id)
+    except Exception as exc:  # noqa: BLE001 - any backend failure is "unreachable"
+        raise ApiError(
+            503,
+            f"the result backend at {mask_url(celery_app.conf.result_backend)} cannot be "
+            f"reached ({exc.__class__.__name__}): start it (`labkit up`, or `docker compose up "
+            "redis`) and retry",
+            service="result backend",
+        ) from None
+
+
+def _failure_reason(meta: dict) -> str:
+    exc = meta.get("result")
+    if isinstance(exc, BaseException):
+        return f"{exc.__class__.__name__}: {exc}"
+    return str(exc)
+
+
+@api.post("/todos/ical")
+def create_ical():
+    payload = json_object(required=False)
+    options = _calendar_options(payload)
+    celery_app = _celery()
+    if not celery_app.conf.broker_url:
+        raise ApiError(
+            503,
+            "no broker configured: set CELERY_BROKER_URL (e.g. redis://localhost:6379) "
+            "for the API and the worker",
+            service="broker",
+        )
+    _require_backend(celery_app)
+    if current_app.testing and "todos" in payload:
+        todos = payload["todos"]  # test-only: a todo list the calendar may reject
+    else:
+        todos = [t.to_dict() for t in db.session.scalars(select(Todo).order_by(Todo.id))]
+    task_id = str(uuid.uuid4())
+    asked_at = utcnow()
+    # Record the id first: a fast worker may finish before this request returns.
+    db.session.add(CalendarJob(task_id=task_id, created_at=asked_at, todo_count=len(todos)))
+    db.session.commit()
+    try:
+        celery_app.tasks["ical"].apply_async(
+            args=[todos],
+            kwargs={"stamp": asked_at.isoformat(), **options},
+            task_id=task_id,
+            retry=True,
+            retry_policy=PUBLISH_RETRY_POLICY,
+        )
+    except Exception as exc:  # noqa: BLE001 - the broker's client raises many kinds
+        db.session.delete(db.session.get(CalendarJob, task_id))
+        db.session.commit()
+        raise ApiError(
+            503,
+            f"the broker at {mask_url(celery_app.conf.broker_url)} cannot be reached "
+            f"({exc.__class__.__name__}): start it (`labkit up`, or `docker compose up redis`) "
+            "and retry",
+            service="broker",
+        ) from None
+    return jsonify(
+        {
+            "task_id": task_id,
+            "task_url": url_for("api.ical_status", task_id=task_id, _external=True),
+        }
+    ), 202
+
+
+@api.get("/todos/ical/<task_id>/status")
+def ical_status(task_id: str):
+    _known_job(task_id)
+    meta = _task_meta(_celery(), task_id)
+    status = meta.get("status", "PENDING")
+    body: dict = {
+        "task_id": task_id,
+        "task_status": status,
+        "result_url": url_for("api.ical_result", task_id=task_id, _external=True),
+    }
+    info = meta.get("result")
+    if status == "SUCCESS":
+        body["progress"] = 1.0
+    elif status == "STARTED":
+        body["progress"] = info.get("progress", 0.0) if isinstance(info, dict) else 0.0
+    elif status == "PENDING":
+        body["progress"] = 0.0
+    elif status == "FAILURE":
+        body["error"] = _failure_reason(meta)
+    return jsonify(body)
+
+
+@api.get("/todos/ical/<task_id>/result")
+def ical_result(task_id: str):
+    _known_job(task_id)
+    meta = _task_meta(_celery(), task_id)
+    status = meta.get("status", "PENDING")
+    if status == "SUCCESS":
+        return Response(
+            meta.get("result") or "",
+            status=200,
+            mimetype="text/calendar",
+            headers={"Content-Disposition": 'attachment; filename="taskoverflow.ics"'},
+        )
+    if status == "FAILURE":
+        raise ApiError(409, "Calendar job failed", task_status=status, reason=_failure_reason(meta))
+    raise ApiError(404, "Task not finished", task_status=status)
