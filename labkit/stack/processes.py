@@ -1,0 +1,262 @@
+"""Child processes of the lab: spawned in their own session, logged to files, stopped by group.
+
+Every service runs as `python -m labkit <subcommand>` (or `python -m celery` for a lesson's own
+worker) with `start_new_session=True`, so its process group id is its pid and stopping the group
+also ends whatever it forked (Celery's pool processes). Output goes to a log file, never to the
+caller's stdout: a notebook cell must not collect a server's log lines.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+
+from labkit.paths import log_dir
+from labkit.stack.errors import StackError
+
+
+def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The caller's environment plus ``extra``, with unbuffered Python output for live logs."""
+    env = dict(os.environ)
+    env.update(extra or {})
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def spawn(
+    argv: list[str], log_path: Path, env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen, int]:
+    """Start ``argv`` in a new session with stdout and stderr appended to ``log_path``.
+
+    Returns the process and the log offset where its output begins (for readiness checks).
+    """
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "ab") as log:
+        log.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} {' '.join(argv)}\n".encode())
+        log.flush()
+        offset = log.tell()
+        proc = subprocess.Popen(
+            argv,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=child_env(env),
+            start_new_session=True,
+            close_fds=True,
+        )
+    return proc, offset
+
+
+def labkit_argv(*args: str) -> list[str]:
+    """`python -m labkit ARGS` with the interpreter running now (the venv's)."""
+    return [sys.executable, "-m", "labkit", *args]
+
+
+def reap(pid: int) -> None:
+    """Collect the exit status of ``pid`` if it is our child, so it does not linger as a zombie."""
+    with contextlib.suppress(ChildProcessError, OSError):
+        os.waitpid(pid, os.WNOHANG)
+
+
+def create_time(pid: int) -> float | None:
+    try:
+        return psutil.Process(pid).create_time()
+    except psutil.Error:
+        return None
+
+
+def pid_alive(pid: int | None, started: float | None = None) -> bool:
+    """True when ``pid`` runs and is not a zombie; ``started`` (create time) guards pid reuse."""
+    if not pid:
+        return False
+    reap(pid)
+    try:
+        proc = psutil.Process(pid)
+        if proc.status() == psutil.STATUS_ZOMBIE:
+            return False
+        return started is None or abs(proc.create_time() - started) < 1.0
+    except psutil.Error:
+        return False
+
+
+def group_members(pgid: int) -> list[psutil.Process]:
+    """Every live process of the process group ``pgid``."""
+    members = []
+    for proc in psutil.process_iter():
+        with contextlib.suppress(psutil.Error, OSError):
+            if os.getpgid(proc.pid) == pgid and proc.status() != psutil.STATUS_ZOMBIE:
+                members.append(proc)
+    return members
+
+
+def stop_group(pid: int | None, timeout: float = 5.0) -> None:
+    """End the process group led by ``pid``: SIGTERM, then SIGKILL after ``timeout`` seconds."""
+    if not pid:
+        return
+    members = group_members(pid)
+    if not members:
+        reap(pid)
+        return
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        reap(pid)
+        if not group_members(pid):
+            return
+        time.sleep(0.02)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
+    for proc in members:
+        with contextlib.suppress(psutil.Error):
+            proc.kill()
+    psutil.wait_procs(members, timeout=2)
+    reap(pid)
+
+
+def log_tail(path: Path, lines: int = 20, offset: int = 0) -> str:
+    """The last ``lines`` lines of a log file (from ``offset`` on), or '' when it is missing."""
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(offset)
+            text = handle.read().decode(errors="replace")
+    except OSError:
+        return ""
+    return "\n".join(text.splitlines()[-lines:])
+
+
+def log_contains(path: Path, needle: str, offset: int = 0) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(offset)
+            return needle.encode() in handle.read()
+    except OSError:
+        return False
+
+
+CELERY_READY = " ready."
+
+
+@dataclass
+class ProcessHandle:
+    """A child process the caller started: its pid, its log, and how to stop it."""
+
+    name: str
+    proc: subprocess.Popen
+    log_path: Path
+    log_offset: int = 0
+    argv: list[str] = field(default_factory=list)
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def log(self, lines: int = 20) -> str:
+        return log_tail(self.log_path, lines, self.log_offset)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        stop_group(self.pid, timeout)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.proc.wait(timeout=1)
+
+    def __enter__(self) -> ProcessHandle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+@dataclass
+class CeleryWorkerHandle(ProcessHandle):
+    """A Celery worker started by :func:`start_celery_worker`."""
+
+    hostname: str = ""
+
+    def ready(self) -> bool:
+        return log_contains(self.log_path, CELERY_READY, self.log_offset)
+
+    def wait_ready(self, timeout: float = 30.0) -> CeleryWorkerHandle:
+        """Block until the worker logs "ready."; raise StackError (with its log) otherwise."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.ready():
+                return self
+            if not self.alive():
+                raise StackError(
+                    f"{self.name}: the Celery worker exited with code {self.proc.returncode} "
+                    f"before it was ready; its log ({self.log_path}) ends with:\n{self.log(15)}"
+                )
+            time.sleep(0.02)
+        self.stop()
+        raise StackError(
+            f"{self.name}: the Celery worker was not ready after {timeout:.0f} s; its log "
+            f"({self.log_path}) ends with:\n{self.log(15)}"
+        )
+
+
+def start_celery_worker(
+    app: str,
+    env: dict[str, str],
+    concurrency: int = 1,
+    queues: list[str] | None = None,
+    events: bool = False,
+    name: str = "worker",
+    loglevel: str = "info",
+    pool: str = "prefork",
+) -> CeleryWorkerHandle:
+    """Start `celery --app APP worker` as a child process logging to `log_dir()/<name>.log`.
+
+    ``env`` carries what the worker needs to reach the broker (e.g. `Lab.env`). Mingle and
+    gossip are off: they only delay start-up by a second waiting for other workers to answer.
+    Call ``wait_ready()`` on the handle before sending work that must be timed.
+    """
+    hostname = f"{name}@%h"
+    argv = [
+        sys.executable,
+        "-m",
+        "celery",
+        "--app",
+        app,
+        "worker",
+        "--concurrency",
+        str(concurrency),
+        "--pool",
+        pool,
+        "--loglevel",
+        loglevel,
+        "--hostname",
+        hostname,
+        "--without-mingle",
+        "--without-gossip",
+    ]
+    if queues:
+        argv += ["--queues", ",".join(queues)]
+    if events:
+        argv.append("--task-events")
+    log_path = log_dir() / f"{name}.log"
+    proc, offset = spawn(argv, log_path, env)
+    return CeleryWorkerHandle(
+        name=name,
+        proc=proc,
+        log_path=log_path,
+        log_offset=offset,
+        argv=argv,
+        hostname=hostname.replace("%h", _short_hostname()),
+    )
+
+
+def _short_hostname() -> str:
+    import socket
+
+    return socket.gethostname()
