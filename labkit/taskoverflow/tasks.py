@@ -6,6 +6,7 @@ a pure function of its arguments, so a redelivered job (acks_late) produces the 
 
 from __future__ import annotations
 
+import os
 import time
 from datetime import datetime
 
@@ -29,7 +30,11 @@ def _wait_with_progress(task, seconds: float) -> None:
         if tracked:
             task.update_state(
                 state="STARTED",
-                meta={"progress": round(1 - left / seconds, 3), "delay_seconds": seconds},
+                meta={
+                    "progress": round(1 - left / seconds, 3),
+                    "delay_seconds": seconds,
+                    "pid": os.getpid(),
+                },
             )
         time.sleep(min(left, PROGRESS_EVERY_SECONDS))
 
