@@ -1,0 +1,44 @@
+"""The one clock every time-dependent SQS rule reads (delays, timeouts, retention, dedup).
+
+It follows real time plus an offset that tests and notebooks can push forward, so a five
+minute deduplication window is checked in milliseconds. Long polls still wait in real time;
+advancing the clock wakes them so they re-check what became visible.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+
+class Clock:
+    """Seconds since the epoch (float), real time plus whatever `advance` added."""
+
+    def __init__(self) -> None:
+        self._offset = 0.0
+        self._lock = threading.Lock()
+        self._listeners: list[Callable[[], None]] = []
+
+    def now(self) -> float:
+        return time.time() + self._offset
+
+    def advance(self, seconds: float) -> float:
+        """Move the clock forward by ``seconds`` (never back) and return the new time."""
+        if seconds < 0:
+            raise ValueError("the clock only moves forward")
+        with self._lock:
+            self._offset += seconds
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener()
+        return self.now()
+
+    @property
+    def offset(self) -> float:
+        return self._offset
+
+    def on_advance(self, listener: Callable[[], None]) -> None:
+        """Call ``listener()`` after every `advance` (the server wakes its long polls)."""
+        with self._lock:
+            self._listeners.append(listener)

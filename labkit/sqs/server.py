@@ -1,0 +1,260 @@
+"""The HTTP face of the emulator: AWS JSON 1.0 (what boto3 and kombu send) and admin routes.
+
+`start()` runs it on a background thread for tests and notebooks; `labkit sqs-server` runs it
+in the foreground. Standard library only, so the stack can start it as a child in well under
+a second.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import uuid
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
+
+from labkit.sqs.clock import Clock
+from labkit.sqs.errors import SQSError
+from labkit.sqs.service import DEFAULT_REGION, Context, SQSService, as_json
+
+JSON_TYPE = "application/x-amz-json-1.0"
+MAX_REQUEST_BYTES = 2 * 1024 * 1024  # a full batch of 256 KiB, base64 and JSON overhead included
+_SCOPE = re.compile(r"Credential=([^/,\s]+)/\d{8}/([a-z0-9-]+)/")
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive: boto3 reuses its connections
+    disable_nagle_algorithm = True  # or every reply waits ~40 ms for a delayed ACK
+    server_version = "labkit-sqs"
+    sys_version = ""
+    service: SQSService  # set on the subclass built by `make_server`
+
+    def log_message(self, format: str, *args) -> None:  # noqa: A002 - stdlib signature
+        pass  # quiet: students read their own output, not an access log
+
+    # --- plumbing ---------------------------------------------------------------------------
+    def _send(self, status: int, body: bytes, content_type: str, headers: dict | None = None):
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _error(self, err: SQSError) -> None:
+        self._send(err.status, as_json(err.body()), JSON_TYPE, err.headers())
+
+    def _read_body(self) -> bytes | None:
+        length = self.headers.get("Content-Length")
+        try:
+            size = int(length) if length else 0
+        except ValueError:
+            size = -1
+        if size < 0 or size > MAX_REQUEST_BYTES:
+            self.close_connection = True
+            self._error(
+                SQSError(
+                    "RequestEntityTooLarge" if size > 0 else "InvalidParameterValue",
+                    f"The request body must be at most {MAX_REQUEST_BYTES} bytes "
+                    "with a valid Content-Length.",
+                    status=413 if size > 0 else 400,
+                    code="RequestEntityTooLarge" if size > 0 else None,
+                )
+            )
+            return None
+        return self.rfile.read(size) if size else b""
+
+    def _context(self) -> Context:
+        host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
+        ctx = Context(base_url=f"http://{host}")
+        match = _SCOPE.search(self.headers.get("Authorization", ""))
+        if match:
+            ctx.access_key, ctx.region = match.group(1), match.group(2)
+        return ctx
+
+    # --- routes -----------------------------------------------------------------------------
+    def do_GET(self) -> None:
+        if self.path.split("?")[0] == "/_labkit/health":
+            self._send(200, as_json({"status": "ok"}), "application/json")
+            return
+        if self.path.startswith("/_labkit/config"):
+            self._send(200, as_json(self.service.configure()), "application/json")
+            return
+        self._error(SQSError("UnsupportedOperation", "Use POST with the AWS JSON 1.0 protocol."))
+
+    def do_POST(self) -> None:
+        body = self._read_body()
+        if body is None:
+            return
+        if self.path.startswith("/_labkit/"):
+            self._admin(self.path.split("?")[0], body)
+            return
+        target = self.headers.get("X-Amz-Target")
+        if target is None:
+            self._query_protocol(body)
+            return
+        prefix, _, action = target.partition(".")
+        if prefix != "AmazonSQS" or not action:
+            self._error(
+                SQSError(
+                    "UnknownOperationException",
+                    f"Unknown operation {target}.",
+                    code="UnknownOperationException",
+                )
+            )
+            return
+        try:
+            params = json.loads(body or b"{}")
+        except ValueError:
+            self._error(
+                SQSError(
+                    "SerializationException",
+                    "The request body is not valid JSON.",
+                    code="SerializationException",
+                )
+            )
+            return
+        if not isinstance(params, dict):
+            self._error(
+                SQSError(
+                    "SerializationException",
+                    "The request body must be a JSON object.",
+                    code="SerializationException",
+                )
+            )
+            return
+        try:
+            result = self.service.dispatch(action, params, self._context())
+        except SQSError as err:
+            self._error(err)
+            return
+        except Exception as exc:  # a bug of ours: still an AWS-shaped answer, never a hang
+            self._error(SQSError("InternalError", f"Internal error: {exc!r}", status=500))
+            return
+        self._send(200, as_json(result), JSON_TYPE)
+
+    def _query_protocol(self, body: bytes) -> None:
+        """Old SDKs post form-encoded ``Action=...``: say clearly that JSON is needed."""
+        form = parse_qs(body.decode("utf-8", "replace"))
+        action = (form.get("Action") or ["(none)"])[0]
+        message = (
+            f"This emulator speaks the AWS JSON 1.0 protocol (botocore >= 1.31.64); the query "
+            f"protocol request Action={action} is not supported. Upgrade boto3/botocore."
+        )
+        xml = (
+            "<ErrorResponse><Error><Type>Sender</Type><Code>InvalidAction</Code>"
+            f"<Message>{message}</Message></Error><RequestId>{uuid.uuid4()}</RequestId>"
+            "</ErrorResponse>"
+        ).encode()
+        self._send(400, xml, "text/xml")
+
+    def _admin(self, path: str, body: bytes) -> None:
+        try:
+            params = json.loads(body or b"{}")
+            if not isinstance(params, dict):
+                raise ValueError
+        except ValueError:
+            self._send(
+                400, as_json({"error": "the body must be a JSON object"}), "application/json"
+            )
+            return
+        service = self.service
+        try:
+            if path == "/_labkit/clock":
+                advance = params.get("advance", 0)
+                if isinstance(advance, bool) or not isinstance(advance, int | float) or advance < 0:
+                    raise ValueError("advance must be a number of seconds >= 0")
+                now = service.clock.advance(float(advance))
+                result = {"now": now, "offset": service.clock.offset}
+            elif path == "/_labkit/reset":
+                service.reset()
+                result = {"status": "reset"}
+            elif path == "/_labkit/config":
+                rate, seed = params.get("duplicate_rate"), params.get("seed")
+                if rate is not None and (
+                    isinstance(rate, bool) or not isinstance(rate, int | float)
+                ):
+                    raise ValueError("duplicate_rate must be a number from 0 to 1")
+                if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+                    raise ValueError("seed must be an integer")
+                result = service.configure(duplicate_rate=rate, seed=seed)
+            else:
+                self._send(404, as_json({"error": f"no admin route {path}"}), "application/json")
+                return
+        except (ValueError, SQSError) as exc:
+            self._send(400, as_json({"error": str(exc)}), "application/json")
+            return
+        self._send(200, as_json(result), "application/json")
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+
+
+def make_server(host: str, port: int, service: SQSService) -> ThreadingHTTPServer:
+    handler = type("SQSHandler", (_Handler,), {"service": service})
+    return _Server((host, port), handler)
+
+
+@dataclass
+class SQSServerHandle:
+    """A running emulator: ``url``, ``host``, ``port``, ``clock``, ``service``; ``stop()``."""
+
+    url: str
+    host: str
+    port: int
+    clock: Clock
+    service: SQSService
+    _server: ThreadingHTTPServer
+    _thread: threading.Thread
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._service_wake()
+        self._thread.join(timeout=5)
+
+    def _service_wake(self) -> None:
+        self.service.reset()  # wakes long polls still waiting so their threads end
+
+
+def start(
+    host: str = "127.0.0.1", port: int = 0, seed: int | None = None, clock: Clock | None = None
+) -> SQSServerHandle:
+    """Run the emulator on a background thread; ``port=0`` picks a free port."""
+    service = SQSService(clock=clock, seed=seed)
+    server = make_server(host, port, service)
+    actual = server.server_address[1]
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.2}, name="sqs-emulator", daemon=True
+    )
+    thread.start()
+    return SQSServerHandle(
+        url=f"http://{host}:{actual}",
+        host=host,
+        port=actual,
+        clock=service.clock,
+        service=service,
+        _server=server,
+        _thread=thread,
+    )
+
+
+def serve_forever(host: str = "127.0.0.1", port: int = 9324, seed: int | None = None) -> None:
+    """Foreground server for `labkit sqs-server`: prints the URL first, then serves."""
+    service = SQSService(seed=seed)
+    server = make_server(host, port, service)
+    print(f"SQS emulator listening on http://{host}:{server.server_address[1]}", flush=True)
+    try:
+        server.serve_forever(poll_interval=0.2)
+    finally:
+        server.server_close()
+
+
+__all__ = ["DEFAULT_REGION", "SQSServerHandle", "serve_forever", "start"]
