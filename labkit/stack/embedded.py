@@ -111,28 +111,6 @@ def _pick_port(service: str, wanted: int | None, notes: list[str]) -> int:
     return port
 
 
-_events_flag: str | None | bool = False
-
-
-def worker_events_flag() -> str | None:
-    """The option of `labkit worker` that turns Celery task events on, if it has one."""
-    global _events_flag
-    if _events_flag is False:
-        from labkit.cli import build_parser
-
-        _events_flag = None
-        parser = build_parser()
-        for action in parser._subparsers._group_actions:  # noqa: SLF001 - argparse has no API
-            worker = action.choices.get("worker") if hasattr(action, "choices") else None
-            if worker is None:
-                continue
-            for option in ("--events", "--task-events", "-E"):
-                if option in worker._option_string_actions:  # noqa: SLF001
-                    _events_flag = option
-                    break
-    return _events_flag  # type: ignore[return-value]
-
-
 def _start(name: str, state: dict[str, Any], notes: list[str], opts: dict[str, Any]) -> None:
     """(Re)start one service and record it in ``state`` (not yet written)."""
     services = state["services"]
@@ -173,12 +151,8 @@ def _start(name: str, state: dict[str, Any], notes: list[str], opts: dict[str, A
         url = f"http://127.0.0.1:{port}"
     else:
         port, url = None, None
+        # `labkit worker` always sends task events (lessons watch them) and skips mingle.
         argv = labkit_argv("worker", "--loglevel", "info")
-        flag = worker_events_flag()
-        if flag:
-            argv.append(flag)
-        else:
-            env["CELERY_WORKER_SEND_TASK_EVENTS"] = "1"
     proc, offset = spawn(argv, log, env)
     services[name] = {
         "pid": proc.pid,

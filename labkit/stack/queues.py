@@ -1,8 +1,8 @@
 """The queues the lessons use, created on whichever SQS the stack talks to.
 
-They come from the Terraform definitions in `terraform/` (`labkit.terraform.queue_definitions`),
-so the emulator and AWS hold the same queues with the same attributes. Until that module exists
-the three queues SPEC names are used.
+They come from the Terraform definitions in `terraform/` (`labkit.terraform`), so the emulator
+and AWS hold the same queues with the same attributes (dead-letter queues first). Without that
+module or folder, the three queues SPEC names are used.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 class _Queue:
     name: str
     attributes: dict[str, str] = field(default_factory=dict)
+    dead_letter_target: str | None = None
 
 
 FALLBACK_QUEUES = (
@@ -30,27 +31,11 @@ def lesson_queues() -> list[Any]:
         from labkit.terraform import queue_definitions
     except ImportError:
         return list(FALLBACK_QUEUES)
-    return list(queue_definitions())
+    return list(queue_definitions()) or list(FALLBACK_QUEUES)
 
 
 def ensure_queues(sqs: Any, definitions: list[Any] | None = None) -> dict[str, str]:
-    """Create each queue unless it exists; return {name: queue URL}.
+    """Create each queue unless it exists (idempotent); return {name: queue URL}."""
+    from labkit.terraform import ensure_queues as create
 
-    CreateQueue is idempotent for equal attributes; a queue that exists with other attributes is
-    kept as it is (a student may have changed it on purpose) and its URL returned.
-    """
-    from botocore.exceptions import ClientError
-
-    urls = {}
-    for queue in definitions if definitions is not None else lesson_queues():
-        attributes = {k: str(v) for k, v in dict(queue.attributes).items()}
-        try:
-            urls[queue.name] = sqs.create_queue(QueueName=queue.name, Attributes=attributes)[
-                "QueueUrl"
-            ]
-        except ClientError as exc:
-            code = exc.response.get("Error", {}).get("Code", "")
-            if "QueueAlreadyExists" not in code and "QueueNameExists" not in code:
-                raise
-            urls[queue.name] = sqs.get_queue_url(QueueName=queue.name)["QueueUrl"]
-    return urls
+    return create(sqs, definitions if definitions is not None else lesson_queues())
