@@ -21,7 +21,13 @@ class ServerHandle:
     thread: threading.Thread = field(repr=False)
 
     def stop(self) -> None:
-        self.server.close()  # type: ignore[attr-defined]
+        """Close the listener and every kept-alive connection, so the loop ends at once."""
+        from waitress import wasyncore
+
+        server = self.server
+        server.close()  # type: ignore[attr-defined]
+        wasyncore.close_all(server._map, ignore_all=True)  # type: ignore[attr-defined]
+        server.task_dispatcher.shutdown(timeout=2)  # type: ignore[attr-defined]
         self.thread.join(timeout=5)
 
 
