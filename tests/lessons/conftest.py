@@ -1,0 +1,43 @@
+"""Fixtures for the lesson helpers: a boto3 client on the session's SQS emulator, fresh queues."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Callable
+
+import matplotlib
+import pytest
+
+matplotlib.use("Agg")
+os.environ.setdefault("TQDM_DISABLE", "1")  # bars are for people; tests read the frames
+
+_names = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def sqs(sqs_endpoint: str):
+    import boto3
+
+    return boto3.client(
+        "sqs",
+        endpoint_url=sqs_endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="lessons",
+        aws_secret_access_key="lessons",
+    )
+
+
+@pytest.fixture
+def new_queue(sqs) -> Callable[..., str]:
+    """Create a queue with a name no other test uses; ``fifo=True`` for a content-deduplicated
+    FIFO queue like the course's."""
+
+    def create(fifo: bool = False, **attributes: str) -> str:
+        name = f"lessons-{os.getpid()}-{next(_names)}"
+        if fifo:
+            name += ".fifo"
+            attributes = {"FifoQueue": "true", "ContentBasedDeduplication": "true", **attributes}
+        return sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+
+    return create

@@ -1,0 +1,143 @@
+"""Publishers and consumers on the SQS emulator, checked against runs whose answer is known."""
+
+from __future__ import annotations
+
+import boto3
+import pytest
+
+from labkit.lessons import metrics, queues
+from labkit.net import free_port
+
+
+def test_fifo_run_arrives_in_order_with_nothing_missing(sqs, new_queue) -> None:
+    url = new_queue(fifo=True)
+    run = queues.experiment(sqs, url, count=100, progress=False)
+    assert len(run.sends) == 100 and run.sends["error"].isna().all()
+    assert (run.sends["group"] == "default").all()  # the course tool's group
+    row = run.summary
+    assert row.delivered == 100 and row.missing == 0 and row.duplicates == 0
+    assert row.inversions == 0 and row.longest_run == 100 and row.group_violations == 0
+    assert list(run.deliveries["number"]) == list(range(100))
+    assert list(run.deliveries["client"].unique()) == ["Client 1"]
+    sequence = run.deliveries["sequence_number"].map(int)
+    assert sequence.is_monotonic_increasing and sequence.is_unique
+    assert (run.deliveries["received_at"] >= run.deliveries["sent_at"]).all()
+    assert row.p50_s <= row.p90_s <= row.p99_s
+
+
+def test_resending_to_fifo_is_deduplicated_until_prepended(sqs, new_queue) -> None:
+    url = new_queue(fifo=True)
+    queues.experiment(sqs, url, count=10, progress=False)
+    again = queues.experiment(
+        sqs, url, count=10, clients=["Client 2"], idle_timeout=1.5, progress=False
+    )
+    assert again.sends["error"].isna().all(), "a deduplicated send still succeeds"
+    assert again.deliveries.empty and again.summary.missing == 10
+    prefixed = queues.experiment(sqs, url, count=10, prepend="A-", progress=False)
+    assert list(prefixed.deliveries["body"]) == [f"A-Message {i}" for i in range(10)]
+    assert list(prefixed.deliveries["number"]) == list(range(10))
+
+
+def test_groups_keep_order_within_each_group(sqs, new_queue) -> None:
+    url = new_queue(fifo=True)
+    run = queues.experiment(sqs, url, count=40, consumers=3, groups=4, batch=True, progress=False)
+    assert sorted(run.sends["group"].unique()) == ["group-0", "group-1", "group-2", "group-3"]
+    table = metrics.group_order_violations(run.deliveries)
+    assert list(table["delivered"]) == [10, 10, 10, 10]
+    assert table["violations"].sum() == 0
+    for _, part in run.deliveries.groupby("group"):
+        assert part["number"].is_monotonic_increasing
+    assert run.summary.missing == 0
+
+
+def test_many_publishers_and_consumers_on_a_standard_queue(sqs, new_queue) -> None:
+    url = new_queue()
+    run = queues.experiment(
+        sqs, url, count=30, publishers=3, consumers=2, batch=True, progress=False
+    )
+    assert sorted(run.sends["client"].unique()) == ["Client 1", "Client 2", "Client 3"]
+    assert run.summary.missing == 0
+    assert run.deliveries["message_id"].nunique() == 90
+    assert set(run.deliveries["consumer"]) <= {"Consumer 1", "Consumer 2"}
+    assert list(run.deliveries["position"]) == list(range(len(run.deliveries)))
+
+
+def test_failed_deliveries_are_not_deleted_and_come_back(sqs, new_queue) -> None:
+    url = new_queue()
+    doomed = {3, 7, 11}
+    run = queues.experiment(
+        sqs,
+        url,
+        count=15,
+        fail=lambda m: m.number in doomed and m.receive_count == 1,
+        visibility_timeout=1,
+        progress=False,
+    )
+    first = run.deliveries[run.deliveries["receive_count"] == 1]
+    assert set(first.loc[~first["deleted"], "number"]) == doomed
+    again = run.deliveries[run.deliveries["receive_count"] > 1]
+    assert sorted(again["number"]) == sorted(doomed)
+    assert (again["receive_count"] == 2).all() and again["deleted"].all()
+    assert run.summary.redeliveries == 3 and run.summary.duplicates == 0
+    assert run.summary.missing == 0
+
+
+def test_seeded_failure_rate_repeats(sqs, new_queue) -> None:
+    rows = []
+    for _ in range(2):
+        url = new_queue()
+        queues.publish(sqs, url, count=20, batch=True, progress=False)
+        got = queues.consume(
+            sqs, url, expected=20, fail=0.3, seed=5, visibility_timeout=1, progress=False
+        )
+        rows.append(sorted(got.loc[~got["deleted"], "body"]))
+    assert rows[0] == rows[1] and rows[0], "the same seed fails the same messages"
+
+
+def test_publish_then_consume_separately(sqs, new_queue) -> None:
+    url = new_queue()
+    sent = queues.publish(sqs, url, count=12, publishers=2, prepend=["A-", "B-"], progress=False)
+    assert sorted(sent["body"].str[:2].unique()) == ["A-", "B-"]
+    got = queues.consume(sqs, url, expected=24, consumers=2, progress=False)
+    assert set(got["message_id"]) == set(sent["message_id"])
+    assert got["sent_at"].notna().all()  # from SentTimestamp when the sends are not at hand
+    assert queues.drain(sqs, url) == 0
+
+
+def test_consumer_stops_when_idle(sqs, new_queue) -> None:
+    got = queues.consume(sqs, new_queue(), idle_timeout=0.5, progress=False)
+    assert got.empty and list(got.columns) == queues.DELIVERY_COLUMNS
+
+
+def test_a_missing_queue_is_named(sqs, sqs_endpoint) -> None:
+    url = f"{sqs_endpoint}/000000000000/no-such-queue"
+    with pytest.raises(queues.QueueError, match="no queue at .*no-such-queue"):
+        queues.publish(sqs, url, count=1, progress=False)
+
+
+def test_an_unreachable_endpoint_says_how_to_start_it() -> None:
+    endpoint = f"http://127.0.0.1:{free_port()}"
+    client = boto3.client(
+        "sqs",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="x",
+        aws_secret_access_key="x",
+        config=__import__("botocore.config").config.Config(retries={"max_attempts": 1}),
+    )
+    with pytest.raises(queues.QueueError, match=f"cannot reach SQS at {endpoint}.*labkit up"):
+        queues.consume(client, f"{endpoint}/000000000000/q", idle_timeout=0.5, progress=False)
+
+
+def test_bad_arguments_are_refused_before_anything_starts(sqs, new_queue) -> None:
+    url = new_queue()
+    with pytest.raises(ValueError, match="one prepend per publisher"):
+        queues.publish(sqs, url, publishers=2, prepend=["A-"], progress=False)
+    with pytest.raises(ValueError, match="rate between 0 and 1"):
+        queues.consume(sqs, url, fail=2.0, progress=False)
+
+
+def test_message_number() -> None:
+    assert queues.message_number("Message 7") == 7
+    assert queues.message_number("A-Message 42") == 42
+    assert queues.message_number("hello") is None
