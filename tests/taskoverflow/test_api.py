@@ -60,8 +60,11 @@ def test_deadline_forms(client, sent, stored):
         ({"title": None}, "title must be a string", "title"),
         ({"title": "   "}, "title must not be empty", "title"),
         ({"title": "x" * 81}, "title must be at most 80 characters", "title"),
-        ({"title": "t", "description": "d" * 121}, "description must be at most 120 characters",
-         "description"),
+        (
+            {"title": "t", "description": "d" * 121},
+            "description must be at most 120 characters",
+            "description",
+        ),
         ({"title": "t", "description": 7}, "description must be a string or null", "description"),
         ({"title": "t", "completed": "yes"}, "completed must be true or false", "completed"),
         ({"title": "t", "completed": 1}, "completed must be true or false", "completed"),
@@ -190,8 +193,14 @@ def test_calendar_ids_never_issued_are_404(client):
 
 
 @pytest.mark.parametrize(
-    "body", [{"delay_seconds": -1}, {"delay_seconds": 121}, {"delay_seconds": "5"},
-             {"delay_seconds": True}, {"delay": 5}]
+    "body",
+    [
+        {"delay_seconds": -1},
+        {"delay_seconds": 121},
+        {"delay_seconds": "5"},
+        {"delay_seconds": True},
+        {"delay": 5},
+    ],
 )
 def test_calendar_options_validated(client, body):
     response = client.post("/api/v1/todos/ical", json=body)

@@ -11,13 +11,26 @@ from labkit.taskoverflow.calendar import PRODID, CalendarInputError, build_calen
 
 STAMP = datetime(2025, 4, 1, 9, 30)
 TODOS = [
-    {"id": 1, "title": "Project Proposal", "description": "CSSE6400 Project Proposal Due",
-     "deadline_at": "2023-04-03T14:00:00"},
+    {
+        "id": 1,
+        "title": "Project Proposal",
+        "description": "CSSE6400 Project Proposal Due",
+        "deadline_at": "2023-04-03T14:00:00",
+    },
     {"id": 2, "title": "No deadline", "description": "skipped", "deadline_at": None},
-    {"id": 3, "title": "Überprüfung 検討 ✓", "description": None,
-     "deadline_at": "2025-04-09 14:00:00.000"},
+    {
+        "id": 3,
+        "title": "Überprüfung 検討 ✓",
+        "description": None,
+        "deadline_at": "2025-04-09 14:00:00.000",
+    },
     {"id": 4, "title": "Fraction", "deadline_at": "2025-04-09T14:00:00.123456"},
-    {"id": 5, "title": "Empty description", "description": "", "deadline_at": "2025-05-01T08:00:00"},
+    {
+        "id": 5,
+        "title": "Empty description",
+        "description": "",
+        "deadline_at": "2025-05-01T08:00:00",
+    },
 ]
 
 

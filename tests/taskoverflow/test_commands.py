@@ -46,7 +46,10 @@ def test_labkit_api_port_in_use_is_one_line(worker_env):
         port = busy.getsockname()[1]
         result = subprocess.run(
             [sys.executable, "-m", "labkit", "api", "--port", str(port)],
-            env=worker_env, capture_output=True, text=True, timeout=30,
+            env=worker_env,
+            capture_output=True,
+            text=True,
+            timeout=30,
         )
     assert result.returncode == 1
     assert result.stderr.strip().count("\n") == 0
@@ -56,7 +59,10 @@ def test_labkit_api_port_in_use_is_one_line(worker_env):
 def test_labkit_worker_without_broker_is_one_line(worker_env):
     env = {k: v for k, v in worker_env.items() if k != "CELERY_BROKER_URL"}
     result = subprocess.run(
-        [sys.executable, "-m", "labkit", "worker"], env=env, capture_output=True, text=True,
+        [sys.executable, "-m", "labkit", "worker"],
+        env=env,
+        capture_output=True,
+        text=True,
         timeout=30,
     )
     assert result.returncode == 1
@@ -68,7 +74,10 @@ def test_labkit_worker_without_broker_is_one_line(worker_env):
 def test_celery_app_module_resolves(worker_env):
     result = subprocess.run(
         [str(VENV_BIN / "celery"), "--app", "labkit.taskoverflow.worker", "report"],
-        env=worker_env, capture_output=True, text=True, timeout=60,
+        env=worker_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
         cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))),
     )
     assert result.returncode == 0, result.stderr

@@ -29,8 +29,9 @@ def wait_for(live, task_id, states=("SUCCESS", "FAILURE"), timeout=15.0):
 
 def test_calendar_end_to_end(live):
     made = [
-        live.create_todo("Project Proposal", "CSSE6400 Project Proposal Due",
-                         deadline_at="2023-04-03T14:00:00"),
+        live.create_todo(
+            "Project Proposal", "CSSE6400 Project Proposal Due", deadline_at="2023-04-03T14:00:00"
+        ),
         live.create_todo("No deadline, no description"),
         live.create_todo("Café ☕ 締め切り", deadline_at="2025-04-09 14:00:00.000"),
         live.create_todo("Fractional", "f", deadline_at="2025-04-09T14:00:00.250"),
