@@ -73,9 +73,12 @@ def _client(args: argparse.Namespace, out: TextIO) -> tuple[Any, str | None]:
         return sqs_client(), None
     else:
         endpoint = _stack_endpoint(out)
+    from botocore.config import Config
+
     client = boto3.client(
         "sqs",
         endpoint_url=endpoint,
+        config=Config(connect_timeout=2, retries={"max_attempts": 2, "mode": "standard"}),
         region_name=REGION,
         aws_access_key_id="labkit",
         aws_secret_access_key="labkit",

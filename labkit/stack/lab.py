@@ -34,10 +34,12 @@ class Lab:
 
             return sqs_client()
         import boto3
+        from botocore.config import Config
 
         return boto3.client(
             "sqs",
             endpoint_url=self.require("sqs"),
+            config=Config(connect_timeout=2, retries={"max_attempts": 2, "mode": "standard"}),
             region_name=REGION,
             aws_access_key_id=self.env.get("AWS_ACCESS_KEY_ID", "labkit"),
             aws_secret_access_key=self.env.get("AWS_SECRET_ACCESS_KEY", "labkit"),
