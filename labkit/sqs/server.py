@@ -56,6 +56,12 @@ class _Handler(BaseHTTPRequestHandler):
             size = -1
         if size < 0 or size > MAX_REQUEST_BYTES:
             self.close_connection = True
+            left = min(size, 64 * MAX_REQUEST_BYTES)  # drain it, so the client reads our answer
+            while left > 0:
+                chunk = self.rfile.read(min(left, 65536))
+                if not chunk:
+                    break
+                left -= len(chunk)
             self._error(
                 SQSError(
                     "RequestEntityTooLarge" if size > 0 else "InvalidParameterValue",

@@ -523,7 +523,6 @@ class SQSService:
 
     # --- receiving --------------------------------------------------------------------------
     def op_ReceiveMessage(self, params: dict, ctx: Context) -> dict:
-        queue = self._queue(params)
         limit = _get_int(params, "MaxNumberOfMessages", 1, 10, 1)
         visibility = _get_int(params, "VisibilityTimeout", 0, 43200)
         wait = _get_int(params, "WaitTimeSeconds", 0, 20)
@@ -531,6 +530,7 @@ class SQSService:
         system_names = set(_get_list(params, "AttributeNames"))
         system_names |= set(_get_list(params, "MessageSystemAttributeNames"))
         attr_names = _get_list(params, "MessageAttributeNames")
+        queue = self._queue(params)  # after the parameter checks, as AWS validates first
         if wait is None:
             wait = queue.attr_int("ReceiveMessageWaitTimeSeconds")
         if visibility is None:

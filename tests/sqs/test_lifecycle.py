@@ -1,0 +1,313 @@
+"""Rules both queue types share: visibility, delays, retention, dead letters, long polls."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+import pytest
+
+from tests.sqs.conftest import post, receive_all
+
+
+def _counts(sqs, url) -> tuple[int, int, int]:
+    attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    return (
+        int(attrs["ApproximateNumberOfMessages"]),
+        int(attrs["ApproximateNumberOfMessagesNotVisible"]),
+        int(attrs["ApproximateNumberOfMessagesDelayed"]),
+    )
+
+
+def test_visibility_timeout_hides_then_redelivers(sqs, make_queue, clock):
+    url = make_queue(VisibilityTimeout=30)
+    sqs.send_message(QueueUrl=url, MessageBody="m")
+    first = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1)["Messages"][0]
+    assert _counts(sqs, url) == (0, 1, 0)
+    assert "Messages" not in sqs.receive_message(QueueUrl=url)
+    clock.advance(31)
+    again = sqs.receive_message(
+        QueueUrl=url, WaitTimeSeconds=1, MessageSystemAttributeNames=["ApproximateReceiveCount"]
+    )["Messages"][0]
+    assert again["MessageId"] == first["MessageId"]
+    assert again["ReceiptHandle"] != first["ReceiptHandle"]
+    assert again["Attributes"]["ApproximateReceiveCount"] == "2"
+    # AWS: an outdated receipt handle succeeds but does not delete the message
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=first["ReceiptHandle"])
+    assert _counts(sqs, url) == (0, 1, 0)
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=again["ReceiptHandle"])
+    assert _counts(sqs, url) == (0, 0, 0)
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=again["ReceiptHandle"])  # idempotent
+
+
+def test_change_message_visibility(sqs, make_queue, clock):
+    url = make_queue(VisibilityTimeout=30)
+    sqs.send_message_batch(
+        QueueUrl=url, Entries=[{"Id": str(i), "MessageBody": str(i)} for i in range(2)]
+    )
+    got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1)["Messages"]
+    assert len(got) == 2
+    sqs.change_message_visibility(
+        QueueUrl=url, ReceiptHandle=got[0]["ReceiptHandle"], VisibilityTimeout=0
+    )
+    back = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1)["Messages"]
+    assert back[0]["MessageId"] == got[0]["MessageId"], "timeout 0 makes it visible at once"
+    sqs.change_message_visibility(
+        QueueUrl=url, ReceiptHandle=got[1]["ReceiptHandle"], VisibilityTimeout=600
+    )
+    clock.advance(20)  # got[1] is hidden for 600 s, back[0] for 30 s
+    assert "Messages" not in sqs.receive_message(
+        QueueUrl=url, WaitTimeSeconds=0, MaxNumberOfMessages=10
+    )
+    result = sqs.change_message_visibility_batch(
+        QueueUrl=url,
+        Entries=[
+            {"Id": "a", "ReceiptHandle": back[0]["ReceiptHandle"], "VisibilityTimeout": 0},
+            {"Id": "b", "ReceiptHandle": got[0]["ReceiptHandle"], "VisibilityTimeout": 0},
+        ],
+    )
+    assert [e["Id"] for e in result["Successful"]] == ["a"]
+    assert result["Failed"][0]["Id"] == "b"  # a stale handle cannot change visibility
+
+
+def test_change_visibility_of_a_visible_message_is_refused(sqs, make_queue, clock):
+    url = make_queue(VisibilityTimeout=10)
+    sqs.send_message(QueueUrl=url, MessageBody="m")
+    got = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1)["Messages"][0]
+    clock.advance(11)
+    with pytest.raises(sqs.exceptions.MessageNotInflight):
+        sqs.change_message_visibility(
+            QueueUrl=url, ReceiptHandle=got["ReceiptHandle"], VisibilityTimeout=5
+        )
+
+
+def test_delay_seconds_per_queue_and_per_message(sqs, make_queue, clock):
+    url = make_queue(DelaySeconds=60)
+    sqs.send_message(QueueUrl=url, MessageBody="queue-delay")
+    sqs.send_message(QueueUrl=url, MessageBody="no-delay", DelaySeconds=0)
+    sqs.send_message(QueueUrl=url, MessageBody="long-delay", DelaySeconds=600)
+    assert _counts(sqs, url) == (1, 0, 2)
+    assert [m["Body"] for m in receive_all(sqs, url, 3)] == ["no-delay"]
+    clock.advance(61)
+    assert [m["Body"] for m in receive_all(sqs, url, 3)] == ["queue-delay"]
+    clock.advance(600)
+    assert [m["Body"] for m in receive_all(sqs, url, 3)] == ["long-delay"]
+
+
+def test_fifo_queue_delay(sqs, make_queue, clock):
+    url = make_queue(fifo=True, ContentBasedDeduplication="true", DelaySeconds=30)
+    sqs.send_message(QueueUrl=url, MessageBody="a", MessageGroupId="g")
+    assert "Messages" not in sqs.receive_message(QueueUrl=url)
+    clock.advance(31)
+    assert sqs.receive_message(QueueUrl=url)["Messages"][0]["Body"] == "a"
+
+
+def test_retention_period_drops_old_messages(sqs, make_queue, clock):
+    url = make_queue(MessageRetentionPeriod=60)
+    sqs.send_message(QueueUrl=url, MessageBody="old")
+    clock.advance(30)
+    sqs.send_message(QueueUrl=url, MessageBody="young")
+    clock.advance(31)
+    assert _counts(sqs, url) == (1, 0, 0)
+    assert [m["Body"] for m in receive_all(sqs, url, 2)] == ["young"]
+
+
+def test_redrive_to_dead_letter_queue(sqs, make_queue, clock):
+    dlq = make_queue("-dlq")
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    policy = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "2"})
+    url = make_queue(VisibilityTimeout=5, RedrivePolicy=policy)
+    sent = sqs.send_message(QueueUrl=url, MessageBody="poison")
+    for expected in ("1", "2"):
+        got = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1, AttributeNames=["All"])
+        assert got["Messages"][0]["Attributes"]["ApproximateReceiveCount"] == expected
+        clock.advance(6)
+    assert "Messages" not in sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1)
+    dead = sqs.receive_message(QueueUrl=dlq, WaitTimeSeconds=1, MessageSystemAttributeNames=["All"])
+    message = dead["Messages"][0]
+    assert message["MessageId"] == sent["MessageId"] and message["Body"] == "poison"
+    assert message["Attributes"]["DeadLetterQueueSourceArn"].endswith(url.rsplit("/", 1)[1])
+    sources = sqs.list_dead_letter_source_queues(QueueUrl=dlq)["queueUrls"]
+    assert sources == [url]
+
+
+def test_fifo_redrive(sqs, make_queue, clock):
+    dlq = make_queue("-dlq", fifo=True)
+    arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    policy = json.dumps({"deadLetterTargetArn": arn, "maxReceiveCount": 1})
+    url = make_queue(
+        fifo=True, ContentBasedDeduplication="true", VisibilityTimeout=5, RedrivePolicy=policy
+    )
+    for body in ("a", "b"):
+        sqs.send_message(QueueUrl=url, MessageBody=body, MessageGroupId="g")
+    assert sqs.receive_message(QueueUrl=url)["Messages"][0]["Body"] == "a"
+    clock.advance(6)
+    assert [
+        m["Body"] for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    ] == ["b"]
+    assert sqs.receive_message(QueueUrl=dlq)["Messages"][0]["Body"] == "a"
+
+
+def test_redrive_policy_must_name_an_existing_queue(sqs, make_queue):
+    policy = json.dumps(
+        {"deadLetterTargetArn": "arn:aws:sqs:us-east-1:000000000000:nowhere", "maxReceiveCount": 3}
+    )
+    with pytest.raises(Exception) as info:
+        make_queue(RedrivePolicy=policy)
+    assert info.value.response["Error"]["Code"] == "InvalidParameterValue"
+
+
+def test_long_poll_wakes_at_once_on_send(sqs, make_queue):
+    url = make_queue()
+    results = {}
+
+    def poll():
+        start = time.monotonic()
+        got = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=10)
+        results["elapsed"] = time.monotonic() - start
+        results["messages"] = got.get("Messages", [])
+
+    thread = threading.Thread(target=poll)
+    thread.start()
+    time.sleep(0.2)  # let the poll start waiting
+    sqs.send_message(QueueUrl=url, MessageBody="wake up")
+    thread.join(timeout=10)
+    assert results["messages"][0]["Body"] == "wake up"
+    assert results["elapsed"] < 2, "a send must wake a waiting long poll, not its timeout"
+
+
+def test_long_poll_wakes_when_the_clock_passes_a_delay(sqs, make_queue, sqs_endpoint):
+    url = make_queue()
+    sqs.send_message(QueueUrl=url, MessageBody="later", DelaySeconds=300)
+    results = {}
+
+    def poll():
+        results["got"] = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=10).get("Messages", [])
+
+    thread = threading.Thread(target=poll)
+    start = time.monotonic()
+    thread.start()
+    time.sleep(0.2)
+    code, _, body = post(sqs_endpoint + "/_labkit/clock", {"advance": 301})
+    assert code == 200 and body["offset"] >= 301
+    thread.join(timeout=10)
+    assert results["got"][0]["Body"] == "later"
+    assert time.monotonic() - start < 3
+
+
+def test_long_poll_returns_empty_after_its_wait(sqs, make_queue):
+    url = make_queue(ReceiveMessageWaitTimeSeconds=1)
+    start = time.monotonic()
+    got = sqs.receive_message(QueueUrl=url)  # the queue's default wait applies
+    elapsed = time.monotonic() - start
+    assert "Messages" not in got
+    assert 0.9 <= elapsed < 3
+
+
+def test_system_and_message_attributes(sqs, make_queue):
+    url = make_queue()
+    before = int(time.time() * 1000) - 1000
+    sqs.send_message(
+        QueueUrl=url,
+        MessageBody="m",
+        MessageAttributes={
+            "client": {"DataType": "String", "StringValue": "alice"},
+            "count": {"DataType": "Number", "StringValue": "3"},
+            "raw": {"DataType": "Binary", "BinaryValue": b"\x01\x02"},
+            "weight.kg": {"DataType": "Number.kg", "StringValue": "2.5"},
+        },
+    )
+    msg = sqs.receive_message(
+        QueueUrl=url,
+        WaitTimeSeconds=1,
+        MessageSystemAttributeNames=[
+            "SentTimestamp",
+            "SenderId",
+            "ApproximateFirstReceiveTimestamp",
+        ],
+        MessageAttributeNames=["client", "weight.*"],
+    )["Messages"][0]
+    assert set(msg["Attributes"]) == {
+        "SentTimestamp",
+        "SenderId",
+        "ApproximateFirstReceiveTimestamp",
+    }
+    assert int(msg["Attributes"]["SentTimestamp"]) >= before
+    assert msg["Attributes"]["SenderId"] == "AKIDLABKITTEST"
+    assert set(msg["MessageAttributes"]) == {"client", "weight.kg"}
+    assert msg["MessageAttributes"]["weight.kg"]["DataType"] == "Number.kg"
+    sqs.change_message_visibility(
+        QueueUrl=url, ReceiptHandle=msg["ReceiptHandle"], VisibilityTimeout=0
+    )
+    plain = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1)["Messages"][0]
+    assert "Attributes" not in plain and "MessageAttributes" not in plain
+
+
+def test_queue_attributes_and_arn(sqs, make_queue, queue_name):
+    url = make_queue(VisibilityTimeout=45)
+    attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert attrs["QueueArn"] == f"arn:aws:sqs:us-east-1:000000000000:{queue_name}"
+    assert attrs["VisibilityTimeout"] == "45"
+    assert attrs["MessageRetentionPeriod"] == "345600"
+    assert attrs["MaximumMessageSize"] == "262144"
+    assert "FifoQueue" not in attrs
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"DelaySeconds": "5"})
+    got = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["DelaySeconds"])["Attributes"]
+    assert got == {"DelaySeconds": "5"}
+    fifo = make_queue("-f", fifo=True)
+    fattrs = sqs.get_queue_attributes(QueueUrl=fifo, AttributeNames=["All"])["Attributes"]
+    assert fattrs["FifoQueue"] == "true" and fattrs["ContentBasedDeduplication"] == "false"
+
+
+def test_list_get_delete_and_tags(sqs, make_queue, queue_name):
+    urls = [make_queue(f"-{i}") for i in range(3)]
+    listed = sqs.list_queues(QueueNamePrefix=queue_name)["QueueUrls"]
+    assert listed == sorted(urls)
+    page = sqs.list_queues(QueueNamePrefix=queue_name, MaxResults=2)
+    assert len(page["QueueUrls"]) == 2 and page["NextToken"]
+    rest = sqs.list_queues(QueueNamePrefix=queue_name, MaxResults=2, NextToken=page["NextToken"])
+    assert rest["QueueUrls"] == sorted(urls)[2:]
+    assert sqs.get_queue_url(QueueName=f"{queue_name}-1")["QueueUrl"] == urls[1]
+    sqs.tag_queue(QueueUrl=urls[0], Tags={"course": "csse6400", "week": "6"})
+    sqs.untag_queue(QueueUrl=urls[0], TagKeys=["week"])
+    assert sqs.list_queue_tags(QueueUrl=urls[0])["Tags"] == {"course": "csse6400"}
+    sqs.delete_queue(QueueUrl=urls[2])
+    with pytest.raises(sqs.exceptions.QueueDoesNotExist):
+        sqs.get_queue_url(QueueName=f"{queue_name}-2")
+
+
+def test_purge_empties_the_queue(sqs, make_queue):
+    url = make_queue()
+    sqs.send_message_batch(
+        QueueUrl=url, Entries=[{"Id": str(i), "MessageBody": "x"} for i in range(5)]
+    )
+    sqs.purge_queue(QueueUrl=url)
+    assert _counts(sqs, url) == (0, 0, 0)
+
+
+def test_reset_forgets_every_queue(sqs_endpoint):
+    """Run on a private server: reset would disturb the shared one."""
+    import boto3
+
+    from labkit.sqs.server import start
+
+    handle = start()
+    try:
+        client = boto3.client(
+            "sqs",
+            endpoint_url=handle.url,
+            region_name="us-east-1",
+            aws_access_key_id="a",
+            aws_secret_access_key="b",
+        )
+        client.create_queue(QueueName="gone")
+        code, _, _ = post(handle.url + "/_labkit/reset", {})
+        assert code == 200
+        assert client.list_queues().get("QueueUrls", []) == []
+    finally:
+        handle.stop()

@@ -1,0 +1,94 @@
+"""Standard queues: spread over servers, best-effort order, short vs long polls, duplicates."""
+
+from __future__ import annotations
+
+import urllib.request
+
+import boto3
+
+from tests.sqs.conftest import post, receive_all
+
+
+def _course_tool_run(sqs, url: str) -> list[int]:
+    """What `labkit queue` does: 100 single sends, then receives of 10 with a 1 s long poll."""
+    for i in range(100):
+        sqs.send_message(
+            QueueUrl=url,
+            MessageBody=f"Message {i}",
+            MessageAttributes={"client": {"DataType": "String", "StringValue": "test"}},
+        )
+    got = receive_all(sqs, url, 100, MessageAttributeNames=["client"])
+    return [int(m["Body"].split()[1]) for m in got]
+
+
+def test_order_is_best_effort_and_nothing_is_lost(sqs, make_queue):
+    order = _course_tool_run(sqs, make_queue())
+    assert sorted(order) == list(range(100)), "every message arrives exactly once"
+    inversions = sum(1 for a, b in zip(order, order[1:], strict=False) if b < a)
+    assert inversions >= 10, f"a standard queue should visibly reorder, got {order}"
+
+
+def test_same_seed_same_order(sqs_endpoint, sqs):
+    """Per-queue randomness comes from (server seed, queue name): runs repeat exactly."""
+    from labkit.sqs.server import start
+
+    orders = []
+    for _ in range(2):
+        handle = start(seed=99)
+        try:
+            client = boto3.client(
+                "sqs",
+                endpoint_url=handle.url,
+                region_name="us-east-1",
+                aws_access_key_id="a",
+                aws_secret_access_key="b",
+            )
+            url = client.create_queue(QueueName="repeatable")["QueueUrl"]
+            orders.append(_course_tool_run(client, url))
+        finally:
+            handle.stop()
+    assert orders[0] == orders[1]
+
+
+def test_short_poll_samples_some_servers(sqs, make_queue):
+    url = make_queue()
+    sqs.send_message_batch(
+        QueueUrl=url, Entries=[{"Id": str(i), "MessageBody": str(i)} for i in range(3)]
+    )
+    sizes = []
+    for _ in range(30):
+        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0)
+        sizes.append(len(got.get("Messages", [])))
+    assert min(sizes) < 3 and max(sizes) > 0, "a short poll can come back short"
+    assert all(s <= 3 for s in sizes)
+    lone = sqs.create_queue(QueueName=url.rsplit("/", 1)[1] + "-lone")["QueueUrl"]
+    sqs.send_message(QueueUrl=lone, MessageBody="only")
+    polls = [sqs.receive_message(QueueUrl=lone, VisibilityTimeout=0) for _ in range(20)]
+    sqs.delete_queue(QueueUrl=lone)
+    assert any("Messages" not in p for p in polls), "a short poll can miss a waiting message"
+    # a long poll asks every server: all three at once
+    got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+    assert len(got["Messages"]) == 3
+
+
+def test_duplicate_rate_redelivers_deleted_messages(sqs, sqs_endpoint, make_queue):
+    url = make_queue()
+    code, _, _ = post(sqs_endpoint + "/_labkit/config", {"duplicate_rate": 0.5})
+    assert code == 200
+    try:
+        sqs.send_message_batch(
+            QueueUrl=url, Entries=[{"Id": str(i), "MessageBody": str(i)} for i in range(10)]
+        )
+        got = receive_all(sqs, url, 100)
+    finally:
+        post(sqs_endpoint + "/_labkit/config", {"duplicate_rate": 0})
+    bodies = [m["Body"] for m in got]
+    assert set(bodies) == {str(i) for i in range(10)}
+    assert len(bodies) > 10, "with a duplicate rate, some messages come twice"
+    ids = [m["MessageId"] for m in got]
+    assert len(set(ids)) == 10, "a duplicate is the same message (same MessageId)"
+
+
+def test_duplicate_rate_defaults_to_zero(sqs_endpoint):
+    with urllib.request.urlopen(sqs_endpoint + "/_labkit/config", timeout=5) as response:
+        assert b'"duplicate_rate":0' in response.read()
