@@ -68,6 +68,11 @@ def scrub(text: str) -> str:
     return _ACCESS_KEY.sub(lambda m: mask(m.group(1)), text)
 
 
+def mask_url(url: str) -> str:
+    """A connection URL with its password hidden: `postgresql://user:****@host/db`."""
+    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1****@", url)
+
+
 @dataclass(frozen=True)
 class AwsCredentials:
     """Learner Lab credentials and where they were found. Its repr masks every key."""

@@ -196,6 +196,28 @@ class TerraformFolder:
                     break
         return DEFAULT_REGION
 
+    def inventory(self) -> list[dict[str, str]]:
+        """One row per top-level block: file, kind (resource, data, provider, ...), type, name."""
+        rows = []
+        for file, parsed in self.files.items():
+            for kind, blocks in parsed.items():
+                for block in blocks:
+                    if kind in ("resource", "data"):
+                        for rtype, named in block.items():
+                            rows += [
+                                {"file": file, "kind": kind, "type": rtype, "name": n}
+                                for n in named
+                            ]
+                    elif kind in ("provider", "variable", "output"):
+                        rows += [{"file": file, "kind": kind, "type": "", "name": n} for n in block]
+                    elif kind == "locals":
+                        rows += [
+                            {"file": file, "kind": "local", "type": "", "name": n} for n in block
+                        ]
+                    else:
+                        rows.append({"file": file, "kind": kind, "type": "", "name": ""})
+        return rows
+
     # -- evaluation --
 
     def evaluate(self, value: Any, strict: bool = True, _depth: int = 0) -> Any:
@@ -483,6 +505,68 @@ def queue_definitions(
     dead-letter queue comes before the queue that names it.
     """
     return TerraformFolder(directory, variables=variables).queue_definitions()
+
+
+def with_prefix(definitions: list[QueueDefinition], prefix: str) -> list[QueueDefinition]:
+    """The same queues under other names (``prefix`` + name), redrive targets renamed too: a
+    private copy a lesson can break without touching the shared queues."""
+    renamed = []
+    for definition in definitions:
+        attributes = dict(definition.attributes)
+        if "RedrivePolicy" in attributes:
+            policy = json.loads(attributes["RedrivePolicy"])
+            arn, _, target = policy["deadLetterTargetArn"].rpartition(":")
+            policy["deadLetterTargetArn"] = f"{arn}:{prefix}{target}"
+            attributes["RedrivePolicy"] = json.dumps(policy, separators=(",", ":"))
+        renamed.append(
+            QueueDefinition(
+                prefix + definition.name, attributes, definition.resource, definition.skipped
+            )
+        )
+    return renamed
+
+
+def queue_drift(sqs_client: Any, definitions: list[QueueDefinition]) -> list[dict[str, Any]]:
+    """Terraform's value beside the live one, per queue and declared attribute.
+
+    Rows: queue, attribute, terraform, live, same. A redrive policy is compared by meaning (the
+    dead-letter queue's name and maxReceiveCount), since account ids and JSON spacing differ
+    between endpoints. A queue that does not exist shows live = None.
+    """
+    rows: list[dict[str, Any]] = []
+    for definition in definitions:
+        try:
+            url = sqs_client.get_queue_url(QueueName=definition.name)["QueueUrl"]
+            live = sqs_client.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])[
+                "Attributes"
+            ]
+        except Exception as exc:  # botocore ClientError: the queue does not exist
+            code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
+            if "NonExistentQueue" not in code and "QueueDoesNotExist" not in code:
+                raise
+            live = None
+        for attribute, declared in definition.attributes.items():
+            actual = None if live is None else live.get(attribute)
+            same = actual is not None and (
+                _redrive_key(declared) == _redrive_key(actual)
+                if attribute == "RedrivePolicy"
+                else declared == actual
+            )
+            rows.append(
+                {
+                    "queue": definition.name,
+                    "attribute": attribute,
+                    "terraform": declared,
+                    "live": actual,
+                    "same": same,
+                }
+            )
+    return rows
+
+
+def _redrive_key(policy: str) -> tuple[str, int]:
+    parsed = json.loads(policy)
+    return str(parsed["deadLetterTargetArn"]).rsplit(":", 1)[-1], int(parsed["maxReceiveCount"])
 
 
 def ensure_queues(sqs_client: Any, definitions: list[QueueDefinition]) -> dict[str, str]:

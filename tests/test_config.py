@@ -287,3 +287,10 @@ def test_credentials_object_is_checked_through_sts(
 def test_other_clients_are_refused_plainly(fake_aws: str) -> None:
     with pytest.raises(TypeError, match="STS or SQS"):
         check_credentials(client("s3", fake_aws))
+
+
+def test_mask_url_hides_only_the_password() -> None:
+    url = "db+postgresql+psycopg://administrator:verySecretPassword@db.example:5432/todo"
+    assert config.mask_url(url) == "db+postgresql+psycopg://administrator:****@db.example:5432/todo"
+    assert config.mask_url("redis://127.0.0.1:6379/0") == "redis://127.0.0.1:6379/0"
+    assert config.mask_url("sqs://") == "sqs://"

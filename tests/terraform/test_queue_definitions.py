@@ -14,6 +14,8 @@ from labkit.terraform import (
     Unresolved,
     ensure_queues,
     queue_definitions,
+    queue_drift,
+    with_prefix,
 )
 
 DLQ_ARN = "arn:aws:sqs:us-east-1:000000000000:ical-dead-letter"
@@ -228,3 +230,45 @@ def test_queue_definition_names_its_dead_letter_target() -> None:
     assert plain.dead_letter_target is None
     policy = json.dumps({"deadLetterTargetArn": DLQ_ARN, "maxReceiveCount": 5})
     assert QueueDefinition("b", {"RedrivePolicy": policy}).dead_letter_target == "ical-dead-letter"
+
+
+def test_with_prefix_renames_queues_and_their_redrive_targets() -> None:
+    copies = {q.name: q for q in with_prefix(queue_definitions(), "lesson07-")}
+    assert set(copies) == {
+        "lesson07-csse6400_prac",
+        "lesson07-csse6400_prac.fifo",
+        "lesson07-ical",
+        "lesson07-ical-dead-letter",
+    }
+    assert copies["lesson07-ical"].dead_letter_target == "lesson07-ical-dead-letter"
+
+
+def test_queue_drift_reports_each_declared_attribute(sqs) -> None:
+    definitions = with_prefix(queue_definitions(), "drift-")
+    before = queue_drift(sqs, definitions)
+    assert before and all(row["live"] is None and not row["same"] for row in before)
+    urls = ensure_queues(sqs, definitions)
+    rows = queue_drift(sqs, definitions)
+    assert all(row["same"] for row in rows), rows
+    assert {(r["queue"], r["attribute"]) for r in rows} >= {
+        ("drift-ical", "VisibilityTimeout"),
+        ("drift-ical", "RedrivePolicy"),
+        ("drift-csse6400_prac.fifo", "ContentBasedDeduplication"),
+    }
+    sqs.set_queue_attributes(QueueUrl=urls["drift-ical"], Attributes={"VisibilityTimeout": "30"})
+    changed = [r for r in queue_drift(sqs, definitions) if not r["same"]]
+    assert [(r["attribute"], r["terraform"], r["live"]) for r in changed] == [
+        ("VisibilityTimeout", "300", "30")
+    ]
+
+
+def test_inventory_lists_every_block_by_file() -> None:
+    rows = TerraformFolder().inventory()
+    assert {
+        "file": "sqs.tf",
+        "kind": "resource",
+        "type": "aws_sqs_queue",
+        "name": "ical_queue",
+    } in rows
+    assert {"file": "ecs.tf", "kind": "data", "type": "aws_iam_role", "name": "lab"} in rows
+    assert [r["file"] for r in rows if r["kind"] == "provider"] == ["providers.tf"] * 2
