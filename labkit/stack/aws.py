@@ -26,7 +26,9 @@ def sqs_client():  # noqa: ANN201 - boto3 client
 
     credentials = load_aws_credentials()
     if credentials is None:
-        raise StackError(f"aws: no AWS credentials found in the environment or .env. {RENEW_STEP}.")
+        raise StackError(
+            f"aws: No AWS credentials found (environment, .env, aws.env or credentials). {RENEW_STEP}."
+        )
     return boto3.client("sqs", region_name=REGION, **credentials.boto3_kwargs())
 
 

@@ -1,0 +1,185 @@
+"""`labkit queue` against the SQS emulator: the course tool's behaviour and its two fixes."""
+
+from __future__ import annotations
+
+import csv
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import boto3
+import pytest
+
+from labkit.cli import main
+
+
+@pytest.fixture(scope="module")
+def sqs(sqs_endpoint: str):  # noqa: ANN201 - boto3 client
+    return boto3.client(
+        "sqs",
+        endpoint_url=sqs_endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+
+
+def make_queue(sqs, fifo: bool = False) -> str:  # noqa: ANN001
+    name = f"prac-{uuid.uuid4().hex[:8]}" + (".fifo" if fifo else "")
+    attributes = {"FifoQueue": "true", "ContentBasedDeduplication": "true"} if fifo else {}
+    sqs.create_queue(QueueName=name, Attributes=attributes)
+    return name
+
+
+def queue(endpoint: str, *args: str) -> int:
+    return main(["queue", "--endpoint", endpoint, *args])
+
+
+def receive(endpoint: str, name: str, capsys, *extra: str) -> list[str]:  # noqa: ANN001
+    capsys.readouterr()
+    code = queue(
+        endpoint, "--name", name, "--client-name", "r", "--receive", "--max-idle", "0.5", *extra
+    )
+    assert code == 0
+    return capsys.readouterr().out.splitlines()
+
+
+def arrivals(lines: list[str]) -> list[str]:
+    return [line for line in lines if line.startswith("[")]
+
+
+def test_send_then_receive_every_message(sqs_endpoint: str, sqs, capsys) -> None:  # noqa: ANN001
+    name = make_queue(sqs)
+    assert queue(sqs_endpoint, "--name", name, "--client-name", "Client 1") == 0
+    captured = capsys.readouterr()
+    assert "University of Queensland" in captured.out and "CSSE6400 Queue Prac" in captured.out
+    assert f"Connected to {name}" in captured.out and "Sending Messages:" in captured.out
+    assert "Working..." in captured.err and "100/100" in captured.err
+
+    lines = receive(sqs_endpoint, name, capsys)
+    got = arrivals(lines)
+    assert len(got) == 100
+    assert all(" Client 1: Message " in line for line in got)
+    assert {line.rsplit(" ", 1)[-1] for line in got} == {str(i) for i in range(100)}
+    assert lines[-1] == "Stopped: received 100, duplicates 0"
+    assert (
+        sqs.receive_message(QueueUrl=sqs.get_queue_url(QueueName=name)["QueueUrl"]).get(
+            "Messages", []
+        )
+        == []
+    )
+
+
+def test_fifo_rerun_is_deduplicated_until_prepend(sqs_endpoint: str, sqs, capsys) -> None:  # noqa: ANN001
+    name = make_queue(sqs, fifo=True)
+    assert queue(sqs_endpoint, "--name", name, "--client-name", "Client 1", "--count", "20") == 0
+    assert queue(sqs_endpoint, "--name", name, "--client-name", "Client 2", "--count", "20") == 0
+    got = arrivals(receive(sqs_endpoint, name, capsys))
+    assert [line.split("] ", 1)[1] for line in got] == [f"Client 1: Message {i}" for i in range(20)]
+
+    assert (
+        queue(
+            sqs_endpoint,
+            "--name",
+            name,
+            "--client-name",
+            "Client 2",
+            "--count",
+            "20",
+            "--prepend",
+            "A-",
+        )
+        == 0
+    )
+    got = arrivals(receive(sqs_endpoint, name, capsys))
+    assert [line.split("] ", 1)[1] for line in got] == [
+        f"Client 2: A-Message {i}" for i in range(20)
+    ]
+
+
+def test_batch_send_and_record_csv(sqs_endpoint: str, sqs, capsys, tmp_path: Path) -> None:  # noqa: ANN001
+    name = make_queue(sqs)
+    assert (
+        queue(sqs_endpoint, "--name", name, "--client-name", "B", "--batch", "--count", "25") == 0
+    )
+    record = tmp_path / "arrivals.csv"
+    receive(sqs_endpoint, name, capsys, "--record", str(record))
+    with open(record, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert list(rows[0]) == ["time", "client", "body", "number", "message_id", "receive_count"]
+    assert sorted(int(row["number"]) for row in rows) == list(range(25))
+    assert {row["client"] for row in rows} == {"B"} and {row["receive_count"] for row in rows} == {
+        "1"
+    }
+    assert all(float(row["time"]) > 1e9 for row in rows)
+
+
+def test_message_without_client_attribute_shows_unknown(sqs_endpoint: str, sqs, capsys) -> None:  # noqa: ANN001
+    name = make_queue(sqs)
+    sqs.send_message(QueueUrl=sqs.get_queue_url(QueueName=name)["QueueUrl"], MessageBody="hi")
+    got = arrivals(receive(sqs_endpoint, name, capsys))
+    assert len(got) == 1 and got[0].endswith("] unknown: hi")
+
+
+def test_unknown_queue_is_told_apart(sqs_endpoint: str, capsys) -> None:  # noqa: ANN001
+    assert queue(sqs_endpoint, "--name", "no_such_queue", "--client-name", "x") == 1
+    err = capsys.readouterr().err
+    assert "Unable to find a Queue by this name no_such_queue" in err
+    assert "labkit up" in err and "credential" not in err.lower()
+
+
+def test_unreachable_endpoint_is_told_apart(capsys) -> None:  # noqa: ANN001
+    from labkit.net import free_port
+
+    assert queue(f"http://127.0.0.1:{free_port()}", "--name", "q", "--client-name", "x") == 1
+    err = capsys.readouterr().err
+    assert "Cannot reach SQS" in err and "labkit up" in err and "Unable to find" not in err
+
+
+def test_missing_aws_credentials_are_told_apart(monkeypatch, capsys, tmp_path: Path) -> None:  # noqa: ANN001
+    import labkit.config
+
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(labkit.config, "default_search", lambda: [tmp_path])
+    assert main(["queue", "--mode", "aws", "--name", "q", "--client-name", "x"]) == 1
+    err = capsys.readouterr().err
+    assert "No AWS credentials" in err and "Learner Lab" in err
+
+
+def test_usage_errors_exit_2() -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["queue", "--name", "q"])  # --client-name is required, as in the course tool
+    assert exc.value.code == 2
+
+
+def test_ctrl_c_ends_a_receiver_with_a_summary(sqs_endpoint: str, sqs) -> None:  # noqa: ANN001
+    name = make_queue(sqs)
+    url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
+    for i in range(3):
+        sqs.send_message(
+            QueueUrl=url,
+            MessageBody=f"Message {i}",
+            MessageAttributes={"client": {"DataType": "String", "StringValue": "c"}},
+        )
+    argv = [sys.executable, "-m", "labkit", "queue", "--endpoint", sqs_endpoint]
+    proc = subprocess.Popen(
+        [*argv, "--name", name, "--client-name", "r", "--receive"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 20
+    seen = []
+    while len(seen) < 3 and time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if line.startswith("["):
+            seen.append(line)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=10)
+    assert proc.returncode == 0, err
+    assert out.strip().splitlines()[-1] == "Stopped: received 3, duplicates 0"
+    assert "Traceback" not in err
