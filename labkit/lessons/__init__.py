@@ -20,6 +20,9 @@ _EXPORTS = {
     "drain": "queues",
     "Run": "queues",
     "message_number": "queues",
+    "start_clean": "queues",
+    "advance_clock": "queues",
+    "is_emulator": "queues",
     # metrics
     "summary": "metrics",
     "inversions": "metrics",
@@ -33,6 +36,7 @@ _EXPORTS = {
     "plot_standard_vs_fifo": "plots",
     "plot_latency": "plots",
     "plot_task_timeline": "plots",
+    "plot_consumer_timeline": "plots",
     # progress
     "wait_until": "progress",
 }

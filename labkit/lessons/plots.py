@@ -118,3 +118,26 @@ def plot_task_timeline(
     if names:
         ax.legend(title="task", fontsize="small", loc="upper right")
     return ax
+
+
+def plot_consumer_timeline(
+    deliveries, ax: Axes | None = None, title: str = "Messages handled by each consumer"
+) -> Axes:
+    """One lane per consumer, one bar per message from start to end of its handling, coloured
+    by MessageGroupId: shows which groups were handled in parallel."""
+    frame = _runs_deliveries(deliveries)
+    events = pd.DataFrame(
+        {
+            "lane": frame["consumer"],
+            "name": frame["group"].fillna("(none)"),
+            "started": frame["started_at"],
+            "succeeded": frame["handled_at"],
+        }
+    )
+    ax = plot_task_timeline(events, ax=ax, title=title)
+    ax.set_ylabel("consumer")
+    ax.set_xlabel("seconds since the first message was handled")
+    legend = ax.get_legend()
+    if legend is not None:
+        legend.set_title("message group")
+    return ax

@@ -51,6 +51,8 @@ DELIVERY_COLUMNS = [
     "receive_count",
     "sent_at",
     "received_at",
+    "started_at",
+    "handled_at",
     "deleted",
 ]
 
@@ -347,6 +349,8 @@ def _consumer(
                 "receive_count": int(attrs.get("ApproximateReceiveCount", 1)),
                 "sent_at": int(attrs["SentTimestamp"]) / 1000 if "SentTimestamp" in attrs else None,
                 "received_at": received_at,
+                "started_at": time.time(),
+                "handled_at": None,
                 "deleted": False,
             }
             view = SimpleNamespace(**row)
@@ -360,6 +364,7 @@ def _consumer(
                 except Exception as error:
                     with shared.lock:
                         shared.errors.append(_explain(error, sqs, queue_url))
+            row["handled_at"] = time.time()
             with shared.lock:
                 shared.deliveries.append(row)
                 if row["deleted"]:
@@ -439,7 +444,8 @@ def _deliveries_frame(shared: _Shared) -> pd.DataFrame:
     frame["number"] = frame["number"].astype("Int64")
     frame["deleted"] = frame["deleted"].astype(bool)
     frame["receive_count"] = frame["receive_count"].astype(int)
-    frame["sent_at"] = frame["sent_at"].astype(float)
+    for column in ("sent_at", "received_at", "started_at", "handled_at"):
+        frame[column] = frame[column].astype(float)
     return frame
 
 
@@ -616,3 +622,77 @@ def drain(sqs: Any, queue_url: str, timeout: float = 30.0) -> int:
         sqs.delete_message_batch(QueueUrl=queue_url, Entries=entries)
         removed += len(messages)
     return removed
+
+
+# ---------------------------------------------------------------------------------------------
+# The embedded emulator's admin routes (a lesson can move its clock; AWS has no such thing)
+
+
+def _admin_url(sqs: Any, route: str) -> str:
+    endpoint = getattr(sqs.meta, "endpoint_url", "") or ""
+    if "amazonaws.com" in endpoint:
+        raise QueueError(
+            f"{route} needs the lab's SQS emulator, and this client talks to AWS ({endpoint}); "
+            "run the notebook with MODE = 'embedded'"
+        )
+    return endpoint.rstrip("/") + "/_labkit/" + route
+
+
+def _admin(sqs: Any, route: str, payload: dict) -> dict:
+    import requests
+
+    url = _admin_url(sqs, route)
+    try:
+        reply = requests.post(url, json=payload, timeout=10)
+    except requests.RequestException:
+        raise QueueError(
+            f"the SQS emulator at {url.rsplit('/_labkit', 1)[0]} does not answer: start the lab "
+            "stack (`labkit up`, or labkit.up() in a notebook)"
+        ) from None
+    if reply.status_code != 200:
+        raise QueueError(f"the emulator refused {route}: {reply.text.strip()}")
+    return reply.json()
+
+
+def is_emulator(sqs: Any) -> bool:
+    """True when ``sqs`` talks to the lab's emulator (which has admin routes) rather than AWS."""
+    import requests
+
+    try:
+        url = _admin_url(sqs, "health")
+        return requests.get(url, timeout=2).status_code == 200
+    except (QueueError, requests.RequestException):
+        return False
+
+
+def advance_clock(sqs: Any, seconds: float) -> float:
+    """Move the emulator's clock forward (dedup windows, visibility timeouts, delays expire as
+    if ``seconds`` had passed); returns the emulator's new time. Embedded stack only."""
+    return float(_admin(sqs, "clock", {"advance": seconds})["now"])
+
+
+def seed_emulator(sqs: Any, seed: int) -> None:
+    """Seed the emulator's random choices (the order a standard queue hands messages out)."""
+    _admin(sqs, "config", {"seed": int(seed)})
+
+
+#: The FIFO deduplication interval, seconds (AWS: 5 minutes).
+DEDUP_INTERVAL = 300
+
+
+def start_clean(sqs: Any, *queue_urls: str, seed: int | None = None) -> str:
+    """Empty ``queue_urls`` so a lesson can be re-run; returns one line saying what was done.
+
+    On the emulator the clock first moves past the 5 minute deduplication interval (and every
+    visibility timeout), so messages a previous run sent are neither deduplicated nor hidden;
+    ``seed`` seeds the emulator. On AWS the queues are only drained: re-sending the same bodies
+    to a FIFO queue within 5 minutes is deduplicated there (use a different ``prepend``).
+    """
+    emulator = is_emulator(sqs)
+    if emulator:
+        if seed is not None:
+            seed_emulator(sqs, seed)
+        advance_clock(sqs, DEDUP_INTERVAL + 1)
+    removed = sum(drain(sqs, url) for url in queue_urls)
+    where = "emulator clock moved past the dedup interval" if emulator else "AWS: drained only"
+    return f"{len(queue_urls)} queue(s) emptied ({removed} old message(s) removed); {where}"

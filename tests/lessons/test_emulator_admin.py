@@ -1,0 +1,97 @@
+"""Lesson helpers that drive the emulator's clock, on a private emulator (the shared one's clock
+is left alone for other tests)."""
+
+from __future__ import annotations
+
+import boto3
+import matplotlib.pyplot as plt
+import pytest
+
+from labkit.lessons import plots, queues
+
+
+@pytest.fixture
+def private_sqs():
+    from labkit.sqs.server import start
+
+    handle = start(seed=1)
+    try:
+        yield boto3.client(
+            "sqs",
+            endpoint_url=handle.url,
+            region_name="us-east-1",
+            aws_access_key_id="x",
+            aws_secret_access_key="x",
+        )
+    finally:
+        handle.stop()
+
+
+def test_the_dedup_window_closes_when_the_clock_moves(private_sqs) -> None:
+    sqs = private_sqs
+    url = sqs.create_queue(
+        QueueName="dedup.fifo",
+        Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "true"},
+    )["QueueUrl"]
+    assert queues.is_emulator(sqs)
+    first = queues.experiment(sqs, url, count=5, progress=False)
+    assert first.summary.delivered == 5
+    blocked = queues.experiment(sqs, url, count=5, idle_timeout=0.5, progress=False)
+    assert blocked.deliveries.empty, "within 5 minutes the same bodies are deduplicated"
+    queues.advance_clock(sqs, queues.DEDUP_INTERVAL + 1)
+    after = queues.experiment(sqs, url, count=5, progress=False)
+    assert after.summary.delivered == 5
+
+
+def test_start_clean_empties_queues_and_forgets_dedup(private_sqs) -> None:
+    sqs = private_sqs
+    fifo = sqs.create_queue(
+        QueueName="clean.fifo",
+        Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "true"},
+    )["QueueUrl"]
+    queues.publish(sqs, fifo, count=5, progress=False)
+    line = queues.start_clean(sqs, fifo, seed=3)
+    assert line.startswith("1 queue(s) emptied (5 old message(s) removed)")
+    again = queues.experiment(sqs, fifo, count=5, progress=False)
+    assert again.summary.delivered == 5 and again.summary.missing == 0
+
+
+def test_admin_routes_refuse_aws_and_name_a_dead_emulator() -> None:
+    aws = boto3.client(
+        "sqs", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    with pytest.raises(queues.QueueError, match="needs the lab's SQS emulator"):
+        queues.advance_clock(aws, 1)
+    assert not queues.is_emulator(aws)
+    from labkit.net import free_port
+
+    dead = boto3.client(
+        "sqs",
+        endpoint_url=f"http://127.0.0.1:{free_port()}",
+        region_name="us-east-1",
+        aws_access_key_id="x",
+        aws_secret_access_key="x",
+    )
+    with pytest.raises(queues.QueueError, match="does not answer.*labkit up"):
+        queues.advance_clock(dead, 1)
+
+
+def test_groups_are_handled_in_parallel_and_drawn_per_consumer(private_sqs) -> None:
+    sqs = private_sqs
+    url = sqs.create_queue(
+        QueueName="groups.fifo",
+        Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "true"},
+    )["QueueUrl"]
+    run = queues.experiment(
+        sqs, url, count=12, consumers=3, groups=3, batch=True, work=0.01, progress=False
+    )
+    frame = run.deliveries
+    assert (frame["handled_at"] >= frame["started_at"]).all()
+    assert (frame["started_at"] >= frame["received_at"]).all()
+    # While one consumer holds a group's messages, no other consumer gets that group.
+    for _, part in frame.groupby("group"):
+        assert part["number"].is_monotonic_increasing
+    ax = plots.plot_consumer_timeline(run)
+    assert ax.get_ylabel() == "consumer" and ax.get_legend().get_title().get_text()
+    assert len(ax.patches) == 12
+    plt.close("all")
