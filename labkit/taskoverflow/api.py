@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from datetime import timedelta
 
@@ -49,6 +50,9 @@ def todo_values(payload: dict, creating: bool) -> dict:
     extra = sorted(set(payload) - set(TODO_FIELDS))
     if extra:
         raise ApiError(400, "extra fields", fields=extra)
+    for name, value in payload.items():
+        if isinstance(value, str) and "\x00" in value:  # PostgreSQL refuses NUL in text
+            raise ApiError(400, f"{name} must not contain NUL characters", field=name)
     if creating and "title" not in payload:
         raise ApiError(400, "missing title", field="title")
     values: dict = {}
@@ -110,7 +114,7 @@ def list_todos():
         query = query.where(Todo.completed.is_(completed.lower() == "true"))
     window = request.args.get("window")
     if window is not None:
-        if not window.strip().isdigit() or int(window) > 36500:
+        if not re.fullmatch(r"[0-9]{1,5}", window.strip()) or int(window) > 36500:
             raise ApiError(400, "window must be a whole number of days (0-36500)", field="window")
         limit = utcnow() + timedelta(days=int(window))
         # A todo with no deadline is in no window (the course code crashed on it).

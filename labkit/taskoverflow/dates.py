@@ -29,7 +29,10 @@ def parse_datetime(value: str) -> datetime:
             f"{value!r} is not a date-time; use ISO 8601 like 2025-04-09T14:00:00"
         ) from None
     if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+        try:
+            parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+        except OverflowError:
+            raise ValueError(f"{value!r} is out of range") from None
     return parsed
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 TODO_KEYS = {"id", "title", "description", "completed", "deadline_at", "created_at", "updated_at"}
 
@@ -68,6 +70,7 @@ def test_deadline_forms(client, sent, stored):
         ({"title": "t", "description": 7}, "description must be a string or null", "description"),
         ({"title": "t", "completed": "yes"}, "completed must be true or false", "completed"),
         ({"title": "t", "completed": 1}, "completed must be true or false", "completed"),
+        ({"title": "a\x00b"}, "title must not contain NUL characters", "title"),
         ({"title": "t", "deadline_at": "tomorrow"}, None, "deadline_at"),
         ({"title": "t", "deadline_at": 20250409}, None, "deadline_at"),
         ({"title": "t", "deadline_at": "2025-13-40T00:00:00"}, None, "deadline_at"),
@@ -155,7 +158,7 @@ def test_window_skips_null_deadlines(client):
     assert [t["title"] for t in response.get_json()] == ["soon"]
 
 
-@pytest.mark.parametrize("window", ["abc", "-1", "1.5", ""])
+@pytest.mark.parametrize("window", ["abc", "-1", "1.5", "", "²", "99999999"])
 def test_window_must_be_days(client, window):
     response = client.get(f"/api/v1/todos?window={window}")
     assert response.status_code == 400
@@ -214,3 +217,44 @@ def test_index_page(client):
     assert response.mimetype == "text/html"
     assert b"TaskOverflow" in response.data
     assert client.get("/static/app.js").status_code == 200
+
+
+# ---- no input gives a 500 -------------------------------------------------------------------
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=90),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3)
+    ),
+    max_leaves=6,
+)
+todo_bodies = st.dictionaries(
+    st.sampled_from(["title", "description", "completed", "deadline_at", "id", "other"]),
+    json_values | st.sampled_from(["2025-04-09 14:00:00.000", "9999-12-31T23:00:00-05:00"]),
+    max_size=5,
+)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(body=todo_bodies, method=st.sampled_from(["post", "put"]))
+def test_no_body_gives_a_500(client, body, method):
+    todo = post(client, {"title": "target"}).get_json()
+    url = "/api/v1/todos" if method == "post" else f"/api/v1/todos/{todo['id']}"
+    response = getattr(client, method)(url, json=body)
+    assert response.status_code in (200, 201, 400), response.get_json()
+    assert "error" in response.get_json() or response.status_code < 300
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    completed=st.none() | st.text(max_size=6),
+    window=st.none() | st.text(max_size=6) | st.integers(-5, 10**9).map(str),
+)
+def test_no_query_gives_a_500(client, completed, window):
+    params = {k: v for k, v in {"completed": completed, "window": window}.items() if v is not None}
+    response = client.get("/api/v1/todos", query_string=params)
+    assert response.status_code in (200, 400), response.get_json()
