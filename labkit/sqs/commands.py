@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -13,7 +14,8 @@ def _run(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(
             f"labkit sqs-server: cannot listen on {args.host}:{args.port} ({exc.strerror}); "
-            "pick another port with --port, or stop whatever uses it."
+            "pick another port with --port, or stop whatever uses it.",
+            file=sys.stderr,
         )
         return 1
     return 0
