@@ -77,3 +77,23 @@ def build_calendar(todos: Iterable[Mapping], stamp: datetime | None = None) -> s
             event.add("description", str(description))
         cal.add_component(event)
     return cal.to_ical().decode("utf-8")
+
+
+def calendar_events(text: str) -> list[dict]:
+    """The VEVENTs of iCalendar ``text`` as plain dicts (uid, summary, description, start, stamp).
+
+    The reverse of `build_calendar`, for checks and tables: missing properties are None.
+    """
+    calendar = icalendar.Calendar.from_ical(text)
+    rows = []
+    for event in calendar.walk("VEVENT"):
+        rows.append(
+            {
+                "uid": str(event["UID"]) if "UID" in event else None,
+                "summary": str(event["SUMMARY"]) if "SUMMARY" in event else None,
+                "description": str(event["DESCRIPTION"]) if "DESCRIPTION" in event else None,
+                "start": event.decoded("DTSTART") if "DTSTART" in event else None,
+                "stamp": event.decoded("DTSTAMP") if "DTSTAMP" in event else None,
+            }
+        )
+    return rows

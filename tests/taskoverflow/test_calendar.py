@@ -7,7 +7,14 @@ from datetime import UTC, datetime
 import icalendar
 import pytest
 
-from labkit.taskoverflow.calendar import PRODID, CalendarInputError, build_calendar, event_uid
+from labkit.taskoverflow.calendar import (
+    PRODID,
+    CalendarInputError,
+    build_calendar,
+    calendar_events,
+    event_uid,
+)
+from labkit.taskoverflow.samples import sample_todos
 
 STAMP = datetime(2025, 4, 1, 9, 30)
 TODOS = [
@@ -93,3 +100,18 @@ def test_empty_and_deadline_free_lists_are_valid():
 def test_malformed_todos_raise(todos):
     with pytest.raises(CalendarInputError):
         build_calendar(todos, STAMP)
+
+
+def test_events_read_back():
+    rows = calendar_events(build_calendar(TODOS, STAMP))
+    assert [r["uid"] for r in rows] == [event_uid(i) for i in (1, 3, 4, 5)]
+    assert rows[1]["description"] is None and rows[0]["description"].startswith("CSSE6400")
+
+
+def test_sample_todos_are_repeatable_and_valid():
+    first, again = sample_todos(15, seed=1), sample_todos(15, seed=1)
+    assert first == again and first != sample_todos(15, seed=2)
+    assert sum("deadline_at" not in t for t in first) == 5  # every third has none
+    assert len({t["title"] for t in first}) == 15
+    numbered = [{"id": i, **t} for i, t in enumerate(first, 1)]
+    assert len(calendar_events(build_calendar(numbered, STAMP))) == 10
