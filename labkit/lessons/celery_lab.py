@@ -271,7 +271,7 @@ def throughput_experiment(
 
     configure(lab)
     concurrencies = list(concurrencies)
-    from labkit.stack.processes import start_celery_worker
+    from labkit.stack.processes import start_celery_worker, stop_all
 
     workers = {
         n: start_celery_worker(
@@ -292,8 +292,7 @@ def throughput_experiment(
             for n in concurrencies
         ]
     finally:
-        for handle in workers.values():
-            handle.stop()
+        stop_all(list(workers.values()))
     rows = []
     for n, frame in zip(concurrencies, frames, strict=True):
         elapsed = float(frame["succeeded"].max() - frame["received"].min())

@@ -40,7 +40,8 @@ def spawn(
     """
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "ab") as log:
-        log.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} {' '.join(argv)}\n".encode())
+        command = " ".join(arg.replace("\n", "\\n") for arg in argv)
+        log.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} {command}\n".encode())
         log.flush()
         offset = log.tell()
         proc = subprocess.Popen(
@@ -120,6 +121,14 @@ def stop_group(pid: int | None, timeout: float = 5.0) -> None:
             proc.kill()
     psutil.wait_procs(members, timeout=2)
     reap(pid)
+
+
+def stop_all(handles: list[ProcessHandle], timeout: float = 5.0) -> None:
+    """Stop several children at once (each shutdown overlaps the others)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=max(1, len(handles))) as pool:
+        list(pool.map(lambda handle: handle.stop(timeout), handles))
 
 
 def log_tail(path: Path, lines: int = 20, offset: int = 0) -> str:

@@ -1,0 +1,103 @@
+"""Child processes: Celery workers started for lessons, process groups stopped whole."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from labkit.stack.errors import StackError
+from labkit.stack.processes import pid_alive, spawn, start_celery_worker, stop_group
+
+TREE = """
+import subprocess, sys, time
+kids = [subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"]) for _ in range(2)]
+print(" ".join(str(k.pid) for k in kids), flush=True)
+time.sleep(60)
+"""
+
+
+def wait_for_line(path: Path, timeout: float = 10.0) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        lines = [line for line in path.read_text().splitlines() if not line.startswith("---")]
+        if lines:
+            return lines[0]
+        time.sleep(0.02)
+    raise AssertionError(f"nothing written to {path}")
+
+
+def test_stop_group_ends_the_child_and_what_it_forked(tmp_path: Path) -> None:
+    log = tmp_path / "tree.log"
+    proc, _ = spawn([sys.executable, "-c", TREE], log)
+    grandchildren = [int(pid) for pid in wait_for_line(log).split()]
+    assert pid_alive(proc.pid) and all(pid_alive(pid) for pid in grandchildren)
+    stop_group(proc.pid, timeout=2)
+    assert proc.poll() is not None
+    assert not any(pid_alive(pid) for pid in grandchildren)
+
+
+def test_pid_alive_guards_against_a_reused_pid(tmp_path: Path) -> None:
+    proc, _ = spawn([sys.executable, "-c", "import time; time.sleep(30)"], tmp_path / "s.log")
+    started = psutil.Process(proc.pid).create_time()
+    assert pid_alive(proc.pid, started) and not pid_alive(proc.pid, started - 100)
+    stop_group(proc.pid)
+    assert not pid_alive(proc.pid, started)
+
+
+@pytest.fixture
+def broker_env(redis_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict:
+    monkeypatch.setenv("LABKIT_HOME", str(tmp_path))
+    return {"CELERY_BROKER_URL": redis_url, "CELERY_RESULT_BACKEND": redis_url}
+
+
+def test_celery_worker_handle_runs_tasks_and_stops_cleanly(broker_env: dict) -> None:
+    from labkit.lessons import celery_lab
+
+    celery_lab.configure(broker_env)
+    worker = start_celery_worker(
+        celery_lab.APP, broker_env, concurrency=2, queues=["proc-test"], name="proc-test"
+    ).wait_ready(timeout=30)
+    try:
+        assert worker.log_path.name == "proc-test.log" and " ready." in worker.log(50)
+        pool = [child.pid for child in psutil.Process(worker.pid).children(recursive=True)]
+        assert len(pool) >= 2
+        result = celery_lab.hello.apply_async(queue="proc-test")
+        assert result.get(timeout=10) == "Hello World"
+    finally:
+        worker.stop()
+    assert not worker.alive()
+    assert not any(pid_alive(pid) for pid in pool)
+
+
+def test_a_worker_that_cannot_start_says_why(broker_env: dict) -> None:
+    worker = start_celery_worker("no_such_module_here", broker_env, name="broken")
+    with pytest.raises(StackError, match="exited .* before it was ready"):
+        worker.wait_ready(timeout=30)
+    assert "no_such_module_here" in worker.log(30)
+    worker.stop()
+
+
+def test_compose_without_a_docker_engine_is_one_line(tmp_path: Path) -> None:
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    docker = fake / "docker"
+    docker.write_text("#!/bin/sh\necho 'Cannot connect to the Docker daemon' >&2\nexit 1\n")
+    docker.chmod(0o755)
+    argv = [sys.executable, "-m", "labkit", "up", "--mode", "compose"]
+    env = {"PATH": f"{fake}:/usr/bin:/bin", "LABKIT_HOME": str(tmp_path / "home")}
+    for path, expected in (
+        (env["PATH"], "no Docker engine answers"),
+        ("/nonexistent", "not installed"),
+    ):
+        result = subprocess.run(
+            argv, capture_output=True, text=True, env={**env, "PATH": path}, timeout=30
+        )
+        assert result.returncode == 1
+        assert result.stdout == ""
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+        assert expected in result.stderr and "labkit up --mode embedded" in result.stderr
