@@ -6,6 +6,7 @@ Errors are one line saying what to do next, with exit code 1; usage errors exit 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -17,11 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     """Add this module's subcommands to the `labkit` parser."""
     p = sub.add_parser("up", help="start the lab stack (or check the running one)")
     _mode(p)
-    p.add_argument("--ical-delay", type=float, default=None, help="seconds the ical task sleeps")
-    p.add_argument("--sqs-port", type=int, help="port of the SQS emulator (default 9324)")
-    p.add_argument("--api-port", type=int, help="port of the TaskOverflow API (default 6400)")
-    p.add_argument("--redis-db", type=int, help="Redis database number (default 0)")
-    p.add_argument("--seed", type=int, help="seed of the emulator's randomness")
+    _stack_options(p)
     p.set_defaults(func=cmd_up)
 
     p = sub.add_parser("status", help="health of every service; exit 0 only when all answer")
@@ -39,7 +36,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("lab", help="start the stack, then JupyterLab on notebooks/ (127.0.0.1)")
     p.add_argument("--port", type=int, default=8888, help="JupyterLab port (default 8888)")
     p.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    _stack_options(p)
     p.set_defaults(func=cmd_lab)
+
+
+def _stack_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--ical-delay", type=float, default=None, help="seconds the ical task sleeps")
+    p.add_argument("--sqs-port", type=int, help="port of the SQS emulator (default 9324)")
+    p.add_argument("--api-port", type=int, help="port of the TaskOverflow API (default 6400)")
+    p.add_argument("--redis-db", type=int, help="Redis database number (default 0)")
+    p.add_argument("--seed", type=int, help="seed of the emulator's randomness")
 
 
 def _mode(parser: argparse.ArgumentParser) -> None:
@@ -158,6 +164,8 @@ def cmd_lab(args: argparse.Namespace) -> int:
     ]
     if args.no_browser:
         argv.append("--no-browser")
+    if hasattr(os, "geteuid") and os.geteuid() == 0:  # containers run as root
+        argv.append("--allow-root")
     try:
         return subprocess.call(argv)
     except KeyboardInterrupt:

@@ -24,6 +24,8 @@ URLS = {
     "redis": "redis://127.0.0.1:6379/0",
     "database": "postgresql+psycopg://administrator:verySecretPassword@127.0.0.1:5432/todo",
 }
+# The `lab` service (JupyterLab in a container) is left to `docker compose up lab`.
+SERVICES = ("database", "redis", "sqs", "app", "worker")
 EMBEDDED_HINT = "or use the embedded mode, which needs no Docker: `labkit up --mode embedded`"
 
 
@@ -55,11 +57,13 @@ def require_engine() -> list[str]:
 
 
 def up(timeout: float = 120.0) -> dict[str, Any]:
-    """`docker compose up -d`, then wait until SQS and the API answer; return the state."""
+    """`docker compose up -d` (all but `lab`), then wait until SQS and the API answer; return the state."""
     compose = require_engine()
     log = log_dir() / "compose.log"
     with open(log, "ab") as out:
-        result = subprocess.run([*compose, "up", "-d"], stdout=out, stderr=subprocess.STDOUT)
+        result = subprocess.run(
+            [*compose, "up", "-d", *SERVICES], stdout=out, stderr=subprocess.STDOUT
+        )
     if result.returncode != 0:
         raise StackError(f"compose: `docker compose up -d` failed; see {log}")
     deadline = time.monotonic() + timeout
