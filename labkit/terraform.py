@@ -367,6 +367,33 @@ class TerraformFolder:
             )
         return found
 
+    def container_table(self) -> list[dict[str, Any]]:
+        """One row per container of each ECS service: what it runs, where, and as which role."""
+        tasks = {task.resource: task for task in self.task_definitions()}
+        rows = []
+        for service in self.services():
+            task = tasks.get(service.task_definition)
+            if task is None:
+                continue
+            for container in task.containers:
+                rows.append(
+                    {
+                        "service": service.name,
+                        "container": container.get("name", ""),
+                        "command": " ".join(str(part) for part in container.get("command", [])),
+                        "ports": [
+                            p.get("containerPort") for p in container.get("portMappings", [])
+                        ],
+                        "load balancer": bool(service.load_balancer),
+                        "tasks": service.desired_count,
+                        "cpu": task.cpu,
+                        "memory": task.memory,
+                        "execution role": str(task.execution_role).rsplit("/", 1)[-1],
+                        "task role": str(task.task_role).rsplit("/", 1)[-1],
+                    }
+                )
+        return rows
+
     def services(self) -> list[Service]:
         """Each `aws_ecs_service` with the task definition resource it runs."""
         found = []

@@ -138,3 +138,10 @@ def test_image_is_built_from_the_repository_dockerfile(folder: TerraformFolder) 
 def test_outputs_give_the_api_url_and_queue_urls(folder: TerraformFolder) -> None:
     outputs = {name for _, block in folder.blocks("output") for name in block}
     assert {"api_url", "queue_urls"} <= outputs
+
+
+def test_container_table_joins_services_and_task_definitions(folder: TerraformFolder) -> None:
+    rows = {row["container"]: row for row in folder.container_table()}
+    assert rows["app"]["ports"] == [6400] and rows["app"]["load balancer"] is True
+    assert rows["worker"]["ports"] == [] and rows["worker"]["load balancer"] is False
+    assert {rows[c][r] for c in rows for r in ("execution role", "task role")} == {"LabRole"}
