@@ -46,10 +46,9 @@ def test_terraform_validate(tmp_path: Path) -> None:
     except subprocess.TimeoutExpired:
         pytest.skip("`terraform init` timed out fetching the provider plugins (no registry access)")
     if init.returncode != 0:
-        reason = next(
-            (line.strip() for line in init.stderr.splitlines() if "registry" in line.lower()),
-            init.stderr.strip().splitlines()[-1] if init.stderr.strip() else "unknown error",
-        )
-        pytest.skip(f"provider plugins unavailable, cannot validate: {reason}")
+        output = " ".join(init.stderr.split())
+        if "registry.terraform.io" in output:
+            pytest.skip("provider plugins unavailable: `terraform init` cannot reach the registry")
+        pytest.skip(f"provider plugins unavailable: `terraform init` failed: {output[-200:]}")
     result = run(["validate", "-no-color"], work)
     assert result.returncode == 0, result.stdout + result.stderr
