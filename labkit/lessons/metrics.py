@@ -153,6 +153,24 @@ def latency_percentiles(
     return pd.Series(np.percentile(values, percentiles), index=names, dtype=float)
 
 
+def max_parallel(deliveries: pd.DataFrame) -> int:
+    """The most messages being handled at the same moment (from ``started_at`` to
+    ``handled_at``, the work before the delete), over all consumers."""
+    if deliveries.empty or "started_at" not in deliveries:
+        return 0
+    spans = deliveries.dropna(subset=["started_at", "handled_at"])
+    # An end sorts before a start at the same instant: the spans are half-open.
+    edges = sorted(
+        [(t, 1) for t in spans["started_at"]] + [(t, -1) for t in spans["handled_at"]],
+        key=lambda edge: (edge[0], edge[1]),
+    )
+    busy = best = 0
+    for _, step in edges:
+        busy += step
+        best = max(best, busy)
+    return best
+
+
 def summary(sends: pd.DataFrame, deliveries: pd.DataFrame, by: str | None = "client") -> pd.Series:
     """One run in one row: counts, order, loss, duplication and latency.
 
@@ -174,6 +192,7 @@ def summary(sends: pd.DataFrame, deliveries: pd.DataFrame, by: str | None = "cli
         "inversions": inversions(deliveries, by=by),
         "longest_run": longest_run(deliveries, by=by),
         "group_violations": int(group_rows["violations"].sum()) if not group_rows.empty else 0,
+        "max_parallel": max_parallel(deliveries),
         **latency_percentiles(deliveries).round(4).to_dict(),
         "seconds": round(float(end - start), 3) if pd.notna(start) and pd.notna(end) else np.nan,
     }

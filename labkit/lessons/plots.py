@@ -29,13 +29,24 @@ def _runs_deliveries(data) -> pd.DataFrame:
     return getattr(data, "deliveries", data)
 
 
+def _order_scope(color_by: str) -> str:
+    """Inversions are judged per message group when colours show groups, else per publisher."""
+    return "group" if color_by == "group" else "client"
+
+
+def _inversion_text(frame: pd.DataFrame, color_by: str) -> str:
+    scope = _order_scope(color_by)
+    count = metrics.inversions(frame, by=scope)
+    return f"{count} inversions" + (" within groups" if scope == "group" else "")
+
+
 def plot_arrival_order(
     deliveries, color_by: str = "client", ax: Axes | None = None, title: str | None = None
 ) -> Axes:
     """Message number against arrival position: a rising diagonal means in order.
 
     One colour per value of ``color_by`` (``"client"`` for publishers, ``"consumer"`` for
-    consumers).
+    consumers, ``"group"`` for message groups, whose order is then judged within each group).
     """
     frame = _runs_deliveries(deliveries)
     ax = _axes(ax)
@@ -44,7 +55,7 @@ def plot_arrival_order(
     for name, part in groups:
         ax.scatter(part["position"], part["number"], s=12, label=str(name))
     if title is None:
-        title = f"Arrival order ({metrics.inversions(frame)} inversions)"
+        title = f"Arrival order ({_inversion_text(frame, color_by)})"
     ax.set_title(title)
     ax.set_xlabel("arrival position")
     ax.set_ylabel("message number")
@@ -62,8 +73,8 @@ def plot_standard_vs_fifo(
     )
     for ax, data, name in ((left, standard, titles[0]), (right, fifo, titles[1])):
         frame = _runs_deliveries(data)
-        count = metrics.inversions(frame)
-        plot_arrival_order(frame, color_by=color_by, ax=ax, title=f"{name}: {count} inversions")
+        text = _inversion_text(frame, color_by)
+        plot_arrival_order(frame, color_by=color_by, ax=ax, title=f"{name}: {text}")
     fig.suptitle("Arrival order: standard versus FIFO queue")
     return fig
 
@@ -123,8 +134,8 @@ def plot_task_timeline(
 def plot_consumer_timeline(
     deliveries, ax: Axes | None = None, title: str = "Messages handled by each consumer"
 ) -> Axes:
-    """One lane per consumer, one bar per message from start to end of its handling, coloured
-    by MessageGroupId: shows which groups were handled in parallel."""
+    """One lane per consumer, one bar per message from the start to the end of its work,
+    coloured by MessageGroupId: shows which groups were handled in parallel."""
     frame = _runs_deliveries(deliveries)
     events = pd.DataFrame(
         {

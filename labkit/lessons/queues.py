@@ -357,6 +357,7 @@ def _consumer(
             pause = _work_seconds(work, view)
             if pause > 0:
                 time.sleep(pause)
+            row["handled_at"] = time.time()  # the work is done; deleting tells SQS so
             if not _fails(fail, seed, view):
                 try:
                     sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
@@ -364,7 +365,6 @@ def _consumer(
                 except Exception as error:
                     with shared.lock:
                         shared.errors.append(_explain(error, sqs, queue_url))
-            row["handled_at"] = time.time()
             with shared.lock:
                 shared.deliveries.append(row)
                 if row["deleted"]:

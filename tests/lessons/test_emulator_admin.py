@@ -91,6 +91,12 @@ def test_groups_are_handled_in_parallel_and_drawn_per_consumer(private_sqs) -> N
     # While one consumer holds a group's messages, no other consumer gets that group.
     for _, part in frame.groupby("group"):
         assert part["number"].is_monotonic_increasing
+    # One group: consumers take turns, so never two messages in work at once.
+    one = queues.experiment(
+        sqs, url, count=12, consumers=3, prepend="one-", work=0.01, progress=False
+    )
+    assert one.summary.max_parallel == 1 and one.summary.group_violations == 0
+    assert one.deliveries["consumer"].nunique() >= 1
     ax = plots.plot_consumer_timeline(run)
     assert ax.get_ylabel() == "consumer" and ax.get_legend().get_title().get_text()
     assert len(ax.patches) == 12

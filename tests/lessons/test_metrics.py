@@ -148,3 +148,16 @@ def test_summary_of_an_empty_run() -> None:
     empty = pd.DataFrame(columns=DELIVERY_COLUMNS)
     row = metrics.summary(sends([0, 1]), empty)
     assert row.delivered == 0 and row.missing == 2 and row.inversions == 0
+
+
+def test_max_parallel_counts_overlapping_work() -> None:
+    frame = pd.DataFrame(
+        {
+            "started_at": [0.0, 0.5, 1.0, 3.0, 3.0],
+            "handled_at": [1.0, 2.0, 1.5, 4.0, 3.5],
+        }
+    )
+    # [0,1) [0.5,2) [1,1.5): two at once (the first ends as the third starts); [3,4) [3,3.5): two
+    assert metrics.max_parallel(frame) == 2
+    assert metrics.max_parallel(frame.iloc[[0, 3]]) == 1
+    assert metrics.max_parallel(frame.iloc[:0]) == 0

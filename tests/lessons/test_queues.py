@@ -29,7 +29,7 @@ def test_resending_to_fifo_is_deduplicated_until_prepended(sqs, new_queue) -> No
     url = new_queue(fifo=True)
     queues.experiment(sqs, url, count=10, progress=False)
     again = queues.experiment(
-        sqs, url, count=10, clients=["Client 2"], idle_timeout=1.5, progress=False
+        sqs, url, count=10, clients=["Client 2"], idle_timeout=0.5, progress=False
     )
     assert again.sends["error"].isna().all(), "a deduplicated send still succeeds"
     assert again.deliveries.empty and again.summary.missing == 10
@@ -70,7 +70,7 @@ def test_failed_deliveries_are_not_deleted_and_come_back(sqs, new_queue) -> None
         url,
         count=15,
         fail=lambda m: m.number in doomed and m.receive_count == 1,
-        visibility_timeout=1,
+        visibility_timeout=0,
         progress=False,
     )
     first = run.deliveries[run.deliveries["receive_count"] == 1]
@@ -88,7 +88,7 @@ def test_seeded_failure_rate_repeats(sqs, new_queue) -> None:
         url = new_queue()
         queues.publish(sqs, url, count=20, batch=True, progress=False)
         got = queues.consume(
-            sqs, url, expected=20, fail=0.3, seed=5, visibility_timeout=1, progress=False
+            sqs, url, expected=20, fail=0.3, seed=5, visibility_timeout=0, progress=False
         )
         rows.append(sorted(got.loc[~got["deleted"], "body"]))
     assert rows[0] == rows[1] and rows[0], "the same seed fails the same messages"
