@@ -20,7 +20,7 @@ TITLES = (
     "Review pull request #42",
     "Übung: Celery retries",
     "Cloud assignment demo",
-    "締め切り: report draft",
+    "Révision: report draft",
     "Load-test the API",
 )
 
