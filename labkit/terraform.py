@@ -596,12 +596,15 @@ def _redrive_key(policy: str) -> tuple[str, int]:
     return str(parsed["deadLetterTargetArn"]).rsplit(":", 1)[-1], int(parsed["maxReceiveCount"])
 
 
-def ensure_queues(sqs_client: Any, definitions: list[QueueDefinition]) -> dict[str, str]:
+def ensure_queues(
+    sqs_client: Any, definitions: list[QueueDefinition], update: bool = True
+) -> dict[str, str]:
     """Create the queues (idempotent) and return {name: queue URL}.
 
     Redrive policies are pointed at the dead-letter queue's ARN as this endpoint reports it
     (its account id may differ from the offline one). A queue that exists with other settings
-    is brought in line with SetQueueAttributes (FifoQueue cannot change and is left alone).
+    is brought in line with SetQueueAttributes (FifoQueue cannot change and is left alone);
+    with ``update=False`` it is left as it is (on AWS, where Terraform owns the queues).
     """
     urls: dict[str, str] = {}
     arns: dict[str, str] = {}
@@ -622,7 +625,7 @@ def ensure_queues(sqs_client: Any, definitions: list[QueueDefinition]) -> dict[s
                 raise
             url = sqs_client.get_queue_url(QueueName=definition.name)["QueueUrl"]
             changeable = {k: v for k, v in attributes.items() if k != "FifoQueue"}
-            if changeable:
+            if changeable and update:
                 sqs_client.set_queue_attributes(QueueUrl=url, Attributes=changeable)
         urls[definition.name] = url
         arns[definition.name] = sqs_client.get_queue_attributes(

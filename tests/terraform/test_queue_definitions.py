@@ -220,6 +220,9 @@ def test_ensure_queues_creates_them_as_declared_and_is_idempotent(sqs) -> None:
 def test_ensure_queues_brings_a_drifted_queue_back(sqs) -> None:
     sqs.create_queue(QueueName="ical", Attributes={"VisibilityTimeout": "30"})
     definitions = [q for q in queue_definitions() if q.name in ("ical", "ical-dead-letter")]
+    urls = ensure_queues(sqs, definitions, update=False)
+    got = sqs.get_queue_attributes(QueueUrl=urls["ical"], AttributeNames=["VisibilityTimeout"])
+    assert got["Attributes"]["VisibilityTimeout"] == "30", "update=False leaves it alone"
     urls = ensure_queues(sqs, definitions)
     got = sqs.get_queue_attributes(QueueUrl=urls["ical"], AttributeNames=["VisibilityTimeout"])
     assert got["Attributes"]["VisibilityTimeout"] == "300"
