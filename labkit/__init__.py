@@ -10,7 +10,18 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["up", "down", "status"]
+__all__ = ["up", "down", "status", "lessons", "stack"]
+
+_SUBPACKAGES = {"lessons", "stack", "sqs", "taskoverflow", "terraform", "config"}
+
+
+def __getattr__(name: str) -> Any:
+    """Load subpackages on first use, so `import labkit` stays fast but `labkit.lessons` works."""
+    if name in _SUBPACKAGES:
+        import importlib
+
+        return importlib.import_module(f"labkit.{name}")
+    raise AttributeError(f"module 'labkit' has no attribute {name!r}")
 
 
 def up(*args: Any, **kwargs: Any):  # noqa: ANN201 - re-exported from labkit.stack
