@@ -16,7 +16,12 @@ from labkit.taskoverflow.dates import parse_datetime, utcnow
 from labkit.taskoverflow.db import db
 from labkit.taskoverflow.errors import ApiError
 from labkit.taskoverflow.models import DESCRIPTION_MAX, TITLE_MAX, CalendarJob, Todo
-from labkit.taskoverflow.settings import MAX_DELAY_SECONDS, PUBLISH_RETRY_POLICY, mask_url
+from labkit.taskoverflow.settings import (
+    MAX_DELAY_SECONDS,
+    PUBLISH_RETRY_POLICY,
+    mask_url,
+    start_hint,
+)
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -215,8 +220,7 @@ def _task_meta(celery_app: Celery, task_id: str) -> dict:
         raise ApiError(
             503,
             f"the result backend at {mask_url(celery_app.conf.result_backend)} cannot be "
-            f"reached ({exc.__class__.__name__}): start it (`labkit up`, or `docker compose up "
-            "redis`) and retry",
+            f"reached ({exc.__class__.__name__}): {start_hint(celery_app.conf.result_backend)}",
             service="result backend",
         ) from None
 
@@ -264,8 +268,7 @@ def create_ical():
         raise ApiError(
             503,
             f"the broker at {mask_url(celery_app.conf.broker_url)} cannot be reached "
-            f"({exc.__class__.__name__}): start it (`labkit up`, or `docker compose up redis`) "
-            "and retry",
+            f"({exc.__class__.__name__}): {start_hint(celery_app.conf.broker_url)}",
             service="broker",
         ) from None
     return jsonify(

@@ -62,6 +62,18 @@ def mask_url(url: str | None) -> str:
     return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc}"))
 
 
+def start_hint(url: str | None) -> str:
+    """How to bring up the service at ``url``, for a 503 message."""
+    if url and url.startswith("sqs"):
+        return (
+            "check AWS_ENDPOINT_URL_SQS and the credentials (`labkit up` starts the SQS "
+            "emulator) and retry"
+        )
+    if url and url.startswith("db+"):
+        return "start the database (`docker compose up database`) and retry"
+    return "start it (`labkit up`, or `docker compose up redis`) and retry"
+
+
 def _delay(value: str | None) -> float:
     if value in (None, ""):
         return 0.0
@@ -99,7 +111,10 @@ def celery_config(config: Mapping) -> dict:
     if broker and broker.startswith(("redis://", "rediss://")):
         transport |= {"socket_connect_timeout": CONNECT_TIMEOUT_SECONDS, "socket_timeout": 5}
     elif broker and broker.startswith("sqs://"):
-        transport |= {"region": os.environ.get("AWS_DEFAULT_REGION", "us-east-1")}
+        transport |= {
+            "region": os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
+            "client-config": {"connect_timeout": CONNECT_TIMEOUT_SECONDS},
+        }
     return {
         "broker_url": broker,
         "result_backend": result_backend_url(config.get("CELERY_RESULT_BACKEND")),
