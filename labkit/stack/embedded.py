@@ -102,12 +102,16 @@ def service_healthy(name: str, svc: dict[str, Any] | None) -> bool:
     return False
 
 
-def _pick_port(service: str, wanted: int | None, notes: list[str]) -> int:
+def _pick_port(service: str, wanted: int | None, state: dict[str, Any]) -> int:
+    """``wanted`` when free, else a free port; the swap is remembered as a note of the stack."""
+    port_notes = state.setdefault("port_notes", {})
     if wanted and port_is_free(wanted):
+        if wanted == PREFERRED_PORTS.get(service):
+            port_notes.pop(service, None)
         return wanted
     port = free_port()
     if wanted:
-        notes.append(f"{service}: port {wanted} is taken, using {port} instead")
+        port_notes[service] = f"{service}: port {wanted} is taken, using {port} instead"
     return port
 
 
@@ -140,13 +144,13 @@ def _start(name: str, state: dict[str, Any], notes: list[str], opts: dict[str, A
     wanted = opts.get(f"{name}_port") or old.get("port") or PREFERRED_PORTS.get(name)
     env = service_env(state)
     if name == "sqs":
-        port = _pick_port("sqs", wanted, notes)
+        port = _pick_port("sqs", wanted, state)
         argv = labkit_argv("sqs-server", "--host", "127.0.0.1", "--port", str(port))
         if opts.get("seed") is not None:
             argv += ["--seed", str(opts["seed"])]
         url = f"http://127.0.0.1:{port}"
     elif name == "api":
-        port = _pick_port("api", wanted, notes)
+        port = _pick_port("api", wanted, state)
         argv = labkit_argv("api", "--host", "127.0.0.1", "--port", str(port))
         url = f"http://127.0.0.1:{port}"
     else:
@@ -269,6 +273,7 @@ def up(
             if name in restart:
                 _start(name, state, notes, opts)
         refresh_urls(state)
+        notes = list(state.get("port_notes", {}).values()) + notes
         state["notes"] = notes
         write_state(state)  # before waiting: a failed start can still be stopped by `down`
         _wait_healthy(state, restart & {"sqs", "api", "worker", "redis"}, timeout)
