@@ -16,6 +16,7 @@ from labkit.taskoverflow.dates import parse_datetime, utcnow
 from labkit.taskoverflow.db import db
 from labkit.taskoverflow.errors import ApiError
 from labkit.taskoverflow.models import DESCRIPTION_MAX, TITLE_MAX, CalendarJob, Todo
+from labkit.taskoverflow.openapi import openapi_json
 from labkit.taskoverflow.settings import (
     MAX_DELAY_SECONDS,
     PUBLISH_RETRY_POLICY,
@@ -24,6 +25,7 @@ from labkit.taskoverflow.settings import (
 )
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
+api.add_url_rule("/openapi.json", "openapi", openapi_json)
 
 TODO_FIELDS = ("title", "description", "completed", "deadline_at")
 MAX_ID = 2**31 - 1  # PostgreSQL's integer; larger ids can only be "not found"
