@@ -100,7 +100,7 @@ def test_failed_job_reports_its_reason(live):
 def test_job_survives_its_worker_process_being_killed(live, live_app):
     """acks_late + reject_on_worker_lost: the job goes back on the queue and completes."""
     live.create_todo("t", deadline_at="2025-01-01T00:00:00")
-    job = live.start_calendar(delay_seconds=1.5)
+    job = live.start_calendar(delay_seconds=1.0)
     deadline = time.monotonic() + 15
     status = {}
     while time.monotonic() < deadline:
