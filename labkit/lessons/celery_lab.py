@@ -85,7 +85,7 @@ def start_worker(
         concurrency=concurrency,
         queues=queues or [QUEUE],
         events=True,
-        name=name or f"lesson-c{concurrency}",
+        name=name or "lesson-worker",
     )
     return handle.wait_ready(timeout=30)
 

@@ -195,6 +195,15 @@ class CeleryWorkerHandle(ProcessHandle):
     def ready(self) -> bool:
         return log_contains(self.log_path, CELERY_READY, self.log_offset)
 
+    def startup_log(self) -> str:
+        """The worker's start-up lines from its `[queues]` section to `ready.` (the handout's)."""
+        text = log_tail(self.log_path, 400, self.log_offset)
+        start = text.find("[queues]")
+        end = text.find(CELERY_READY)
+        if start < 0 or end < 0:
+            return text
+        return text[start : text.find("\n", end) if "\n" in text[end:] else len(text)]
+
     def wait_ready(self, timeout: float = 30.0) -> CeleryWorkerHandle:
         """Block until the worker logs "ready."; raise StackError (with its log) otherwise."""
         deadline = time.monotonic() + timeout
