@@ -13,6 +13,7 @@ from labkit.taskoverflow.errors import register_error_handlers
 from labkit.taskoverflow.settings import (
     MAX_BODY_BYTES,
     celery_config,
+    default_database_uri,
     from_environment,
     sqlalchemy_url,
 )
@@ -55,7 +56,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     if test_config:
         app.config.update(test_config)
-    uri = sqlalchemy_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    uri = sqlalchemy_url(app.config["SQLALCHEMY_DATABASE_URI"] or default_database_uri())
     app.config["SQLALCHEMY_DATABASE_URI"] = uri
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", _engine_options(uri))
     app.config["CELERY"] = celery_config(app.config) | dict(app.config.get("CELERY") or {})

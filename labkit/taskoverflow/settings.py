@@ -90,7 +90,8 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict:
     """The Flask config keys read from the environment (defaults for what is unset)."""
     env = os.environ if environ is None else environ
     return {
-        "SQLALCHEMY_DATABASE_URI": env.get("SQLALCHEMY_DATABASE_URI") or default_database_uri(),
+        # None means "SQLite under the state dir", decided after test_config (see create_app).
+        "SQLALCHEMY_DATABASE_URI": env.get("SQLALCHEMY_DATABASE_URI") or None,
         "CELERY_BROKER_URL": env.get("CELERY_BROKER_URL") or None,
         "CELERY_RESULT_BACKEND": env.get("CELERY_RESULT_BACKEND") or None,
         "CELERY_DEFAULT_QUEUE": env.get("CELERY_DEFAULT_QUEUE") or "ical",

@@ -21,17 +21,13 @@ from labkit.taskoverflow.models import CalendarJob, Todo
 from labkit.taskoverflow.serve import start
 
 
-@pytest.fixture(scope="session", autouse=True)
-def taskoverflow_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A temporary LABKIT_HOME, so nothing lands in the user's .labkit/."""
-    home = tmp_path_factory.mktemp("labkit-home")
-    old = os.environ.get("LABKIT_HOME")
-    os.environ["LABKIT_HOME"] = str(home)
-    yield home
-    if old is None:
-        os.environ.pop("LABKIT_HOME", None)
-    else:
-        os.environ["LABKIT_HOME"] = old
+@pytest.fixture(scope="session")
+def taskoverflow_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """LABKIT_HOME for the child processes, so nothing lands in the user's .labkit/.
+
+    In-process apps always get an explicit database URI, so they never use the state dir.
+    """
+    return tmp_path_factory.mktemp("labkit-home")
 
 
 @pytest.fixture(scope="session")
