@@ -73,11 +73,17 @@ class Queue:
         self.counts[state] += 1
         msg.state = state
 
-    def _hide_until(self, msg: Message, when: float, state: str) -> None:
+    def _schedule(self, msg: Message, when: float) -> None:
         msg.version += 1
         msg.visible_at = when
-        self._set_state(msg, state)
         heapq.heappush(self._pending, (when, msg.key, msg.version))
+        if self._pending[0][2] == msg.version and self._pending[0][1] == msg.key:
+            # The earliest change now: long polls sleeping towards a later one must re-plan.
+            self.cond.notify_all()
+
+    def _hide_until(self, msg: Message, when: float, state: str) -> None:
+        self._set_state(msg, state)
+        self._schedule(msg, when)
 
     def add(self, msg: Message, now: float, delay: float) -> None:
         """Store a new message, delayed by ``delay`` seconds."""
@@ -86,9 +92,7 @@ class Queue:
         self.counts[msg.state] += 1
         heapq.heappush(self._expiry, (msg.expires_at, msg.key))
         if delay > 0:
-            msg.version += 1
-            msg.visible_at = now + delay
-            heapq.heappush(self._pending, (msg.visible_at, msg.key, msg.version))
+            self._schedule(msg, now + delay)
         else:
             msg.visible_at = now
             self._on_visible(msg)
@@ -230,6 +234,7 @@ class FifoQueue(Queue):
         self._dedup: dict[tuple[str, str], tuple[float, str, str]] = {}
         self._dedup_order: deque[tuple[float, tuple[str, str]]] = deque()
         self._sequence = 0
+        self._attempts: dict[str, tuple[float, list[tuple[int, int]], list[dict]]] = {}
 
     def next_sequence_number(self) -> str:
         """A 20-digit, increasing sequence number, as AWS prints them."""
@@ -257,6 +262,30 @@ class FifoQueue(Queue):
         expires = now + DEDUP_WINDOW
         self._dedup[key] = (expires, message_id, seq)
         self._dedup_order.append((expires, key))
+
+    def remember_attempt(
+        self, attempt: str, now: float, messages: list[Message], rendered: list[dict]
+    ) -> None:
+        """Keep a receive's answer so a retry with the same ReceiveRequestAttemptId gets it."""
+        taken = [(m.key, m.version) for m in messages if m.state == INFLIGHT]
+        self._attempts[attempt] = (now + DEDUP_WINDOW, taken, rendered)
+
+    def repeat_attempt(self, attempt: str, now: float) -> list[dict] | None:
+        """The earlier answer, if none of its messages was deleted or changed visibility since."""
+        entry = self._attempts.get(attempt)
+        if entry is None:
+            return None
+        expires, taken, rendered = entry
+        unchanged = all(
+            (msg := self.messages.get(key)) is not None
+            and msg.version == version
+            and msg.state == INFLIGHT
+            for key, version in taken
+        )
+        if expires <= now or not unchanged:
+            del self._attempts[attempt]
+            return None
+        return rendered
 
     def forget_dedup(self) -> None:
         self._dedup.clear()

@@ -526,7 +526,7 @@ class SQSService:
         limit = _get_int(params, "MaxNumberOfMessages", 1, 10, 1)
         visibility = _get_int(params, "VisibilityTimeout", 0, 43200)
         wait = _get_int(params, "WaitTimeSeconds", 0, 20)
-        _get_str(params, "ReceiveRequestAttemptId", required=False)  # accepted, see docs
+        attempt = _get_str(params, "ReceiveRequestAttemptId", required=False)
         system_names = set(_get_list(params, "AttributeNames"))
         system_names |= set(_get_list(params, "MessageSystemAttributeNames"))
         attr_names = _get_list(params, "MessageAttributeNames")
@@ -535,6 +535,12 @@ class SQSService:
             wait = queue.attr_int("ReceiveMessageWaitTimeSeconds")
         if visibility is None:
             visibility = queue.attr_int("VisibilityTimeout")
+        if attempt is not None and isinstance(queue, FifoQueue):
+            with queue.cond:
+                queue.tick(self.clock.now())
+                repeat = queue.repeat_attempt(attempt, self.clock.now())
+            if repeat is not None:
+                return {"Messages": repeat} if repeat else {}
         deadline = time.monotonic() + wait
         while True:
             moved: list[Message] = []
@@ -561,6 +567,8 @@ class SQSService:
                         ):
                             queue.duplicate(msg)
                     if rendered or moved:
+                        if rendered and attempt is not None and isinstance(queue, FifoQueue):
+                            queue.remember_attempt(attempt, now, picked, rendered)
                         break
                     remaining = deadline - time.monotonic()
                     if remaining <= 0:

@@ -115,11 +115,20 @@ def test_fifo_rules_on_send(sqs, make_queue):
         sqs.send_message(QueueUrl=standard, MessageBody="x", MessageDeduplicationId="d")
 
 
-def test_receive_request_attempt_id_is_accepted(sqs, make_queue):
+def test_receive_request_attempt_id_repeats_a_lost_answer(sqs, make_queue):
     url = make_queue(fifo=True, ContentBasedDeduplication="true")
-    _send(sqs, url, "m")
-    got = sqs.receive_message(QueueUrl=url, ReceiveRequestAttemptId="attempt-1")
-    assert got["Messages"][0]["Body"] == "m"
+    for body in ("a", "b", "c"):
+        _send(sqs, url, body)
+    first = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=2, ReceiveRequestAttemptId="r1")
+    retry = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=2, ReceiveRequestAttemptId="r1")
+    assert [m["Body"] for m in first["Messages"]] == ["a", "b"]
+    assert [m["ReceiptHandle"] for m in retry["Messages"]] == [
+        m["ReceiptHandle"] for m in first["Messages"]
+    ], "a retried attempt returns the same messages and receipt handles"
+    for m in first["Messages"]:
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+    after = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=2, ReceiveRequestAttemptId="r1")
+    assert [m["Body"] for m in after["Messages"]] == ["c"], "once deleted, the attempt is new"
 
 
 def test_fifo_system_attributes(sqs, make_queue):

@@ -311,3 +311,25 @@ def test_reset_forgets_every_queue(sqs_endpoint):
         assert client.list_queues().get("QueueUrls", []) == []
     finally:
         handle.stop()
+
+
+def test_sleeping_long_poll_wakes_for_a_timeout_that_expires_during_its_wait(sqs, make_queue):
+    """Two polls wait; a send wakes one, which takes the message for 1 s. The other, asleep
+    since before, must wake when that timeout runs out, not at the end of its own wait."""
+    url = make_queue()
+    results = []
+
+    def poll():
+        start = time.monotonic()
+        got = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=10, VisibilityTimeout=1)
+        results.append((got.get("Messages", []), time.monotonic() - start))
+
+    threads = [threading.Thread(target=poll) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.3)
+    sqs.send_message(QueueUrl=url, MessageBody="m")
+    for thread in threads:
+        thread.join(timeout=15)
+    assert [len(messages) for messages, _ in results] == [1, 1]
+    assert max(elapsed for _, elapsed in results) < 4, results
