@@ -234,6 +234,7 @@ def _paths() -> dict[str, Any]:
                         {"oneOf": [_ref("Todo"), {"type": "object", "maxProperties": 0}]},
                         "the deleted todo, or {}",
                     ),
+                    "404": _error("the id is not a whole number"),
                     **COMMON_ERRORS,
                 },
             },

@@ -1,0 +1,227 @@
+"""Bad input to the TaskOverflow API: the OpenAPI document, then generated requests against it.
+
+Over 1,000 requests drawn from the document go through Flask's test client and a few hundred
+over real HTTP (waitress): none may answer 5xx, every status must be one the document lists,
+every error is a JSON object with an ``error`` string and every success matches its schema.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+import requests
+from hypothesis import HealthCheck, given, settings
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from labkit.taskoverflow.app import create_app
+from labkit.taskoverflow.db import db
+from labkit.taskoverflow.serve import start
+from labkit.taskoverflow.settings import MAX_BODY_BYTES
+from tests.reliability.conftest import unique
+from tests.reliability.openapi_requests import Generator, Request, operations
+
+DOC_URN = "urn:taskoverflow-openapi"
+FUZZ = settings(
+    max_examples=1100,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+FUZZ_HTTP = settings(FUZZ, max_examples=300)
+
+
+@pytest.fixture(scope="module")
+def app(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+    """A production-mode app (TESTING off) with a few todos; published jobs go to a queue
+    nobody reads, deleted at the end."""
+    queue = unique("ical-fuzz")
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'todo.db'}",
+            "CELERY_BROKER_URL": redis_url,
+            "CELERY_RESULT_BACKEND": redis_url,
+            "CELERY_DEFAULT_QUEUE": queue,
+        }
+    )
+    client = app.test_client()
+    for i in range(5):
+        client.post("/api/v1/todos", json={"title": f"seed {i}", "deadline_at": "2025-01-01"})
+    yield app
+    import redis
+
+    redis.Redis.from_url(redis_url).delete(queue)
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def doc(app) -> dict:
+    response = app.test_client().get("/api/v1/openapi.json")
+    assert response.status_code == 200 and response.is_json
+    return response.get_json()
+
+
+def test_document_is_valid_openapi(doc: dict) -> None:
+    validator = pytest.importorskip("openapi_spec_validator")
+    validator.validate(doc)
+    assert doc["openapi"].startswith("3.")
+    assert doc["servers"][0]["url"].endswith("/api/v1")
+
+
+def test_document_matches_the_routes(app, doc: dict) -> None:
+    """Every /api/v1 route is documented and every documented operation exists."""
+    routed = set()
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/api/v1"):
+            path = rule.rule.removeprefix("/api/v1")
+            path = path.replace("<int:", "{").replace("<", "{").replace(">", "}")
+            routed |= {(path, m.lower()) for m in rule.methods - {"HEAD", "OPTIONS"}}
+    documented = {(op.path, op.method) for op in operations(doc)}
+    assert routed == documented
+
+
+class Checker:
+    """Judges one answer against the document."""
+
+    def __init__(self, doc: dict) -> None:
+        self.registry = Registry().with_resource(
+            DOC_URN, Resource.from_contents(doc, default_specification=DRAFT202012)
+        )
+        self.counts: dict[int, int] = {}
+
+    def validate(self, pointer: list[str], value: object) -> None:
+        """Validate against the schema at ``pointer`` inside the document (its $refs resolve)."""
+        escaped = "/".join(p.replace("~", "~0").replace("/", "~1") for p in pointer)
+        schema = {"$ref": f"{DOC_URN}#/{escaped}"}
+        Draft202012Validator(schema, registry=self.registry).validate(value)
+
+    def check(self, request: Request, status: int, content_type: str, body: bytes) -> None:
+        self.counts[status] = self.counts.get(status, 0) + 1
+        assert status < 500, f"{status} for {request!r}: {body[:300]!r}"
+        responses = request.operation.spec["responses"]
+        assert str(status) in responses, f"undocumented {status} for {request!r}: {body[:200]!r}"
+        if content_type.startswith("text/calendar"):
+            assert status == 200 and body.startswith(b"BEGIN:VCALENDAR")
+            return
+        assert content_type.startswith("application/json"), (request, content_type)
+        value = json.loads(body)
+        if status >= 400:
+            assert isinstance(value, dict) and isinstance(value.get("error"), str), value
+            return
+        answer = responses[str(status)]
+        if "$ref" not in answer and "application/json" in answer.get("content", {}):
+            op = request.operation
+            where = ["paths", op.path, op.method, "responses", str(status)]
+            self.validate([*where, "content", "application/json", "schema"], value)
+
+
+def _headers(request: Request) -> dict[str, str]:
+    return {"Content-Type": request.content_type} if request.content_type else {}
+
+
+def test_generated_requests_never_500_test_client(app, doc: dict) -> None:
+    client = app.test_client()
+    checker = Checker(doc)
+
+    @FUZZ
+    @given(Generator(doc).requests(operations(doc)))
+    def run(request: Request) -> None:
+        response = client.open(
+            "/api/v1" + request.path,
+            method=request.method.upper(),
+            query_string=request.query,
+            data=request.body,
+            headers=_headers(request),
+        )
+        checker.check(request, response.status_code, response.content_type, response.data)
+
+    run()
+    print(f"test client: answers by status {dict(sorted(checker.counts.items()))}")
+    assert sum(checker.counts.values()) >= 1000
+    # The generator reaches both sides: accepted requests and refused ones.
+    assert any(200 <= s < 300 for s in checker.counts) and 400 in checker.counts
+
+
+def test_generated_requests_never_500_over_http(app, doc: dict) -> None:
+    server = start(app)
+    session = requests.Session()
+    checker = Checker(doc)
+    try:
+
+        @FUZZ_HTTP
+        @given(Generator(doc).requests(operations(doc)))
+        def run(request: Request) -> None:
+            response = session.request(
+                request.method,
+                f"{server.url}/api/v1{request.path}",
+                params=request.query,
+                data=request.body,
+                headers=_headers(request),
+                timeout=10,
+            )
+            content_type = response.headers.get("Content-Type", "")
+            checker.check(request, response.status_code, content_type, response.content)
+
+        run()
+    finally:
+        session.close()
+        server.stop()
+    print(f"over HTTP: answers by status {dict(sorted(checker.counts.items()))}")
+    assert sum(checker.counts.values()) >= 300
+
+
+# ---- oversized bodies and wrong content types -----------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def http(app) -> Iterator[str]:
+    server = start(app)
+    yield f"{server.url}/api/v1"
+    server.stop()
+
+
+@pytest.mark.parametrize(
+    ("method", "path"), [("post", "/todos"), ("put", "/todos/1"), ("post", "/todos/ical")]
+)
+def test_oversized_bodies_are_413(http: str, method: str, path: str) -> None:
+    made = requests.post(http + "/todos", json={"title": "target"}, timeout=10).json()
+    path = path.replace("/1", f"/{made['id']}")
+    big = json.dumps({"title": "x" * MAX_BODY_BYTES}).encode()
+    reply = requests.request(
+        method, http + path, data=big, headers={"Content-Type": "application/json"}, timeout=10
+    )
+    assert reply.status_code == 413 and reply.json()["limit_bytes"] == MAX_BODY_BYTES
+
+    def chunks():  # no Content-Length: the server must still stop at the limit
+        for _ in range(40):
+            yield b" " * 4096
+
+    reply = requests.request(
+        method, http + path, data=chunks(), headers={"Content-Type": "application/json"}, timeout=10
+    )
+    assert reply.status_code == 413, reply.text
+    assert requests.get(http + "/health", timeout=5).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", None],
+)
+@pytest.mark.parametrize(("method", "path"), [("post", "/todos"), ("put", "/todos/1")])
+def test_wrong_content_types_are_refused(
+    http: str, content_type: str | None, method: str, path: str
+) -> None:
+    made = requests.post(http + "/todos", json={"title": "target"}, timeout=10).json()
+    path = path.replace("/1", f"/{made['id']}")
+    before = requests.get(http + "/todos", timeout=10).json()
+    headers = {"Content-Type": content_type} if content_type else {}
+    reply = requests.request(
+        method, http + path, data=b'{"title": "sneaky"}', headers=headers, timeout=10
+    )
+    assert reply.status_code in (400, 415), reply.text
+    assert "error" in reply.json()
+    assert requests.get(http + "/todos", timeout=10).json() == before  # nothing written
