@@ -48,6 +48,7 @@ class Queue:
         self.cond = threading.Condition()
         self.deleted = False
         self.last_purge: float | None = None
+        self.duplicate_rate: float | None = None  # None: the server-wide rate applies
         self.messages: dict[int, Message] = {}
         self._pending: list[tuple[float, int, int]] = []  # (visible_at, key, version)
         self._expiry: list[tuple[float, int]] = []

@@ -191,7 +191,10 @@ class _Handler(BaseHTTPRequestHandler):
                     raise ValueError("duplicate_rate must be a number from 0 to 1")
                 if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
                     raise ValueError("seed must be an integer")
-                result = service.configure(duplicate_rate=rate, seed=seed)
+                queue = params.get("queue")
+                if queue is not None and not isinstance(queue, str):
+                    raise ValueError("queue must be a queue name")
+                result = service.configure(duplicate_rate=rate, seed=seed, queue=queue)
             else:
                 self._send(404, as_json({"error": f"no admin route {path}"}), "application/json")
                 return

@@ -127,17 +127,34 @@ class SQSService:
                 queue.deleted = True
                 queue.cond.notify_all()
 
-    def configure(self, duplicate_rate: float | None = None, seed: int | None = None) -> dict:
+    def configure(
+        self, duplicate_rate: float | None = None, seed: int | None = None, queue: str | None = None
+    ) -> dict:
+        """Set the duplicate rate (of every queue, or of ``queue`` alone) and/or the seed."""
         if duplicate_rate is not None:
             if not 0.0 <= duplicate_rate <= 1.0:
                 raise invalid("duplicate_rate must be between 0 and 1.")
-            self.duplicate_rate = float(duplicate_rate)
+            if queue is not None:
+                target = self._queues.get(queue)
+                if target is None:
+                    raise no_queue()
+                target.duplicate_rate = float(duplicate_rate)
+            else:
+                self.duplicate_rate = float(duplicate_rate)
         if seed is not None:
             self.seed = seed
-            for queue in list(self._queues.values()):
-                with queue.cond:
-                    queue.rng = queue_rng(seed, queue.name)
-        return {"duplicate_rate": self.duplicate_rate, "seed": self.seed}
+            for each in list(self._queues.values()):
+                with each.cond:
+                    each.rng = queue_rng(seed, each.name)
+        out: dict = {"duplicate_rate": self.duplicate_rate, "seed": self.seed}
+        overrides = {
+            name: q.duplicate_rate
+            for name, q in list(self._queues.items())
+            if q.duplicate_rate is not None
+        }
+        if overrides:
+            out["queues"] = overrides
+        return out
 
     # --- lookups ----------------------------------------------------------------------------
     def dispatch(self, action: str, params: dict, ctx: Context) -> dict:
@@ -560,11 +577,12 @@ class SQSService:
                             continue
                         queue.deliver(msg, now, visibility)
                         rendered.append(self._render(queue, msg, system_names, attr_names))
-                        if (
+                        rate = (
                             self.duplicate_rate
-                            and isinstance(queue, StandardQueue)
-                            and queue.rng.random() < self.duplicate_rate
-                        ):
+                            if queue.duplicate_rate is None
+                            else queue.duplicate_rate
+                        )
+                        if rate and isinstance(queue, StandardQueue) and queue.rng.random() < rate:
                             queue.duplicate(msg)
                     if rendered or moved:
                         if rendered and attempt is not None and isinstance(queue, FifoQueue):

@@ -89,6 +89,22 @@ def test_duplicate_rate_redelivers_deleted_messages(sqs, sqs_endpoint, make_queu
     assert len(set(ids)) == 10, "a duplicate is the same message (same MessageId)"
 
 
+def test_duplicate_rate_of_one_queue(sqs, sqs_endpoint, make_queue, queue_name):
+    url, other = make_queue(), make_queue("-other")
+    code, _, body = post(
+        sqs_endpoint + "/_labkit/config", {"duplicate_rate": 1.0, "queue": queue_name}
+    )
+    assert code == 200 and body["queues"][queue_name] == 1.0
+    for target in (url, other):
+        sqs.send_message(QueueUrl=target, MessageBody="once")
+    assert len(receive_all(sqs, url, 3)) >= 3, "every delivery leaves a copy behind"
+    assert len(receive_all(sqs, other, 1)) == 1
+    assert "Messages" not in sqs.receive_message(QueueUrl=other, WaitTimeSeconds=1)
+    post(sqs_endpoint + "/_labkit/config", {"duplicate_rate": 0, "queue": queue_name})
+    code, _, body = post(sqs_endpoint + "/_labkit/config", {"duplicate_rate": 0, "queue": "nope"})
+    assert code == 400
+
+
 def test_duplicate_rate_defaults_to_zero(sqs_endpoint):
     with urllib.request.urlopen(sqs_endpoint + "/_labkit/config", timeout=5) as response:
         assert b'"duplicate_rate":0' in response.read()
