@@ -51,7 +51,8 @@ def arrivals(lines: list[str]) -> list[str]:
     return [line for line in lines if line.startswith("[")]
 
 
-def test_send_then_receive_every_message(sqs_endpoint: str, sqs, capsys) -> None:  # noqa: ANN001
+def test_send_then_receive_every_message(sqs_endpoint: str, sqs, capsys, monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.delenv("TQDM_DISABLE", raising=False)  # tests/lessons/conftest.py sets it
     name = make_queue(sqs)
     assert queue(sqs_endpoint, "--name", name, "--client-name", "Client 1") == 0
     captured = capsys.readouterr()
