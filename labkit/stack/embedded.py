@@ -102,10 +102,21 @@ def service_healthy(name: str, svc: dict[str, Any] | None) -> bool:
     return False
 
 
-def _pick_port(service: str, wanted: int | None, state: dict[str, Any]) -> int:
+def _free_soon(port: int, within: float) -> bool:
+    """True when ``port`` is free now or within ``within`` seconds (a just-ended server's
+    listening socket takes a few milliseconds to go away after its process exits)."""
+    deadline = time.monotonic() + within
+    while not port_is_free(port):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(POLL)
+    return True
+
+
+def _pick_port(service: str, wanted: int | None, state: dict[str, Any], settle: float = 0.0) -> int:
     """``wanted`` when free, else a free port; the swap is remembered as a note of the stack."""
     port_notes = state.setdefault("port_notes", {})
-    if wanted and port_is_free(wanted):
+    if wanted and _free_soon(wanted, settle):
         if wanted == PREFERRED_PORTS.get(service):
             port_notes.pop(service, None)
         return wanted
@@ -142,15 +153,16 @@ def _start(name: str, state: dict[str, Any], notes: list[str], opts: dict[str, A
         }
         return
     wanted = opts.get(f"{name}_port") or old.get("port") or PREFERRED_PORTS.get(name)
+    settle = 1.0 if old.get("port") == wanted else 0.0  # its own port, just released
     env = service_env(state)
     if name == "sqs":
-        port = _pick_port("sqs", wanted, state)
+        port = _pick_port("sqs", wanted, state, settle)
         argv = labkit_argv("sqs-server", "--host", "127.0.0.1", "--port", str(port))
         if opts.get("seed") is not None:
             argv += ["--seed", str(opts["seed"])]
         url = f"http://127.0.0.1:{port}"
     elif name == "api":
-        port = _pick_port("api", wanted, state)
+        port = _pick_port("api", wanted, state, settle)
         argv = labkit_argv("api", "--host", "127.0.0.1", "--port", str(port))
         url = f"http://127.0.0.1:{port}"
     else:
@@ -253,15 +265,14 @@ def up(
         restart = {
             name for name in SERVICES if not service_healthy(name, state["services"].get(name))
         }
+        for name in sorted(restart & set(state["services"])):
+            notes.append(f"{name}: not running, restarted")
         if ical_delay is not None and float(ical_delay) != float(options["ical_delay"]):
             options["ical_delay"] = ical_delay
             restart |= {"api", "worker"}
         if redis_db is not None and int(redis_db) != int(options["redis_db"]):
             options["redis_db"] = int(redis_db)
             restart |= {"redis", "api", "worker"}
-        for name in state["services"]:
-            if name in restart and state["services"][name].get("pid"):
-                notes.append(f"{name}: not running, restarted")
         before = {name: state["services"].get(name, {}).get("url") for name in ("redis", "sqs")}
         for name in ("redis", "sqs"):
             if name in restart:

@@ -51,7 +51,7 @@ def test_lab_hands_out_clients_bound_to_the_stack(lab: stack.Lab, place: StackPl
     assert lab.api.health()["status"] == "ok"
     assert lab.env["AWS_ENDPOINT_URL_SQS"] == lab.urls["sqs"]
     assert lab.env["CELERY_BROKER_URL"] == lab.urls["redis"]
-    assert lab.env["AWS_DEFAULT_REGION"] == "us-east-1"
+    assert lab.env["AWS_DEFAULT_REGION"] == "us-east-1" and lab.env["ICAL_DELAY_SECONDS"] == "0"
     assert "sqs" in lab._repr_html_() and "embedded" in repr(lab)
 
 
@@ -91,6 +91,17 @@ def test_cli_status_exit_code_and_logs(lab: stack.Lab, place: StackPlace) -> Non
     assert result.stdout.split()[:5] == COLUMNS
     logs = subprocess.run(place.cli("logs", "worker", "-n", "50"), capture_output=True, text=True)
     assert logs.returncode == 0 and " ready." in logs.stdout
+
+
+def test_a_new_ical_delay_restarts_only_api_and_worker(lab: stack.Lab) -> None:
+    before = {name: svc.get("pid") for name, svc in read_state()["services"].items()}
+    slower = stack.up(ical_delay=0.25)
+    after = {name: svc.get("pid") for name, svc in read_state()["services"].items()}
+    assert slower.env["ICAL_DELAY_SECONDS"] == "0.25" and slower.urls == lab.urls
+    assert after["sqs"] == before["sqs"] and after["redis"] == before["redis"]
+    assert after["api"] != before["api"] and after["worker"] != before["worker"]
+    assert stack.up().env["ICAL_DELAY_SECONDS"] == "0.25"  # attaching keeps it
+    stack.up(ical_delay=0)
 
 
 def test_killed_worker_is_reported_then_restarted(lab: stack.Lab, place: StackPlace) -> None:
