@@ -180,6 +180,17 @@ def _start(name: str, state: dict[str, Any], notes: list[str], opts: dict[str, A
     }
 
 
+def _stop_all(state: dict[str, Any], names: set[str], timeout: float = 2) -> None:
+    """Stop the recorded processes of ``names`` at once (a Celery warm shutdown takes a while)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    pids = [state["services"].get(name, {}).get("pid") for name in names]
+    pids = [pid for pid in pids if pid]
+    if pids:
+        with ThreadPoolExecutor(max_workers=len(pids)) as pool:
+            list(pool.map(lambda pid: stop_group(pid, timeout), pids))
+
+
 def _sqs_client(url: str):  # noqa: ANN202 - boto3 client
     import boto3
 
@@ -273,6 +284,7 @@ def up(
         if redis_db is not None and int(redis_db) != int(options["redis_db"]):
             options["redis_db"] = int(redis_db)
             restart |= {"redis", "api", "worker"}
+        _stop_all(state, restart)
         before = {name: state["services"].get(name, {}).get("url") for name in ("redis", "sqs")}
         for name in ("redis", "sqs"):
             if name in restart:
@@ -294,13 +306,10 @@ def up(
 
 
 def down(state: dict[str, Any]) -> list[str]:
-    """Stop every process the stack started (worker first); return the names stopped."""
-    stopped = []
-    for name in reversed(SERVICES):
-        svc = state.get("services", {}).get(name, {})
-        if svc.get("pid"):
-            stop_group(svc["pid"])
-            stopped.append(name)
+    """Stop every process the stack started, all at once; return the names stopped."""
+    services = state.get("services", {})
+    stopped = [name for name in reversed(SERVICES) if services.get(name, {}).get("pid")]
+    _stop_all(state, set(stopped), timeout=5)
     return stopped
 
 
