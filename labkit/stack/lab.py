@@ -92,7 +92,7 @@ class Lab:
         """Health of every service, one row each (service, status, url, pid, detail)."""
         from labkit.stack import status
 
-        return status()
+        return status("aws" if self.mode == "aws" else None)
 
     def healthy(self) -> bool:
         return bool((self.status()["status"] == "ok").all())
