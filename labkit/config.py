@@ -200,7 +200,8 @@ def load_aws_credentials(search: list[Path] | None = None) -> AwsCredentials | N
 # --- Checking them ----------------------------------------------------------------------------
 
 
-def _describe(exc: BaseException, endpoint: str) -> CredentialsError:
+def describe_error(exc: BaseException, endpoint: str) -> CredentialsError:
+    """Turn a botocore failure into a CredentialsError that names the cause and the next step."""
     from botocore.exceptions import (
         ClientError,
         ConnectTimeoutError,
@@ -265,7 +266,7 @@ def check_credentials(session_or_client: Any = None, region: str = DEFAULT_REGIO
         if target is None:
             from botocore.exceptions import NoCredentialsError
 
-            raise _describe(NoCredentialsError(), "AWS")
+            raise describe_error(NoCredentialsError(), "AWS")
     if isinstance(target, AwsCredentials):
         target = target.session(region)
     quick = Config(
@@ -287,4 +288,4 @@ def check_credentials(session_or_client: Any = None, region: str = DEFAULT_REGIO
     except TypeError:
         raise
     except Exception as exc:  # noqa: BLE001 - every failure becomes one explained message
-        raise _describe(exc, endpoint) from None
+        raise describe_error(exc, endpoint) from None

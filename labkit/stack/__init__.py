@@ -64,7 +64,7 @@ def up(mode: str = "embedded", **options: Any) -> Lab:
         }
     )
     aws.check(lab.sqs)
-    ensure_queues(lab.sqs)
+    ensure_queues(lab.sqs, update=False)
     return lab
 
 

@@ -36,7 +36,7 @@ def explain(exc: BaseException, endpoint: str | None = None, queue: str | None =
     """One line that says what went wrong talking to SQS and what to do next."""
     from botocore.exceptions import ClientError, EndpointConnectionError
 
-    from labkit.config import _describe
+    from labkit.config import describe_error
 
     if isinstance(exc, ClientError):
         code = exc.response.get("Error", {}).get("Code", "")
@@ -51,7 +51,7 @@ def explain(exc: BaseException, endpoint: str | None = None, queue: str | None =
             f"Cannot reach SQS at {endpoint}: start the lab stack with `labkit up` "
             "(or pass --endpoint with the right address)."
         )
-    return str(_describe(exc, endpoint or AWS_SQS_URL))
+    return str(describe_error(exc, endpoint or AWS_SQS_URL))
 
 
 def check(sqs: Any) -> None:

@@ -34,8 +34,13 @@ def lesson_queues() -> list[Any]:
     return list(queue_definitions()) or list(FALLBACK_QUEUES)
 
 
-def ensure_queues(sqs: Any, definitions: list[Any] | None = None) -> dict[str, str]:
-    """Create each queue unless it exists (idempotent); return {name: queue URL}."""
+def ensure_queues(
+    sqs: Any, definitions: list[Any] | None = None, *, update: bool = True
+) -> dict[str, str]:
+    """Create each queue unless it exists (idempotent); return {name: queue URL}.
+
+    ``update=False`` leaves an existing queue's attributes alone: on AWS, Terraform owns them.
+    """
     from labkit.terraform import ensure_queues as create
 
-    return create(sqs, definitions if definitions is not None else lesson_queues())
+    return create(sqs, definitions if definitions is not None else lesson_queues(), update=update)
