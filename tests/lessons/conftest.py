@@ -10,7 +10,13 @@ import matplotlib
 import pytest
 
 matplotlib.use("Agg")
-os.environ.setdefault("TQDM_DISABLE", "1")  # bars are for people; tests read the frames
+
+
+@pytest.fixture(autouse=True)
+def _no_progress_bars(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bars are for people; these tests read the frames (scoped here, not session-wide)."""
+    monkeypatch.setenv("TQDM_DISABLE", "1")
+
 
 _names = itertools.count()
 
