@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import re
+import select
+import socket
 import threading
 import uuid
 from dataclasses import dataclass
@@ -80,11 +82,19 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _context(self) -> Context:
         host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
-        ctx = Context(base_url=f"http://{host}")
+        ctx = Context(base_url=f"http://{host}", client_gone=self._client_gone)
         match = _SCOPE.search(self.headers.get("Authorization", ""))
         if match:
             ctx.access_key, ctx.region = match.group(1), match.group(2)
         return ctx
+
+    def _client_gone(self) -> bool:
+        """True when the caller closed its connection (a stopped worker's pending long poll)."""
+        try:
+            readable, _, _ = select.select([self.connection], [], [], 0)
+            return bool(readable) and self.connection.recv(1, socket.MSG_PEEK) == b""
+        except (OSError, ValueError):
+            return True
 
     # --- routes -----------------------------------------------------------------------------
     def do_GET(self) -> None:
@@ -119,7 +129,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         try:
             params = json.loads(body or b"{}")
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nesting deeper than json allows
             self._error(
                 SQSError(
                     "SerializationException",
@@ -167,7 +177,7 @@ class _Handler(BaseHTTPRequestHandler):
             params = json.loads(body or b"{}")
             if not isinstance(params, dict):
                 raise ValueError
-        except ValueError:
+        except (ValueError, RecursionError):
             self._send(
                 400, as_json({"error": "the body must be a JSON object"}), "application/json"
             )
