@@ -47,6 +47,8 @@ def json_object(required: bool = True) -> dict:
         payload = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ApiError(400, f"invalid JSON: {exc}") from None
+    except RecursionError:  # "[[[[..." deeper than the parser allows was a 500
+        raise ApiError(400, "invalid JSON: nested too deeply") from None
     if not isinstance(payload, dict):
         raise ApiError(400, "request body must be a JSON object")
     return payload
