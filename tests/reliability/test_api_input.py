@@ -225,3 +225,16 @@ def test_wrong_content_types_are_refused(
     assert reply.status_code in (400, 415), reply.text
     assert "error" in reply.json()
     assert requests.get(http + "/todos", timeout=10).json() == before  # nothing written
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"[" * 5000 + b"]" * 5000, b'{"title": ' * 3000 + b"1" + b"}" * 3000, b"\xff\xfe{}"],
+)
+def test_pathological_json_is_400(app, body: bytes) -> None:
+    """Nesting deeper than the parser's recursion limit was a 500 (a RecursionError)."""
+    client = app.test_client()
+    for method, path in (("POST", "/api/v1/todos"), ("POST", "/api/v1/todos/ical")):
+        response = client.open(path, method=method, data=body, content_type="application/json")
+        assert response.status_code == 400, response.get_json()
+        assert "invalid JSON" in response.get_json()["error"]
