@@ -14,6 +14,7 @@ import re
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from labkit.sqs import attributes as qattrs
@@ -57,6 +58,7 @@ class Context:
     base_url: str
     region: str = DEFAULT_REGION
     access_key: str = "ANONYMOUS"
+    client_gone: Callable[[], bool] = lambda: False  # the HTTP layer says if the caller hung up
 
 
 def _ms(seconds: float) -> str:
@@ -595,6 +597,8 @@ class SQSService:
                     if upcoming is not None:
                         remaining = min(remaining, max(upcoming - now, 0.0) + 0.001)
                     queue.cond.wait(remaining)
+                    if ctx.client_gone():
+                        break  # a long poll whose caller left takes nothing (it would be lost)
             if moved:
                 self._dead_letter(queue, redrive[0], moved)
             if rendered or not moved or time.monotonic() >= deadline:

@@ -333,3 +333,28 @@ def test_sleeping_long_poll_wakes_for_a_timeout_that_expires_during_its_wait(sqs
         thread.join(timeout=15)
     assert [len(messages) for messages, _ in results] == [1, 1]
     assert max(elapsed for _, elapsed in results) < 4, results
+
+
+def test_a_long_poll_whose_caller_left_takes_nothing(sqs, make_queue, sqs_endpoint):
+    """A stopped worker's pending long poll must not swallow the next message."""
+    import http.client
+    import json as _json
+
+    url = make_queue()
+    host, port = sqs_endpoint.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=5)
+    conn.request(
+        "POST",
+        "/",
+        body=_json.dumps({"QueueUrl": url, "WaitTimeSeconds": 5}),
+        headers={
+            "X-Amz-Target": "AmazonSQS.ReceiveMessage",
+            "Content-Type": "application/x-amz-json-1.0",
+        },
+    )
+    time.sleep(0.2)
+    conn.close()  # the caller goes away mid-poll
+    time.sleep(0.1)
+    sqs.send_message(QueueUrl=url, MessageBody="for whoever asks next")
+    got = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1).get("Messages", [])
+    assert [m["Body"] for m in got] == ["for whoever asks next"]
