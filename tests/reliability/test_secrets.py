@@ -50,6 +50,8 @@ def run_in_aws_mode(notebook: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPa
         "AWS_ENDPOINT_URL_STS": closed,
         "AWS_MAX_ATTEMPTS": "1",
         "LABKIT_HOME": str(home),
+        # A lesson that starts a local stack must not share Redis db 0 with someone's stack.
+        "LABKIT_STACK_REDIS_DB": str(int(os.environ.get("LABKIT_TEST_REDIS_DB") or 1) or 1),
     }.items():
         monkeypatch.setenv(name, value)
     ensure_kernel()
