@@ -598,7 +598,10 @@ class SQSService:
                         remaining = min(remaining, max(upcoming - now, 0.0) + 0.001)
                     queue.cond.wait(remaining)
                     if ctx.client_gone():
-                        break  # a long poll whose caller left takes nothing (it would be lost)
+                        # A long poll whose caller left takes nothing (it would be lost), and
+                        # hands the wake-up it may have received to the next waiting poll.
+                        queue.cond.notify()
+                        break
             if moved:
                 self._dead_letter(queue, redrive[0], moved)
             if rendered or not moved or time.monotonic() >= deadline:

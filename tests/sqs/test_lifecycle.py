@@ -341,6 +341,11 @@ def test_a_long_poll_whose_caller_left_takes_nothing(sqs, make_queue, sqs_endpoi
     import json as _json
 
     url = make_queue()
+    waiting = {}
+
+    def live_poll():
+        waiting["got"] = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=5).get("Messages", [])
+
     host, port = sqs_endpoint.removeprefix("http://").split(":")
     conn = http.client.HTTPConnection(host, int(port), timeout=5)
     conn.request(
@@ -354,7 +359,11 @@ def test_a_long_poll_whose_caller_left_takes_nothing(sqs, make_queue, sqs_endpoi
     )
     time.sleep(0.2)
     conn.close()  # the caller goes away mid-poll
-    time.sleep(0.1)
-    sqs.send_message(QueueUrl=url, MessageBody="for whoever asks next")
-    got = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1).get("Messages", [])
-    assert [m["Body"] for m in got] == ["for whoever asks next"]
+    live = threading.Thread(target=live_poll)
+    live.start()  # a live consumer waits behind the orphaned poll
+    time.sleep(0.2)
+    start = time.monotonic()
+    sqs.send_message(QueueUrl=url, MessageBody="for the live consumer")
+    live.join(timeout=10)
+    assert [m["Body"] for m in waiting["got"]] == ["for the live consumer"]
+    assert time.monotonic() - start < 2, "the wake-up must reach the live poll at once"
