@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from labkit.taskoverflow.worker import celery
 
-VISIBILITY_TIMEOUT = 4
+VISIBILITY_TIMEOUT = 3
 
 celery.conf.broker_transport_options = {
     **celery.conf.broker_transport_options,

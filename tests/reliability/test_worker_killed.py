@@ -32,7 +32,7 @@ SHORT_VISIBILITY_WORKER = [
     "--without-mingle",
     "--without-gossip",
 ]
-JOB_SECONDS = 2.0
+JOB_SECONDS = 1.5
 
 
 def test_visibility_timeout_outlasts_the_longest_job() -> None:
