@@ -23,7 +23,9 @@ import pytest
 
 import labkit.stack as stack
 from labkit.lessons.queues import QueueError, drain, start_clean
+from labkit.config import FILE_NAMES
 from labkit.net import free_port
+from labkit.paths import REPO_ROOT, TERRAFORM_DIR
 from tests.reliability.conftest import wait_until
 
 
@@ -179,3 +181,34 @@ def test_api_on_a_taken_port_is_one_line(lab: stack.Lab, place: dict) -> None:
     taken = str(place["ports"]["api_port"])
     line = one_line_error(cli(place["env"], "api", "--port", taken, timeout=30))
     assert taken in line and "--port" in line
+
+
+@pytest.mark.parametrize("keys", ["fake", "none"])
+def test_up_in_aws_mode_with_bad_or_no_credentials_is_one_line(
+    place: dict, tmp_path, keys: str
+) -> None:
+    closed = f"http://127.0.0.1:{free_port()}"
+    env = {k: v for k, v in place["env"].items() if not k.startswith("AWS_")}
+    env |= {"LABKIT_HOME": str(tmp_path), "AWS_MAX_ATTEMPTS": "1"}
+    env |= {"AWS_ENDPOINT_URL_SQS": closed, "AWS_ENDPOINT_URL_STS": closed}
+    env |= {"AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"), "AWS_CONFIG_FILE": "/dev/null"}
+    if keys == "none" and any(
+        (folder / name).exists() for folder in (REPO_ROOT, TERRAFORM_DIR) for name in FILE_NAMES
+    ):
+        pytest.skip("this checkout holds a credentials file, so there are credentials")
+    secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYFAKEKEY"
+    if keys == "fake":
+        env |= {"AWS_ACCESS_KEY_ID": "ASIAFAKEFAKEFAKE1234", "AWS_SECRET_ACCESS_KEY": secret}
+    result = subprocess.run(
+        [sys.executable, "-m", "labkit", "up", "--mode", "aws"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        cwd=tmp_path,  # no .env here; the repository's would be found only from its root
+    )
+    line = one_line_error(result)
+    assert line.startswith("aws:") or "aws" in line.lower(), line
+    expected = "Cannot reach AWS" if keys == "fake" else "No AWS credentials"
+    assert expected in line, line
+    assert secret not in result.stdout + result.stderr
