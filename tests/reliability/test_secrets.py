@@ -9,12 +9,14 @@ version runs lesson 00; the soak version runs every lesson notebook.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import psutil
 import pytest
 
 from labkit.lessons.runner import ensure_kernel, run_notebook
@@ -65,10 +67,30 @@ def run_in_aws_mode(notebook: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPa
             capture_output=True,
             timeout=60,
         )
+        stop_leftovers(home)
     assert outcome.seconds < 90, f"{notebook.name} took {outcome.seconds:.0f} s in aws mode"
     assert output.exists(), outcome.error
     print(f"\n{notebook.name} (aws, fake keys): ok={outcome.ok} {outcome.error[:160]}")
     return [p for p in tmp_path.rglob("*") if p.is_file() and p.name != ".env"]
+
+
+def stop_leftovers(home: Path) -> None:
+    """End what a failed notebook left running under ``home`` (e.g. a lesson's own Celery
+    worker, which `labkit down` does not know about)."""
+    leftovers = []
+    for proc in psutil.process_iter():
+        try:
+            if proc.pid != os.getpid() and proc.environ().get("LABKIT_HOME") == str(home):
+                leftovers.append(proc)
+        except psutil.Error:
+            continue
+    for proc in leftovers:
+        with contextlib.suppress(psutil.Error):
+            proc.terminate()
+    _, alive = psutil.wait_procs(leftovers, timeout=10)
+    for proc in alive:
+        with contextlib.suppress(psutil.Error):
+            proc.kill()
 
 
 def assert_no_secret(files: list[Path]) -> None:
