@@ -42,6 +42,9 @@ celery.conf.update(
     worker_prefetch_multiplier=1,  # each pool process takes one task at a time: fair lanes
     broker_connection_retry_on_startup=True,
     result_expires=3600,
+    # kombu's SQS channel sleeps polling_interval (1 s) whenever the pool is busy; a tenth of
+    # that keeps lesson 6 lively. Redis ignores it.
+    broker_transport_options={"polling_interval": 0.1},
 )
 
 
