@@ -104,7 +104,7 @@ def sqs_client(endpoint: str):
     )
 
 
-PUBLISHERS, CONSUMERS, PER_PUBLISHER, GROUPS = 4, 20, 60, 6
+PUBLISHERS, CONSUMERS, PER_PUBLISHER, GROUPS = 4, 20, 50, 6
 
 
 def publish_all(endpoint: str, url: str, fifo: bool) -> dict[tuple[int, int], str]:
