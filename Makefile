@@ -22,9 +22,11 @@ lab: $(STAMP)
 run: $(STAMP)
 	$(BIN)/labkit run
 
-## test: unit, service and notebook tests (pytest --nbval-lax)
+## test: unit and service tests (two processes; each has its own Redis db, ports and
+## LABKIT_HOME), then every notebook top to bottom under nbval on one shared lab stack
 test: $(STAMP)
-	$(BIN)/python -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider tests notebooks
+	$(BIN)/python -m pytest -p no:cacheprovider -n 2 --dist loadfile tests
+	$(BIN)/python -m pytest -p no:cacheprovider --nbval-lax --nbval-current-env notebooks
 
 ## soak: the long load and fault tests
 soak: $(STAMP)

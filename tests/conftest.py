@@ -14,6 +14,14 @@ import pytest
 from labkit.stack.redis import configured_redis_url, start_redis_server, with_db
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Under pytest-xdist each worker gets a Redis database of its own (1, 2, ...), so Celery
+    workers started by parallel tests never take each other's jobs."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker and "LABKIT_TEST_REDIS_DB" not in os.environ:
+        os.environ["LABKIT_TEST_REDIS_DB"] = str(1 + int(worker.removeprefix("gw")))
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--run-soak", action="store_true", help="run the long soak tests")
 

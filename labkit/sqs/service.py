@@ -95,12 +95,13 @@ def _get_str(params: dict, name: str, required: bool = True) -> str | None:
     return value
 
 
-def _get_list(params: dict, name: str) -> list:
+def _get_list(params: dict, name: str) -> list[str]:
+    """A list-of-strings parameter (attribute names, tag keys); anything else is a 400."""
     value = params.get(name)
     if value is None:
         return []
-    if not isinstance(value, list):
-        raise invalid(f"Value for parameter {name} is invalid. Reason: must be a list.")
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise invalid(f"Value for parameter {name} is invalid. Reason: must be a list of strings.")
     return value
 
 

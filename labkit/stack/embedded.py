@@ -11,7 +11,9 @@ changed).
 from __future__ import annotations
 
 import os
+import shutil
 import time
+from pathlib import Path
 from typing import Any
 
 from labkit.net import free_port, port_is_free
@@ -143,7 +145,7 @@ def _start(name: str, state: dict[str, Any], notes: list[str], opts: dict[str, A
             return
         _, old_port = host_port(old["url"]) if old.get("url") else (None, None)
         port = old_port if old_port and port_is_free(old_port) else free_port()
-        proc, url = start_redis_server(port=port, logfile=log)
+        proc, url = start_redis_server(port=port, logfile=log, data_dir=redis_data_dir())
         services["redis"] = {
             "pid": proc.pid,
             "started": create_time(proc.pid),
@@ -305,11 +307,20 @@ def up(
     return state, notes
 
 
+def redis_data_dir() -> Path:
+    """Where the stack's own Redis keeps its append-only file: queued jobs survive a crash."""
+    return state_dir() / "redis-data"
+
+
 def down(state: dict[str, Any]) -> list[str]:
-    """Stop every process the stack started, all at once; return the names stopped."""
+    """Stop every process the stack started, all at once; return the names stopped.
+
+    A deliberate `down` starts the next `up` afresh, so the Redis data goes with it.
+    """
     services = state.get("services", {})
     stopped = [name for name in reversed(SERVICES) if services.get(name, {}).get("pid")]
     _stop_all(state, set(stopped), timeout=5)
+    shutil.rmtree(redis_data_dir(), ignore_errors=True)
     return stopped
 
 

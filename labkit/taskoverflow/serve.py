@@ -34,7 +34,11 @@ class ServerHandle:
 def make_server(app: Flask, host: str = "127.0.0.1", port: int = 6400, threads: int = 8):
     import waitress
 
-    return waitress.create_server(app, host=host, port=port, threads=threads, ident="taskoverflow")
+    # waitress stops accepting at 100 open connections by default; a class of students (or a
+    # load test) holding keep-alive connections would then stall every new client.
+    return waitress.create_server(
+        app, host=host, port=port, threads=threads, ident="taskoverflow", connection_limit=1000
+    )
 
 
 def start(app: Flask, host: str = "127.0.0.1", port: int = 0, threads: int = 8) -> ServerHandle:

@@ -21,6 +21,7 @@ ENV_NAMES = (
 )
 MAX_BODY_BYTES = 64 * 1024
 MAX_DELAY_SECONDS = 120.0
+VISIBILITY_TIMEOUT_SECONDS = 300
 # How long the API may spend publishing before it answers 503 (the budget is 5 s in all).
 PUBLISH_RETRY_POLICY = {
     "max_retries": 2,
@@ -108,7 +109,10 @@ def celery_config(config: Mapping) -> dict:
     Connection timeouts are short so an unreachable broker is a quick 503, not a hang.
     """
     broker = config.get("CELERY_BROKER_URL")
-    transport: dict = {"visibility_timeout": 900}
+    # A job taken by a worker that dies is given to another after this long: longer than the
+    # slowest job (MAX_DELAY_SECONDS plus the calendar), short enough that a killed worker's
+    # job does not sit in STARTED for a quarter of an hour. Terraform's ical queue matches it.
+    transport: dict = {"visibility_timeout": VISIBILITY_TIMEOUT_SECONDS}
     if broker and broker.startswith(("redis://", "rediss://")):
         transport |= {"socket_connect_timeout": CONNECT_TIMEOUT_SECONDS, "socket_timeout": 5}
     elif broker and broker.startswith("sqs://"):

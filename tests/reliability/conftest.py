@@ -24,9 +24,10 @@ from labkit.stack.redis import start_redis_server
 HERE = Path(__file__).parent
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="package", autouse=True)
 def reliability_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A temporary LABKIT_HOME for the whole session, so nothing lands in the user's .labkit/."""
+    """A temporary LABKIT_HOME for these tests (package scope: the notebooks run later must not
+    inherit it), so nothing lands in the user's .labkit/."""
     home = tmp_path_factory.mktemp("reliability-home")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("LABKIT_HOME", str(home))
@@ -77,7 +78,10 @@ class RedisServer:
 
     def start(self) -> None:
         """The lab's own way of starting Redis (`labkit.stack.redis`), on this port."""
-        self.proc, _ = start_redis_server(port=self.port, logfile=self.log)
+        # Started as the lab stack starts its own Redis: with an append-only file.
+        self.proc, _ = start_redis_server(
+            port=self.port, logfile=self.log, data_dir=self.log.parent / "redis-data"
+        )
 
     def stop(self) -> None:
         if self.proc is not None:

@@ -218,6 +218,12 @@ def test_wrong_types_inside_valid_json(sqs_endpoint, make_queue):
         sqs_endpoint, "SendMessageBatch", {"QueueUrl": url, "Entries": "x"}
     )
     assert status == 400 and parsed["__type"].endswith("InvalidParameterValue")
+    # Found by the reliability fuzz: a list nested in a list of names was a 500.
+    for name in ("AttributeNames", "MessageAttributeNames", "MessageSystemAttributeNames"):
+        status, _, parsed = sqs_call(
+            sqs_endpoint, "ReceiveMessage", {"QueueUrl": url, name: [["All"]]}
+        )
+        assert status == 400 and parsed["__type"].endswith("InvalidParameterValue"), name
 
 
 def test_oversized_request_is_refused_and_server_keeps_serving(sqs, sqs_endpoint):
