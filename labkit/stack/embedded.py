@@ -26,6 +26,7 @@ from labkit.stack.processes import (
     log_tail,
     pid_alive,
     spawn,
+    stop_extra_workers,
     stop_group,
 )
 from labkit.stack.redis import configured_redis_url, host_port, start_redis_server, with_db
@@ -320,6 +321,8 @@ def down(state: dict[str, Any]) -> list[str]:
     services = state.get("services", {})
     stopped = [name for name in reversed(SERVICES) if services.get(name, {}).get("pid")]
     _stop_all(state, set(stopped), timeout=5)
+    if stop_extra_workers():
+        stopped.append("lesson workers")
     shutil.rmtree(redis_data_dir(), ignore_errors=True)
     return stopped
 

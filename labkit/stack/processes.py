@@ -9,6 +9,7 @@ caller's stdout: a notebook cell must not collect a server's log lines.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import psutil
 
-from labkit.paths import log_dir
+from labkit.paths import log_dir, state_dir
 from labkit.stack.errors import StackError
 
 
@@ -178,6 +179,7 @@ class ProcessHandle:
         stop_group(self.pid, timeout)
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.proc.wait(timeout=1)
+        (_extra_workers_dir() / f"{self.pid}.json").unlink(missing_ok=True)
 
     def __enter__(self) -> ProcessHandle:
         return self
@@ -264,6 +266,7 @@ def start_celery_worker(
         argv.append("--task-events")
     log_path = log_dir() / f"{name}.log"
     proc, offset = spawn(argv, log_path, env)
+    _register_extra_worker(proc.pid)
     return CeleryWorkerHandle(
         name=name,
         proc=proc,
@@ -272,6 +275,30 @@ def start_celery_worker(
         argv=argv,
         hostname=hostname.replace("%h", _short_hostname()),
     )
+
+
+def _extra_workers_dir() -> Path:
+    return state_dir() / "lesson-workers"
+
+
+def _register_extra_worker(pid: int) -> None:
+    """Remember a lesson's own worker, so `labkit down` stops it even if the notebook died."""
+    folder = _extra_workers_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{pid}.json").write_text(json.dumps({"pid": pid, "started": create_time(pid)}))
+
+
+def stop_extra_workers(timeout: float = 5.0) -> list[int]:
+    """Stop every lesson worker still running (see start_celery_worker); return their pids."""
+    stopped = []
+    for record in sorted(_extra_workers_dir().glob("*.json")):
+        with contextlib.suppress(OSError, ValueError):
+            info = json.loads(record.read_text())
+            if pid_alive(info["pid"], info.get("started")):
+                stop_group(info["pid"], timeout)
+                stopped.append(info["pid"])
+        record.unlink(missing_ok=True)
+    return stopped
 
 
 def _short_hostname() -> str:

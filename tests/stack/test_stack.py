@@ -121,6 +121,18 @@ def test_killed_worker_is_reported_then_restarted(lab: stack.Lab, place: StackPl
     assert lab.api.export_calendar(timeout=20, poll_interval=0.02).startswith("BEGIN:VCALENDAR")
 
 
+def test_down_stops_a_lesson_worker_a_notebook_left_running(
+    lab: stack.Lab, place: StackPlace
+) -> None:
+    from labkit.stack.processes import start_celery_worker
+
+    worker = start_celery_worker("labkit.lessons.celery_lab", lab.env, name="left-behind")
+    worker.wait_ready(30)  # the notebook that started it fails here and never stops it
+    assert "lesson workers" in stack.down()
+    assert not running(worker.pid), "a lesson's worker outlived `labkit down`"
+    stack.up(**place.options())
+
+
 def test_down_then_up_twice_leaves_nothing_behind_and_replaces_taken_ports(
     lab: stack.Lab, place: StackPlace
 ) -> None:
