@@ -67,6 +67,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--timeout", type=int, default=600, help="seconds one cell may take (default 600)"
     )
+    parser.add_argument(
+        "--keep-stack",
+        action="store_true",
+        help="leave a lab stack the notebooks started running afterwards (default: stop it)",
+    )
     parser.set_defaults(func=main)
 
 
@@ -196,6 +201,9 @@ def main(args: argparse.Namespace) -> int:
         print(f"no such notebook: {', '.join(absent)} (check the path)")
         return 2
     ensure_kernel()
+    from labkit.stack.state import state_path
+
+    stack_was_running = state_path().exists()
     outcomes = []
     for notebook in notebooks:
         print(f"running {_shown(notebook)} ...", flush=True)
@@ -209,4 +217,8 @@ def main(args: argparse.Namespace) -> int:
             )
         )
     print_table(outcomes)
+    if not stack_was_running and not args.keep_stack and state_path().exists():
+        from labkit.stack import down
+
+        down()  # the notebooks started it; a stack the user had running is left alone
     return 0 if all(o.ok for o in outcomes) else 1
