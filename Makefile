@@ -12,6 +12,8 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	@# notebooks are committed without outputs: let git strip them on `git add`
+	@-git rev-parse --git-dir >/dev/null 2>&1 && $(BIN)/nbstripout --install || true
 	@touch $(STAMP)
 
 ## lab: start the embedded stack and open JupyterLab on notebooks/
