@@ -10,6 +10,7 @@ draws. `throughput_experiment` runs the same batch against workers of growing co
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -17,6 +18,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from celery import Celery
+
+from labkit.lessons.progress import advance, counter, wait_until
 
 QUEUE = "lessons"
 APP = "labkit.lessons.celery_lab"
@@ -90,7 +93,27 @@ def start_worker(
         events=True,
         name=name or "lesson-worker",
     )
-    return handle.wait_ready(timeout=30)
+    return wait_ready([handle], timeout=30)[0]
+
+
+def wait_ready(handles: list[Any], timeout: float = 30.0, progress: bool = True) -> list[Any]:
+    """Wait for Celery workers started side by side, with a progress bar after a second.
+
+    Raises StackError with the worker's log when one exits or is not ready in ``timeout``.
+    """
+    desc = "starting the Celery worker" + ("s" if len(handles) > 1 else "")
+    # On a timeout, wait_ready below names the worker and shows its log.
+    with contextlib.suppress(TimeoutError):
+        wait_until(
+            lambda: all(h.ready() or not h.alive() for h in handles),
+            timeout,
+            desc,
+            poll=0.02,
+            progress=progress,
+        )
+    for handle in handles:
+        handle.wait_ready(timeout=0.5)
+    return handles
 
 
 def watch_states(result: Any, timeout: float = 10.0, interval: float = 0.01):  # noqa: ANN201
@@ -155,9 +178,13 @@ class TaskEvents:
     def __enter__(self) -> TaskEvents:
         self._thread = threading.Thread(target=self._run, name="celery-events", daemon=True)
         self._thread.start()
-        if not self._ready.wait(timeout=15):
+        try:
+            wait_until(self._ready.is_set, 15, "Celery events from a worker", poll=0.02)
+        except TimeoutError:
             self.stop()
-            raise TimeoutError("no Celery worker sent events within 15 s: is one running (-E)?")
+            raise TimeoutError(
+                "no Celery worker sent events within 15 s: is one running (-E)?"
+            ) from None
         if self._error:
             raise RuntimeError(f"cannot listen to Celery events: {self._error}") from self._error
         return self
@@ -171,18 +198,29 @@ class TaskEvents:
         if self._thread is not None:
             self._thread.join(timeout=3)
 
-    def wait_for(self, task_ids: Iterable[str], timeout: float = 30.0) -> None:
-        """Block until every task in ``task_ids`` has succeeded or failed (events seen)."""
+    def wait_for(
+        self,
+        task_ids: Iterable[str],
+        timeout: float = 30.0,
+        desc: str = "tasks finished",
+        progress: bool = True,
+    ) -> None:
+        """Block until every task in ``task_ids`` has succeeded or failed (events seen); a
+        progress bar counts them after a second."""
         wanted = set(task_ids)
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with self._lock:
-                done = {
-                    e["uuid"] for e in self.events if e["type"] in ("task-succeeded", "task-failed")
-                }
-            if wanted <= done:
-                return
-            time.sleep(0.01)
+        with counter(len(wanted), desc, progress=progress) as bar:
+            while time.monotonic() < deadline:
+                with self._lock:
+                    done = {
+                        e["uuid"]
+                        for e in self.events
+                        if e["type"] in ("task-succeeded", "task-failed")
+                    }
+                advance(bar, len(wanted & done))
+                if wanted <= done:
+                    return
+                time.sleep(0.01)
         raise TimeoutError(f"{len(wanted - done)} of {len(wanted)} tasks did not finish in time")
 
     def frame(self):  # noqa: ANN201 - pandas.DataFrame
@@ -246,7 +284,11 @@ def run_batch(
     try:
         with TaskEvents() as recorder:
             results = [work.apply_async((seconds,), queue=queue) for _ in range(tasks)]
-            recorder.wait_for([r.id for r in results], timeout=30 + tasks * seconds)
+            recorder.wait_for(
+                [r.id for r in results],
+                timeout=30 + tasks * seconds,
+                desc=f"--concurrency {concurrency}: tasks finished",
+            )
             frame = recorder.frame()
         for result in results:
             result.forget()
@@ -288,8 +330,7 @@ def throughput_experiment(
         for n in concurrencies
     }
     try:
-        for handle in workers.values():
-            handle.wait_ready(timeout=30)
+        wait_ready(list(workers.values()), timeout=30)
         frames = [
             run_batch(lab, tasks, seconds, n, worker=workers[n], queue=f"{QUEUE}.c{n}")
             for n in concurrencies

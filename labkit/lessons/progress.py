@@ -38,6 +38,16 @@ def _advance(bar: tqdm, value: float) -> None:
         bar.update(value - bar.n)
 
 
+def counter(total: int | None, desc: str, unit: str = "task", progress: bool = True) -> tqdm:
+    """A bar for a count the caller moves with `advance` (use it as a context manager)."""
+    return _bar(total, desc, unit, progress)
+
+
+def advance(bar: tqdm, value: float) -> None:
+    """Move a `counter` bar to ``value`` (never backwards)."""
+    _advance(bar, value)
+
+
 def wait_until(
     predicate: Callable[[], T],
     timeout: float,

@@ -81,26 +81,40 @@ def message_number(body: str) -> int | None:
 
 
 def _explain(error: Exception, sqs: Any, queue_url: str) -> Exception:
-    """Turn a botocore failure into one sentence that says what to do next."""
-    from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError
+    """Turn a botocore failure into one sentence that says what to do next.
 
-    endpoint = getattr(getattr(sqs, "meta", None), "endpoint_url", "SQS")
-    if isinstance(error, EndpointConnectionError):
+    Only the two cases a notebook words differently (no stack running, no such queue) are
+    handled here; credentials and every other AWS answer are `labkit.config.describe_error`'s.
+    """
+    from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
+
+    from labkit.config import describe_error
+    from labkit.stack.aws import AWS_SQS_URL, MISSING_QUEUE_CODES
+
+    endpoint = getattr(getattr(sqs, "meta", None), "endpoint_url", None) or AWS_SQS_URL
+    if isinstance(error, EndpointConnectionError) and "amazonaws.com" not in endpoint:
         return QueueError(
             f"cannot reach SQS at {endpoint}: start the lab stack (`labkit up`, or "
             "labkit.up() in a notebook) and run the cell again"
         )
-    if isinstance(error, NoCredentialsError):
-        return QueueError("no AWS credentials found: put the Learner Lab keys in .env")
     if isinstance(error, ClientError):
         code = error.response.get("Error", {}).get("Code", "")
-        text = error.response.get("Error", {}).get("Message", "")
-        if "NonExistentQueue" in code or "QueueDoesNotExist" in code:
+        if code in MISSING_QUEUE_CODES:
             return QueueError(f"no queue at {queue_url}: create it first (lab.queue_url(name))")
-        if code in {"ExpiredToken", "InvalidClientTokenId", "UnrecognizedClientException"}:
-            return QueueError(f"AWS refused the credentials ({code}): copy fresh ones into .env")
-        return QueueError(f"SQS said {code}: {text}")
+    if isinstance(error, ClientError | BotoCoreError):
+        return QueueError(str(describe_error(error, endpoint)))
     return error
+
+
+def _student_error(what: str, error: Exception, where: str) -> QueueError:
+    """A function the notebook passed in (``work``, ``fail``, ``groups``) raised in a worker
+    thread: one line for the calling thread, with the original traceback chained."""
+    wrapped = QueueError(
+        f"your {what} function raised {type(error).__name__}: {error} ({where}); "
+        "fix it and run the cell again"
+    )
+    wrapped.__cause__ = error
+    return wrapped
 
 
 # ---------------------------------------------------------------------------------------------
@@ -145,6 +159,12 @@ class _Shared:
     def touch(self) -> None:
         self.last_activity = time.monotonic()
 
+    def fail(self, error: Exception) -> None:
+        """Record ``error`` for the calling thread to raise, and stop every worker thread."""
+        with self.lock:
+            self.errors.append(error)
+        self.stop.set()
+
 
 def _publisher(
     sqs: Any,
@@ -162,13 +182,17 @@ def _publisher(
     attributes = {"client": {"DataType": "String", "StringValue": client}}
     step = 10 if batch else 1
     for first in range(0, count, step):
-        if shared.errors:
+        if shared.errors or shared.stop.is_set():
             return
         numbers = range(first, min(first + step, count))
         entries = []
         for i in numbers:
             entry = {"MessageBody": f"{prepend}Message {i}", "MessageAttributes": attributes}
-            group = _group_for(groups, fifo, index, i)
+            try:
+                group = _group_for(groups, fifo, index, i)
+            except Exception as error:  # the notebook's groups function: reported, not printed
+                shared.fail(_student_error("groups", error, f"publisher {index}, message {i}"))
+                return
             if group is not None:
                 entry["MessageGroupId"] = group
             entries.append(entry)
@@ -205,8 +229,7 @@ def _publisher(
                 rows[0]["message_id"] = reply["MessageId"]
                 rows[0]["sequence_number"] = reply.get("SequenceNumber")
         except Exception as error:  # reported by the calling thread
-            with shared.lock:
-                shared.errors.append(_explain(error, sqs, queue_url))
+            shared.fail(_explain(error, sqs, queue_url))
             return
         with shared.lock:
             shared.sends.extend(rows)
@@ -275,7 +298,10 @@ def publish(
     threads = _start_publishers(
         sqs, queue_url, shared, count, publishers, clients, prepend, groups, batch, interval
     )
-    follow(threads, lambda: len(shared.sends), count * publishers, "sending", progress=progress)
+    try:
+        follow(threads, lambda: len(shared.sends), count * publishers, "sending", progress=progress)
+    finally:  # an interrupted cell must not leave threads sending behind the next run
+        shared.stop.set()
     if shared.errors:
         raise shared.errors[0]
     return _sends_frame(shared)
@@ -321,9 +347,7 @@ def _consumer(
         try:
             reply = sqs.receive_message(QueueUrl=queue_url, **receive_options)
         except Exception as error:
-            with shared.lock:
-                shared.errors.append(_explain(error, sqs, queue_url))
-            shared.stop.set()
+            shared.fail(_explain(error, sqs, queue_url))
             return
         received_at = time.time()
         messages = reply.get("Messages", [])
@@ -354,11 +378,21 @@ def _consumer(
                 "deleted": False,
             }
             view = SimpleNamespace(**row)
-            pause = _work_seconds(work, view)
+            where = f"{name}, message {row['number'] if row['number'] is not None else body!r}"
+            try:
+                pause = _work_seconds(work, view)
+            except Exception as error:  # the notebook's work function: reported, not printed
+                shared.fail(_student_error("work", error, where))
+                return
             if pause > 0:
                 time.sleep(pause)
             row["handled_at"] = time.time()  # the work is done; deleting tells SQS so
-            if not _fails(fail, seed, view):
+            try:
+                failed = _fails(fail, seed, view)
+            except Exception as error:
+                shared.fail(_student_error("fail", error, where))
+                return
+            if not failed:
                 try:
                     sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
                     row["deleted"] = True
@@ -490,7 +524,10 @@ def consume(
         idle_timeout,
         timeout,
     )
-    follow(threads, lambda: len(shared.handled), expected, "receiving", progress=progress)
+    try:
+        follow(threads, lambda: len(shared.handled), expected, "receiving", progress=progress)
+    finally:  # an interrupted cell must not leave threads eating the next run's messages
+        shared.stop.set()
     if shared.errors:
         raise shared.errors[0]
     return _deliveries_frame(shared)
@@ -581,13 +618,16 @@ def experiment(
     except ValueError:
         shared.stop.set()
         raise
-    follow(
-        consumer_threads + publisher_threads,
-        lambda: len(shared.handled),
-        total,
-        "messages handled",
-        progress=progress,
-    )
+    try:
+        follow(
+            consumer_threads + publisher_threads,
+            lambda: len(shared.handled),
+            total,
+            "messages handled",
+            progress=progress,
+        )
+    finally:  # an interrupted cell must not leave threads eating the next run's messages
+        shared.stop.set()
     if shared.errors:
         raise shared.errors[0]
     sends = _sends_frame(shared)
@@ -601,27 +641,52 @@ def experiment(
 run = experiment
 
 
-def drain(sqs: Any, queue_url: str, timeout: float = 30.0) -> int:
-    """Delete whatever is visible in the queue now (PurgeQueue allows one call a minute on
-    AWS); returns how many messages went."""
-    removed = 0
+def drain(sqs: Any, queue_url: str, timeout: float = 30.0, empty_replies: int | None = None) -> int:
+    """Delete every message visible in the queue now; returns how many went.
+
+    An empty reply to a short poll proves nothing (it asks only some of SQS's servers), so this
+    long-polls, which asks them all, and stops after ``empty_replies`` empty replies in a row:
+    one on the lab's emulator (its long poll sees every message), two on AWS. PurgeQueue would
+    be quicker, but AWS allows it once a minute per queue.
+    """
+    if empty_replies is None:
+        empty_replies = 1 if is_emulator(sqs) else 2
+    removed = empty = 0
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    while empty < empty_replies and time.monotonic() < deadline:
         try:
             reply = sqs.receive_message(
-                QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0
+                QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1
             )
+            messages = reply.get("Messages", [])
+            if messages:
+                entries = [
+                    {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
+                    for i, m in enumerate(messages)
+                ]
+                sqs.delete_message_batch(QueueUrl=queue_url, Entries=entries)
         except Exception as error:
             raise _explain(error, sqs, queue_url) from error
-        messages = reply.get("Messages", [])
-        if not messages:
-            return removed
-        entries = [
-            {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)
-        ]
-        sqs.delete_message_batch(QueueUrl=queue_url, Entries=entries)
+        empty = 0 if messages else empty + 1
         removed += len(messages)
     return removed
+
+
+def _purge(sqs: Any, queue_url: str) -> int:
+    """Empty a queue on the emulator at once (visible, in flight and delayed); how many went.
+
+    Only after the emulator's clock moved a minute: PurgeQueue allows one call a minute."""
+    names = [
+        "ApproximateNumberOfMessages",
+        "ApproximateNumberOfMessagesNotVisible",
+        "ApproximateNumberOfMessagesDelayed",
+    ]
+    try:
+        attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=names)
+        sqs.purge_queue(QueueUrl=queue_url)
+    except Exception as error:
+        raise _explain(error, sqs, queue_url) from error
+    return sum(int(attributes["Attributes"].get(name, 0)) for name in names)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -685,14 +750,18 @@ def start_clean(sqs: Any, *queue_urls: str, seed: int | None = None) -> str:
 
     On the emulator the clock first moves past the 5 minute deduplication interval (and every
     visibility timeout), so messages a previous run sent are neither deduplicated nor hidden;
-    ``seed`` seeds the emulator. On AWS the queues are only drained: re-sending the same bodies
-    to a FIFO queue within 5 minutes is deduplicated there (use a different ``prepend``).
+    ``seed`` seeds the emulator, and the queues are purged (in-flight messages too). On AWS the
+    queues are only drained (`drain`): re-sending the same bodies to a FIFO queue within 5
+    minutes is deduplicated there (use a different ``prepend``).
     """
     emulator = is_emulator(sqs)
+    urls = list(dict.fromkeys(queue_urls))
     if emulator:
         if seed is not None:
             seed_emulator(sqs, seed)
-        advance_clock(sqs, DEDUP_INTERVAL + 1)
-    removed = sum(drain(sqs, url) for url in queue_urls)
+        advance_clock(sqs, DEDUP_INTERVAL + 1)  # also past PurgeQueue's one-a-minute limit
+        removed = sum(_purge(sqs, url) for url in urls)
+    else:
+        removed = sum(drain(sqs, url, empty_replies=2) for url in urls)
     where = "emulator clock moved past the dedup interval" if emulator else "AWS: drained only"
     return f"{len(queue_urls)} queue(s) emptied ({removed} old message(s) removed); {where}"

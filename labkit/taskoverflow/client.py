@@ -56,6 +56,12 @@ class TaskOverflowClient:
                 f"the TaskOverflow API at {self.base_url} does not answer: start it with "
                 "`labkit up` (or `labkit api`)",
             ) from None
+        except requests.Timeout:
+            raise TaskOverflowUnavailable(
+                0,
+                f"the TaskOverflow API at {self.base_url} took longer than {self.timeout:g} s to "
+                "answer: check `labkit status`, or pass a longer timeout to TaskOverflowClient",
+            ) from None
         if response.status_code >= 400:
             try:
                 body = response.json()

@@ -101,3 +101,18 @@ def test_groups_are_handled_in_parallel_and_drawn_per_consumer(private_sqs) -> N
     assert ax.get_ylabel() == "consumer" and ax.get_legend().get_title().get_text()
     assert len(ax.patches) == 12
     plt.close("all")
+
+
+def test_start_clean_also_removes_messages_in_flight(private_sqs) -> None:
+    sqs = private_sqs
+    url = sqs.create_queue(QueueName="clean-standard")["QueueUrl"]
+    for start in (0, 10):
+        entries = [{"Id": str(i), "MessageBody": f"Message {start + i}"} for i in range(10)]
+        sqs.send_message_batch(QueueUrl=url, Entries=entries)
+    taken = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=5, VisibilityTimeout=3600)
+    assert len(taken["Messages"]) == 5  # a consumer of an earlier run holds these
+    line = queues.start_clean(sqs, url, url)
+    assert line.startswith("2 queue(s) emptied (20 old message(s) removed)"), line
+    left = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert left["ApproximateNumberOfMessages"] == left["ApproximateNumberOfMessagesNotVisible"]
+    assert left["ApproximateNumberOfMessages"] == "0"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import boto3
 import pytest
 
@@ -141,3 +144,58 @@ def test_message_number() -> None:
     assert queues.message_number("Message 7") == 7
     assert queues.message_number("A-Message 42") == 42
     assert queues.message_number("hello") is None
+
+
+def test_drain_leaves_nothing_behind(sqs, new_queue) -> None:
+    # A short poll asks only half the emulator's servers; an early empty reply used to stop the
+    # drain with messages left (about one queue in six).
+    urls = [new_queue() for _ in range(5)]
+    for url in urls:
+        for start in (0, 10):
+            entries = [{"Id": str(i), "MessageBody": f"Message {start + i}"} for i in range(10)]
+            sqs.send_message_batch(QueueUrl=url, Entries=entries)
+    with ThreadPoolExecutor(len(urls)) as pool:
+        removed = list(pool.map(lambda url: queues.drain(sqs, url), urls))
+    assert removed == [20] * len(urls)
+    for url in urls:
+        left = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+        assert left["ApproximateNumberOfMessages"] == "0", url
+
+
+@pytest.mark.parametrize(
+    ("rule", "what"),
+    [
+        ({"work": lambda m: 1 / 0}, "work"),
+        ({"fail": lambda m: m.nope}, "fail"),
+        ({"groups": lambda publisher, number: {}[number]}, "groups"),
+    ],
+)
+def test_a_raising_student_function_is_one_clear_error(sqs, new_queue, rule, what) -> None:
+    printed: list[threading.ExceptHookArgs] = []
+    hook, threading.excepthook = threading.excepthook, printed.append
+    try:
+        with pytest.raises(queues.QueueError, match=f"your {what} function raised") as caught:
+            queues.experiment(
+                sqs, new_queue(fifo=True), count=5, idle_timeout=5, progress=False, **rule
+            )
+    finally:
+        threading.excepthook = hook
+    assert printed == [], "no traceback printed from a worker thread"
+    assert "\n" not in str(caught.value) and caught.value.__cause__ is not None
+
+
+def test_an_interrupted_experiment_stops_its_threads(sqs, new_queue, monkeypatch) -> None:
+    started: list[threading.Thread] = []
+
+    def interrupted(threads, *args, **kwargs) -> None:  # the student presses stop mid-wait
+        started.extend(threads)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(queues, "follow", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        queues.experiment(
+            sqs, new_queue(), count=5, consumers=2, expected=1000, idle_timeout=60, progress=False
+        )
+    for thread in started:
+        thread.join(timeout=5)
+    assert not any(t.is_alive() for t in started), "consumers kept receiving after the interrupt"
