@@ -7,6 +7,7 @@ advancing the clock wakes them so they re-check what became visible.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -25,6 +26,8 @@ class Clock:
 
     def advance(self, seconds: float) -> float:
         """Move the clock forward by ``seconds`` (never back) and return the new time."""
+        if not math.isfinite(seconds):
+            raise ValueError("the clock moves by a finite number of seconds")
         if seconds < 0:
             raise ValueError("the clock only moves forward")
         with self._lock:

@@ -8,9 +8,12 @@ a second.
 from __future__ import annotations
 
 import json
+import logging
+import math
 import re
 import select
 import socket
+import sys
 import threading
 import uuid
 from dataclasses import dataclass
@@ -24,6 +27,7 @@ from labkit.sqs.service import DEFAULT_REGION, Context, SQSService, as_json
 JSON_TYPE = "application/x-amz-json-1.0"
 MAX_REQUEST_BYTES = 2 * 1024 * 1024  # a full batch of 256 KiB, base64 and JSON overhead included
 _SCOPE = re.compile(r"Credential=([^/,\s]+)/\d{8}/([a-z0-9-]+)/")
+_log = logging.getLogger(__name__)
 
 
 _MAX_HEADERS = 100
@@ -226,8 +230,13 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             if path == "/_labkit/clock":
                 advance = params.get("advance", 0)
-                if isinstance(advance, bool) or not isinstance(advance, int | float) or advance < 0:
-                    raise ValueError("advance must be a number of seconds >= 0")
+                if (
+                    isinstance(advance, bool)
+                    or not isinstance(advance, int | float)
+                    or not math.isfinite(advance)
+                    or advance < 0
+                ):
+                    raise ValueError("advance must be a finite number of seconds >= 0")
                 now = service.clock.advance(float(advance))
                 result = {"now": now, "offset": service.clock.offset}
             elif path == "/_labkit/reset":
@@ -258,6 +267,14 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 128
+
+    def handle_error(self, request, client_address) -> None:  # noqa: ANN001 - stdlib signature
+        """Never print from the server's threads: in-process, that text lands in a student's
+        notebook cell. A caller hanging up (a stopped worker, an interrupted cell) is normal;
+        anything else goes to this module's logger at debug level."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        _log.debug("request from %s failed", client_address, exc_info=True)
 
 
 def make_server(host: str, port: int, service: SQSService) -> ThreadingHTTPServer:

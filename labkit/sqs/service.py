@@ -114,6 +114,8 @@ class SQSService:
         self.duplicate_rate = 0.0
         self._queues: dict[str, Queue] = {}
         self._lock = threading.Lock()
+        self._issued: dict[str, int] = {}  # MessageIds issued per queue name; never reset
+        self._issued_lock = threading.Lock()
         self.clock.on_advance(self.wake_all)
 
     # --- admin ------------------------------------------------------------------------------
@@ -453,7 +455,7 @@ class SQSService:
             msg.sequence_number = queue.next_sequence_number()
             response["SequenceNumber"] = msg.sequence_number
         msg.key = queue.new_key()
-        msg.message_id = str(uuid.UUID(int=queue.rng.getrandbits(128), version=4))
+        msg.message_id = self._message_id(queue)
         if isinstance(queue, FifoQueue):
             queue.remember(key, now, msg.message_id, msg.sequence_number)
         else:
@@ -461,6 +463,18 @@ class SQSService:
         queue.add(msg, now, delay)
         response["MessageId"] = msg.message_id
         return response
+
+    def _message_id(self, queue: Queue) -> str:
+        """A MessageId that a fresh emulator reproduces from its seed, yet never repeats while
+        it runs: the seeded draw is mixed with how many ids this queue name has had, a count
+        that survives re-seeding, ``reset`` and re-creating the queue (a lesson re-run would
+        otherwise reuse its previous run's ids and collide with leftovers)."""
+        draw = queue.rng.getrandbits(128)
+        with self._issued_lock:
+            count = self._issued.get(queue.name, 0)
+            self._issued[queue.name] = count + 1
+        raw = f"{queue.name}\n{count}\n{draw}".encode()
+        return str(uuid.UUID(bytes=hashlib.blake2b(raw, digest_size=16).digest(), version=4))
 
     def op_SendMessage(self, params: dict, ctx: Context) -> dict:
         queue = self._queue(params)

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import math
+import socket
+import struct
+import threading
+
 import pytest
 from botocore.exceptions import ClientError
 from moto.sqs.models import Message as MotoMessage
@@ -274,3 +280,43 @@ def test_any_credentials_and_region_from_the_signature(sqs_endpoint, queue_name)
     arn = client.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]
     assert arn["QueueArn"] == f"arn:aws:sqs:ap-southeast-2:000000000000:{queue_name}"
     client.delete_queue(QueueUrl=url)
+
+
+def test_clock_refuses_infinite_and_nan_advances(sqs_endpoint):
+    for raw in (b'{"advance": NaN}', b'{"advance": Infinity}', b'{"advance": 1e999}'):
+        code, _, parsed = post(sqs_endpoint + "/_labkit/clock", raw)
+        assert code == 400 and "finite" in parsed["error"], raw
+    code, _, parsed = post(sqs_endpoint + "/_labkit/clock", {"advance": 0})
+    assert code == 200 and math.isfinite(parsed["now"]) and parsed["offset"] >= 0
+
+
+def _request(action: str, params: dict) -> bytes:
+    body = json.dumps(params).encode()
+    head = (
+        f"POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: AmazonSQS.{action}\r\n"
+        f"Content-Type: application/x-amz-json-1.0\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    return head.encode() + body
+
+
+def test_a_caller_hanging_up_mid_reply_prints_nothing(capfd):
+    """In-process the server shares the notebook's stderr: a hang-up must not print there."""
+    from labkit.sqs.server import start
+
+    handle = start()
+    try:
+        before = set(threading.enumerate())
+        conn = socket.create_connection((handle.host, handle.port))
+        conn.sendall(_request("CreateQueue", {"QueueName": "hangup"}))
+        assert conn.recv(65536).startswith(b"HTTP/1.1 200")
+        (worker,) = [t for t in threading.enumerate() if t not in before]
+        poll = {"QueueUrl": f"{handle.url}/000000000000/hangup", "WaitTimeSeconds": 1}
+        conn.sendall(_request("ReceiveMessage", poll))
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        conn.close()  # a reset: the poll's reply cannot be written
+        handle.clock.advance(0)  # wakes the poll, which sees its caller gone
+        worker.join(5)
+        assert not worker.is_alive()
+    finally:
+        handle.stop()
+    assert capfd.readouterr().err == ""

@@ -108,3 +108,39 @@ def test_duplicate_rate_of_one_queue(sqs, sqs_endpoint, make_queue, queue_name):
 def test_duplicate_rate_defaults_to_zero(sqs_endpoint):
     with urllib.request.urlopen(sqs_endpoint + "/_labkit/config", timeout=5) as response:
         assert b'"duplicate_rate":0' in response.read()
+
+
+def test_message_ids_repeat_from_the_seed_but_never_within_one_emulator():
+    """A fresh emulator reproduces its ids from the seed; re-seeding it (what a lesson's
+    start_clean does), re-creating the queue or a reset never brings an id back."""
+    from labkit.sqs.server import start
+
+    def run(handle, rounds: int) -> list[list[str]]:
+        client = boto3.client(
+            "sqs",
+            endpoint_url=handle.url,
+            region_name="us-east-1",
+            aws_access_key_id="a",
+            aws_secret_access_key="b",
+        )
+        runs = []
+        for i in range(rounds):
+            if i == 2:
+                assert post(handle.url + "/_labkit/reset", {})[0] == 200
+            assert post(handle.url + "/_labkit/config", {"seed": 7})[0] == 200
+            url = client.create_queue(QueueName="ids")["QueueUrl"]
+            entries = [{"Id": str(n), "MessageBody": str(n)} for n in range(5)]
+            sent = client.send_message_batch(QueueUrl=url, Entries=entries)["Successful"]
+            runs.append([m["MessageId"] for m in sent])
+            client.delete_queue(QueueUrl=url)
+        return runs
+
+    first, second = start(seed=7), start(seed=7)
+    try:
+        runs, again = run(first, 3), run(second, 1)
+    finally:
+        first.stop()
+        second.stop()
+    assert again[0] == runs[0], "a fresh emulator with the same seed issues the same ids"
+    ids = [i for each in runs for i in each]
+    assert len(set(ids)) == len(ids) == 15, "no id comes back after a re-seed or a reset"
