@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from labkit.paths import REPO_ROOT, TERRAFORM_DIR
 
@@ -68,9 +69,22 @@ def scrub(text: str) -> str:
     return _ACCESS_KEY.sub(lambda m: mask(m.group(1)), text)
 
 
-def mask_url(url: str) -> str:
-    """A connection URL with its password hidden: `postgresql://user:****@host/db`."""
-    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1****@", url)
+def mask_url(url: str | None, hidden: str = "****") -> str:
+    """A connection URL with its password replaced by ``hidden``: `postgresql://user:****@host/db`,
+    `redis://:****@host:6379/0`. Safe to print; '(not set)' for an empty value."""
+    if not url:
+        return "(not set)"
+    try:
+        parts = urlsplit(url)
+        has_password = parts.password is not None
+    except ValueError:  # unparsable (e.g. a broken IPv6 host): hide everything after the scheme
+        scheme, sep, _ = url.partition("://")
+        return f"{scheme}://{hidden}" if sep else hidden
+    if not has_password:
+        return url
+    userinfo, host = parts.netloc.rsplit("@", 1)
+    user = userinfo.split(":", 1)[0]
+    return urlunsplit(parts._replace(netloc=f"{user}:{hidden}@{host}"))
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,16 @@ def state_dir() -> Path:
     return path
 
 
+def database_file() -> Path:
+    """The lab's SQLite database: the stack and a hand-started `labkit api` share this file."""
+    return state_dir() / "taskoverflow.sqlite3"
+
+
+def default_database_url() -> str:
+    """SQLAlchemy URL of :func:`database_file` (when no other database is configured)."""
+    return f"sqlite:///{database_file()}"
+
+
 def log_dir() -> Path:
     path = state_dir() / "logs"
     path.mkdir(parents=True, exist_ok=True)

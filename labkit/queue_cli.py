@@ -17,7 +17,6 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
-REGION = "us-east-1"
 BANNER = r"""
     .-----------------------------------------------.
     |  >> [#][#][#][#][#] >>   University of Queensland
@@ -63,8 +62,6 @@ def _positive(text: str) -> int:
 
 def _client(args: argparse.Namespace, out: TextIO) -> tuple[Any, str | None]:
     """A boto3 SQS client and the endpoint it uses (None for AWS)."""
-    import boto3
-
     if args.endpoint:
         endpoint = args.endpoint
     elif args.mode == "aws":
@@ -73,17 +70,9 @@ def _client(args: argparse.Namespace, out: TextIO) -> tuple[Any, str | None]:
         return sqs_client(), None
     else:
         endpoint = _stack_endpoint(out)
-    from botocore.config import Config
+    from labkit.stack.clients import emulator_client
 
-    client = boto3.client(
-        "sqs",
-        endpoint_url=endpoint,
-        config=Config(connect_timeout=2, retries={"max_attempts": 2, "mode": "standard"}),
-        region_name=REGION,
-        aws_access_key_id="labkit",
-        aws_secret_access_key="labkit",
-    )
-    return client, endpoint
+    return emulator_client(endpoint), endpoint
 
 
 def _stack_endpoint(out: TextIO) -> str:
@@ -108,6 +97,17 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     from labkit.stack.aws import explain
     from labkit.stack.errors import StackError
 
+    record = None
+    if args.receive and args.record is not None:
+        try:  # before anything starts: a bad path is one line, not a traceback mid-run
+            record = _open_record(args.record)
+        except OSError as exc:
+            print(
+                f"Cannot write the record file {args.record}: {exc.strerror or exc}; "
+                "create its folder or pick another path for --record.",
+                file=sys.stderr,
+            )
+            return 1
     try:
         sqs, endpoint = _client(args, out)
     except StackError as exc:
@@ -122,13 +122,16 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     print(f"Connected to {args.name}", file=out, flush=True)
     try:
         if args.receive:
-            return receive(sqs, queue_url, args, out)
+            return receive(sqs, queue_url, args, out, record)
         return send(sqs, queue_url, args, out)
     except Exception as exc:  # noqa: BLE001
         if exc.__class__.__module__.startswith(("botocore", "boto3", "urllib3")):
             print(explain(exc, endpoint, args.name), file=sys.stderr)
             return 1
         raise
+    finally:
+        if record:
+            record[0].close()
 
 
 def send(sqs: Any, queue_url: str, args: argparse.Namespace, out: TextIO) -> int:
@@ -173,11 +176,21 @@ def send(sqs: Any, queue_url: str, args: argparse.Namespace, out: TextIO) -> int
     return 0
 
 
-def receive(sqs: Any, queue_url: str, args: argparse.Namespace, out: TextIO) -> int:
-    """Receive, print `[HH:MM:SS] client: body`, delete; until Ctrl-C or `--max-idle`."""
+def receive(
+    sqs: Any,
+    queue_url: str,
+    args: argparse.Namespace,
+    out: TextIO,
+    record: tuple[TextIO, Any] | None = None,
+) -> int:
+    """Receive, print `[HH:MM:SS] client: body`, delete; until Ctrl-C or `--max-idle`.
+
+    ``record`` is the opened `--record` file (opened here when not given).
+    """
     seen: set[str] = set()
     received = duplicates = 0
-    record = _open_record(args.record)
+    if record is None:
+        record = _open_record(args.record)
     print("Waiting for messages...", file=out, flush=True)
     last = time.monotonic()
     try:

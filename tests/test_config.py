@@ -294,3 +294,20 @@ def test_mask_url_hides_only_the_password() -> None:
     assert config.mask_url(url) == "db+postgresql+psycopg://administrator:****@db.example:5432/todo"
     assert config.mask_url("redis://127.0.0.1:6379/0") == "redis://127.0.0.1:6379/0"
     assert config.mask_url("sqs://") == "sqs://"
+
+
+def test_mask_url_hides_a_password_without_a_user() -> None:
+    # Redis passwords come without a user name (`redis://:password@host`).
+    secret = "s3cret" + "Redis"
+    masked = config.mask_url(f"redis://:{secret}@127.0.0.1:6379/0")
+    assert masked == "redis://:****@127.0.0.1:6379/0"
+    assert secret not in config.mask_url(f"rediss://default:{secret}@cache.example:6380/1")
+    assert config.mask_url(None) == "(not set)"
+
+
+def test_one_mask_url_for_the_api_and_the_notebooks() -> None:
+    from labkit.taskoverflow import settings
+
+    url = "redis://:pw-" + "x" * 8 + "@redis:6379/0"
+    assert settings.mask_url(url) == "redis://:***@redis:6379/0"
+    assert config.mask_url(url) == "redis://:****@redis:6379/0"

@@ -184,3 +184,17 @@ def test_ctrl_c_ends_a_receiver_with_a_summary(sqs_endpoint: str, sqs) -> None: 
     assert proc.returncode == 0, err
     assert out.strip().splitlines()[-1] == "Stopped: received 3, duplicates 0"
     assert "Traceback" not in err
+
+
+def test_record_into_a_missing_folder_is_one_line(
+    sqs_endpoint: str, sqs: object, capsys: pytest.CaptureFixture, tmp_path: Path
+) -> None:
+    name = make_queue(sqs)
+    record = tmp_path / "missing" / "dir" / "arrivals.csv"
+    code = queue(
+        sqs_endpoint, "--name", name, "--client-name", "r", "--receive", "--record", str(record)
+    )
+    assert code == 1
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1, err
+    assert str(record) in err and "--record" in err and not record.parent.exists()

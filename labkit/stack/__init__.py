@@ -9,10 +9,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from labkit.stack.clients import emulator_client
 from labkit.stack.errors import ServiceUnavailable, StackError
 from labkit.stack.lab import Lab
 
-__all__ = ["Lab", "ServiceUnavailable", "StackError", "connect", "down", "status", "up"]
+__all__ = [
+    "Lab",
+    "ServiceUnavailable",
+    "StackError",
+    "connect",
+    "down",
+    "emulator_client",
+    "status",
+    "up",
+]
 
 MODES = ("embedded", "compose", "aws")
 
@@ -33,7 +43,8 @@ def up(mode: str = "embedded", **options: Any) -> Lab:
         recorded, notes = embedded.up(**options)
         return Lab(recorded, notes)
     if mode == "compose":
-        from labkit.stack import compose, embedded
+        from labkit.stack import compose
+        from labkit.stack.clients import EMULATOR_CREDENTIALS
 
         with st.stack_lock():
             current = st.read_state()
@@ -43,7 +54,7 @@ def up(mode: str = "embedded", **options: Any) -> Lab:
             recorded["env"] = {
                 "AWS_ENDPOINT_URL_SQS": recorded["urls"]["sqs"],
                 "AWS_DEFAULT_REGION": "us-east-1",
-                **embedded.EMULATOR_CREDENTIALS,
+                **EMULATOR_CREDENTIALS,
                 "CELERY_BROKER_URL": recorded["urls"]["redis"],
                 "CELERY_RESULT_BACKEND": recorded["urls"]["redis"],
             }

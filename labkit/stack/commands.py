@@ -63,17 +63,31 @@ def _fail(message: str) -> int:
 
 
 def _up(args: argparse.Namespace) -> Any:
+    """`labkit.stack.up` with the CLI's options; any failure comes out as one StackError."""
     from labkit.stack import up
+    from labkit.stack.errors import StackError
 
     options = {}
     if args.mode == "embedded":
         for key in ("ical_delay", "sqs_port", "api_port", "redis_db", "seed"):
             if getattr(args, key, None) is not None:
                 options[key] = getattr(args, key)
-    return up(mode=args.mode, **options)
+    try:
+        return up(mode=args.mode, **options)
+    except StackError:
+        raise
+    except ImportError as exc:
+        raise StackError(
+            f"a package is missing ({exc.name or exc}); run `make .venv/.installed`"
+        ) from None
+    except OSError as exc:
+        raise StackError(
+            f"cannot start the stack: {exc}; check the disk and `labkit logs`, then `labkit up`"
+        ) from None
 
 
 def cmd_up(args: argparse.Namespace) -> int:
+    from labkit.config import mask_url
     from labkit.stack.errors import StackError
 
     try:
@@ -83,7 +97,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     print(f"lab stack up ({lab.mode} mode)")
     for name, url in lab.urls.items():
         if url:
-            print(f"  {name:<9}{url}")
+            print(f"  {name:<9}{mask_url(url)}")
     for note in lab.notes:
         print(f"  note: {note}")
     if lab.mode == "embedded":
@@ -136,8 +150,12 @@ def cmd_logs(args: argparse.Namespace) -> int:
 
 def cmd_down(args: argparse.Namespace) -> int:
     from labkit.stack import down
+    from labkit.stack.errors import StackError
 
-    stopped = down()
+    try:
+        stopped = down()
+    except StackError as exc:
+        return _fail(str(exc))
     print(f"stopped: {', '.join(stopped)}" if stopped else "no lab stack was running")
     return 0
 

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from labkit.config import mask_url
 from labkit.paths import REPO_ROOT, log_dir
 from labkit.stack import health
 from labkit.stack.errors import ServiceUnavailable, StackError
@@ -138,7 +139,7 @@ def status_rows(state: dict[str, Any]) -> list[dict[str, Any]]:
             {
                 "service": name,
                 "status": "ok" if ok else "down",
-                "url": service_urls.get(name),
+                "url": mask_url(service_urls.get(name)) if service_urls.get(name) else "",
                 "pid": None,
                 "detail": detail,
             }

@@ -16,9 +16,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from labkit.config import mask_url
 from labkit.net import free_port, port_is_free
-from labkit.paths import log_dir, state_dir
+from labkit.paths import database_file, default_database_url, log_dir, state_dir
 from labkit.stack import health
+from labkit.stack.clients import EMULATOR_CREDENTIALS, REGION, emulator_client
 from labkit.stack.errors import ServiceUnavailable, StackError
 from labkit.stack.processes import (
     create_time,
@@ -26,19 +28,17 @@ from labkit.stack.processes import (
     log_tail,
     pid_alive,
     spawn,
+    stop_all_recorded,
     stop_extra_workers,
-    stop_group,
+    stop_recorded,
 )
 from labkit.stack.redis import configured_redis_url, host_port, start_redis_server, with_db
 from labkit.stack.state import read_state, stack_lock, write_state
 
-REGION = "us-east-1"
 PREFERRED_PORTS = {"sqs": 9324, "api": 6400}
 SERVICES = ("redis", "sqs", "api", "worker")
 START_TIMEOUT = 30.0
 POLL = 0.02
-# Any credentials are accepted by the emulator; these keep boto3 from searching for real ones.
-EMULATOR_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "labkit", "AWS_SECRET_ACCESS_KEY": "labkit"}
 
 
 def stack_redis_db(explicit: int | None = None) -> int:
@@ -49,7 +49,15 @@ def stack_redis_db(explicit: int | None = None) -> int:
 
 
 def sqlite_url() -> str:
-    return f"sqlite:///{state_dir() / 'taskoverflow.db'}"
+    """The stack's database: the SQLite file a hand-started `labkit api` uses too.
+
+    Earlier versions kept the stack's in `taskoverflow.db`; that file is taken over (renamed)
+    when the shared one does not exist yet, so nobody's todos disappear.
+    """
+    legacy = state_dir() / "taskoverflow.db"
+    if legacy.exists() and not database_file().exists():
+        legacy.rename(database_file())
+    return default_database_url()
 
 
 def service_env(state: dict[str, Any]) -> dict[str, str]:
@@ -133,8 +141,7 @@ def _start(name: str, state: dict[str, Any], notes: list[str], opts: dict[str, A
     """(Re)start one service and record it in ``state`` (not yet written)."""
     services = state["services"]
     old = services.get(name, {})
-    if old.get("pid"):
-        stop_group(old["pid"], timeout=2)
+    stop_recorded(old.get("pid"), old.get("started"), timeout=2)
     log = log_dir() / f"{name}.log"
     if name == "redis":
         url = configured_redis_url()
@@ -184,26 +191,10 @@ def _start(name: str, state: dict[str, Any], notes: list[str], opts: dict[str, A
 
 
 def _stop_all(state: dict[str, Any], names: set[str], timeout: float = 2) -> None:
-    """Stop the recorded processes of ``names`` at once (a Celery warm shutdown takes a while)."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    pids = [state["services"].get(name, {}).get("pid") for name in names]
-    pids = [pid for pid in pids if pid]
-    if pids:
-        with ThreadPoolExecutor(max_workers=len(pids)) as pool:
-            list(pool.map(lambda pid: stop_group(pid, timeout), pids))
-
-
-def _sqs_client(url: str):  # noqa: ANN202 - boto3 client
-    import boto3
-
-    return boto3.client(
-        "sqs",
-        endpoint_url=url,
-        region_name=REGION,
-        aws_access_key_id=EMULATOR_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=EMULATOR_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-    )
+    """Stop the recorded processes of ``names`` at once (a Celery warm shutdown takes a while);
+    a recorded pid that now belongs to another process is left alone."""
+    services = state["services"]
+    stop_all_recorded([services[name] for name in sorted(names) if name in services], timeout)
 
 
 def _wait_healthy(state: dict[str, Any], names: set[str], timeout: float) -> None:
@@ -218,7 +209,7 @@ def _wait_healthy(state: dict[str, Any], names: set[str], timeout: float) -> Non
             if service_healthy(name, svc):
                 pending.discard(name)
                 if name == "sqs":
-                    ensure_queues(_sqs_client(svc["url"]))
+                    ensure_queues(emulator_client(svc["url"]))
             elif not service_alive(name, svc):
                 raise ServiceUnavailable(
                     name,
@@ -356,7 +347,7 @@ def _row(name: str, ok: bool, url: str | None, pid: int | None, detail: str) -> 
     return {
         "service": name,
         "status": "ok" if ok else "down",
-        "url": url or "",
+        "url": mask_url(url) if url else "",
         "pid": pid,
         "detail": detail,
     }

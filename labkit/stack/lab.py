@@ -6,16 +6,16 @@ import html
 from functools import cached_property
 from typing import Any
 
+from labkit.config import mask_url
 from labkit.stack.errors import ServiceUnavailable, StackError
-
-REGION = "us-east-1"
 
 
 class Lab:
     """A running lab stack seen from Python.
 
     ``urls`` holds `api`, `ui`, `sqs`, `redis`, `database`; ``env`` the variables a child process
-    needs to reach the same services; ``api`` and ``sqs`` are clients bound to them.
+    needs to reach the same services; ``api`` and ``sqs`` are clients bound to them. Its repr
+    (what a notebook shows) hides passwords in the URLs.
     """
 
     def __init__(self, state: dict[str, Any], notes: list[str] | None = None) -> None:
@@ -33,17 +33,9 @@ class Lab:
             from labkit.stack.aws import sqs_client
 
             return sqs_client()
-        import boto3
-        from botocore.config import Config
+        from labkit.stack.clients import emulator_client
 
-        return boto3.client(
-            "sqs",
-            endpoint_url=self.require("sqs"),
-            config=Config(connect_timeout=2, retries={"max_attempts": 2, "mode": "standard"}),
-            region_name=REGION,
-            aws_access_key_id=self.env.get("AWS_ACCESS_KEY_ID", "labkit"),
-            aws_secret_access_key=self.env.get("AWS_SECRET_ACCESS_KEY", "labkit"),
-        )
+        return emulator_client(self.require("sqs"))
 
     @cached_property
     def api(self):  # noqa: ANN201 - TaskOverflowClient
@@ -99,13 +91,13 @@ class Lab:
 
     def __repr__(self) -> str:
         lines = [f"Lab(mode={self.mode!r})"]
-        lines += [f"  {name:<9}{url}" for name, url in self.urls.items() if url]
+        lines += [f"  {name:<9}{mask_url(url)}" for name, url in self.urls.items() if url]
         lines += [f"  note: {note}" for note in self.notes]
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
         rows = "".join(
-            f"<tr><td>{html.escape(name)}</td><td><code>{html.escape(str(url))}</code></td></tr>"
+            f"<tr><td>{html.escape(name)}</td><td><code>{html.escape(mask_url(url))}</code></td></tr>"
             for name, url in self.urls.items()
             if url
         )

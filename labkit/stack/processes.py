@@ -15,13 +15,17 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import psutil
 
 from labkit.paths import log_dir, state_dir
 from labkit.stack.errors import StackError
+
+T = TypeVar("T")
 
 
 def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -90,7 +94,7 @@ def pid_alive(pid: int | None, started: float | None = None) -> bool:
 
 
 def group_members(pgid: int) -> list[psutil.Process]:
-    """Every live process of the process group ``pgid``."""
+    """Every live process of the process group ``pgid`` (walks the whole process table)."""
     members = []
     for proc in psutil.process_iter():
         with contextlib.suppress(psutil.Error, OSError):
@@ -99,12 +103,37 @@ def group_members(pgid: int) -> list[psutil.Process]:
     return members
 
 
+def _group_exists(pgid: int) -> bool:
+    """True while any process (zombies included) is in group ``pgid``: a signal-0 probe."""
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _running(proc: psutil.Process) -> bool:
+    try:
+        return proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+
+
 def stop_group(pid: int | None, timeout: float = 5.0) -> None:
-    """End the process group led by ``pid``: SIGTERM, then SIGKILL after ``timeout`` seconds."""
+    """End the process group led by ``pid``: SIGTERM, then SIGKILL after ``timeout`` seconds.
+
+    The process table is walked once to find the members and once more only if some outlive
+    the SIGTERM; in between, the wait polls those members (and a signal-0 probe of the group).
+    """
     if not pid:
         return
+    reap(pid)
+    if not _group_exists(pid):
+        return
     members = group_members(pid)
-    if not members:
+    if not members:  # only zombies left
         reap(pid)
         return
     with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -112,24 +141,68 @@ def stop_group(pid: int | None, timeout: float = 5.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         reap(pid)
-        if not group_members(pid):
+        if not _group_exists(pid):
             return
+        if not any(_running(proc) for proc in members):
+            break  # what is left is zombies, or something forked after the first walk
         time.sleep(0.02)
+    survivors = group_members(pid)
+    if not survivors:
+        reap(pid)
+        return
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signal.SIGKILL)
-    for proc in members:
+    for proc in survivors:
         with contextlib.suppress(psutil.Error):
             proc.kill()
-    psutil.wait_procs(members, timeout=2)
+    psutil.wait_procs(survivors, timeout=2)
     reap(pid)
+
+
+def stop_recorded(pid: int | None, started: float | None, timeout: float = 5.0) -> bool:
+    """Stop the group of a process recorded earlier (in stack.json), if it is still ours.
+
+    ``started`` is its create time as recorded. A pid now used by another process (reused after
+    the service died, or after a reboot) is left alone. When the recorded leader is gone but
+    its group lives on (e.g. Celery pool processes of a killed worker), the group is stopped if
+    the record is from this boot: Linux does not hand out a pid while a group of that id exists.
+    Returns True when something was signalled.
+    """
+    if not pid:
+        return False
+    if pid_alive(pid, started):
+        stop_group(pid, timeout)
+        return True
+    try:
+        reused = psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        reused = False
+    if reused or started is None or started < psutil.boot_time():
+        return False
+    if not _group_exists(pid):
+        return False
+    stop_group(pid, timeout)
+    return True
+
+
+def at_once(action: Callable[[T], object], items: list[T]) -> None:
+    """Run ``action`` on every item in its own thread: several shutdowns overlap."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    if not items:
+        return
+    with ThreadPoolExecutor(max_workers=len(items)) as pool:
+        list(pool.map(action, items))
 
 
 def stop_all(handles: list[ProcessHandle], timeout: float = 5.0) -> None:
     """Stop several children at once (each shutdown overlaps the others)."""
-    from concurrent.futures import ThreadPoolExecutor
+    at_once(lambda handle: handle.stop(timeout), handles)
 
-    with ThreadPoolExecutor(max_workers=max(1, len(handles))) as pool:
-        list(pool.map(lambda handle: handle.stop(timeout), handles))
+
+def stop_all_recorded(records: list[dict], timeout: float = 5.0) -> None:
+    """:func:`stop_recorded` for several records (dicts with `pid` and `started`) at once."""
+    at_once(lambda rec: stop_recorded(rec.get("pid"), rec.get("started"), timeout), records)
 
 
 def log_tail(path: Path, lines: int = 20, offset: int = 0) -> str:
@@ -294,8 +367,7 @@ def stop_extra_workers(timeout: float = 5.0) -> list[int]:
     for record in sorted(_extra_workers_dir().glob("*.json")):
         with contextlib.suppress(OSError, ValueError):
             info = json.loads(record.read_text())
-            if pid_alive(info["pid"], info.get("started")):
-                stop_group(info["pid"], timeout)
+            if stop_recorded(info["pid"], info.get("started"), timeout):
                 stopped.append(info["pid"])
         record.unlink(missing_ok=True)
     return stopped

@@ -1,37 +1,30 @@
 """The queues the lessons use, created on whichever SQS the stack talks to.
 
 They come from the Terraform definitions in `terraform/` (`labkit.terraform`), so the emulator
-and AWS hold the same queues with the same attributes (dead-letter queues first). Without that
-module or folder, the three queues SPEC names are used.
+and AWS hold the same queues with the same attributes (dead-letter queues first).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
-
-@dataclass(frozen=True)
-class _Queue:
-    name: str
-    attributes: dict[str, str] = field(default_factory=dict)
-    dead_letter_target: str | None = None
-
-
-FALLBACK_QUEUES = (
-    _Queue("csse6400_prac"),
-    _Queue("csse6400_prac.fifo", {"FifoQueue": "true", "ContentBasedDeduplication": "true"}),
-    _Queue("ical"),
-)
+from labkit.stack.errors import StackError
 
 
 def lesson_queues() -> list[Any]:
-    """Queue definitions from terraform/ (objects with `name` and `attributes`)."""
+    """Queue definitions from terraform/ (objects with `name` and `attributes`).
+
+    StackError (one line, naming the file) when the Terraform folder cannot be read.
+    """
+    from labkit.terraform import TerraformError, queue_definitions
+
     try:
-        from labkit.terraform import queue_definitions
-    except ImportError:
-        return list(FALLBACK_QUEUES)
-    return list(queue_definitions()) or list(FALLBACK_QUEUES)
+        return list(queue_definitions())
+    except TerraformError as exc:
+        raise StackError(
+            f"terraform: {exc}; fix terraform/ (`git diff terraform/` shows your changes), "
+            "then run `labkit up` again"
+        ) from None
 
 
 def ensure_queues(
@@ -40,7 +33,17 @@ def ensure_queues(
     """Create each queue unless it exists (idempotent); return {name: queue URL}.
 
     ``update=False`` leaves an existing queue's attributes alone: on AWS, Terraform owns them.
+    An SQS refusal (e.g. AWS denying CreateQueue) becomes a one-line StackError.
     """
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from labkit.stack.aws import explain
     from labkit.terraform import ensure_queues as create
 
-    return create(sqs, definitions if definitions is not None else lesson_queues(), update=update)
+    queues = definitions if definitions is not None else lesson_queues()
+    try:
+        return create(sqs, queues, update=update)
+    except (BotoCoreError, ClientError) as exc:
+        endpoint = sqs.meta.endpoint_url
+        local = endpoint if "amazonaws.com" not in endpoint else None
+        raise StackError(f"sqs: {explain(exc, local)}") from None

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from urllib.parse import urlsplit, urlunsplit
 
-from labkit.paths import state_dir
+from labkit.config import mask_url as _mask_url
+from labkit.paths import default_database_url
 
 ENV_NAMES = (
     "SQLALCHEMY_DATABASE_URI",
@@ -33,7 +33,8 @@ CONNECT_TIMEOUT_SECONDS = 1.5
 
 
 def default_database_uri() -> str:
-    return f"sqlite:///{state_dir() / 'taskoverflow.sqlite3'}"
+    """SQLite in the state dir: the same file the lab stack's API uses."""
+    return default_database_url()
 
 
 def sqlalchemy_url(url: str) -> str:
@@ -53,14 +54,7 @@ def result_backend_url(url: str | None) -> str | None:
 
 def mask_url(url: str | None) -> str:
     """The URL with any password replaced by ``***``, safe to print or return."""
-    if not url:
-        return "(not set)"
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.rsplit("@", 1)[1]
-    user = parts.username or ""
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc}"))
+    return _mask_url(url, hidden="***")
 
 
 def start_hint(url: str | None) -> str:

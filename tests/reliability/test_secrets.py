@@ -75,8 +75,8 @@ def run_in_aws_mode(notebook: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
 
 def stop_leftovers(home: Path) -> None:
-    """End what a failed notebook left running under ``home`` (e.g. a lesson's own Celery
-    worker, which `labkit down` does not know about)."""
+    """End anything still running under ``home`` after `labkit down` (which stops the stack
+    and the lesson workers it recorded): a last guard so no test leaves a process behind."""
     leftovers = []
     for proc in psutil.process_iter():
         try:

@@ -11,7 +11,13 @@ import psutil
 import pytest
 
 from labkit.stack.errors import StackError
-from labkit.stack.processes import pid_alive, spawn, start_celery_worker, stop_group
+from labkit.stack.processes import (
+    pid_alive,
+    spawn,
+    start_celery_worker,
+    stop_group,
+    stop_recorded,
+)
 
 TREE = """
 import subprocess, sys, time
@@ -47,6 +53,43 @@ def test_pid_alive_guards_against_a_reused_pid(tmp_path: Path) -> None:
     assert pid_alive(proc.pid, started) and not pid_alive(proc.pid, started - 100)
     stop_group(proc.pid)
     assert not pid_alive(proc.pid, started)
+
+
+def test_stop_recorded_leaves_a_reused_pid_alone(tmp_path: Path) -> None:
+    # stack.json may name a pid that now belongs to another process (pid reuse, a reboot).
+    proc, _ = spawn([sys.executable, "-c", "import time; time.sleep(30)"], tmp_path / "s.log")
+    started = psutil.Process(proc.pid).create_time()
+    try:
+        assert stop_recorded(proc.pid, started - 100, timeout=1) is False
+        assert proc.poll() is None
+        assert stop_recorded(proc.pid, started, timeout=2) is True
+        assert proc.wait(5) is not None
+    finally:
+        stop_group(proc.pid, timeout=1)
+
+
+def test_stop_recorded_ends_what_a_killed_leader_left_behind(tmp_path: Path) -> None:
+    log = tmp_path / "tree.log"
+    proc, _ = spawn([sys.executable, "-c", TREE], log)
+    started = psutil.Process(proc.pid).create_time()
+    grandchildren = [int(pid) for pid in wait_for_line(log).split()]
+    proc.kill()
+    proc.wait(5)
+    assert all(pid_alive(pid) for pid in grandchildren)
+    assert stop_recorded(proc.pid, started, timeout=2) is True
+    assert not any(pid_alive(pid) for pid in grandchildren)
+
+
+def test_redis_server_start_keeps_no_handle_on_its_log(tmp_path: Path) -> None:
+    from labkit.stack.redis import start_redis_server
+
+    log = tmp_path / "redis.log"
+    proc, _ = start_redis_server(logfile=log)
+    try:
+        assert str(log) not in [f.path for f in psutil.Process().open_files()]
+    finally:
+        stop_group(proc.pid, timeout=2)
+        proc.wait(5)
 
 
 @pytest.fixture
