@@ -55,3 +55,15 @@ def test_throughput_grows_with_concurrency_and_events_fill_the_timeline(lab) -> 
     assert lanes[1] == 1 and lanes[3] == 3
     assert events["lane"].str.contains("@").all() and events["runtime"].between(0.25, 5).all()
     assert not list(Path(celery_lab.__file__).parent.glob("*.log"))
+
+
+def test_a_worker_that_dies_while_starting_is_named_with_its_log(lab) -> None:  # noqa: ANN001
+    from labkit.stack.errors import StackError
+    from labkit.stack.processes import start_celery_worker
+
+    broken = start_celery_worker("labkit.no_such_app", env=dict(lab.env), name="broken")
+    try:
+        with pytest.raises(StackError, match="broken: the Celery worker exited"):
+            celery_lab.wait_ready([broken], timeout=20, progress=False)
+    finally:
+        broken.stop()
