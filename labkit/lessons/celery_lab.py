@@ -117,9 +117,11 @@ def wait_ready(handles: list[Any], timeout: float = 30.0, progress: bool = True)
 
 
 def watch_states(result: Any, timeout: float = 10.0, interval: float = 0.01):  # noqa: ANN201
-    """Poll an AsyncResult until it is ready; a DataFrame of each state seen and when."""
-    import pandas as pd
+    """Poll an AsyncResult until it is ready; a DataFrame of each state seen and when.
 
+    Polling starts at once (pandas is imported only afterwards), so a short wait in the queue
+    is not missed.
+    """
     seen: list[dict[str, Any]] = []
     start = time.monotonic()
     while True:
@@ -127,8 +129,11 @@ def watch_states(result: Any, timeout: float = 10.0, interval: float = 0.01):  #
         if not seen or seen[-1]["state"] != state:
             seen.append({"state": state, "after_s": round(time.monotonic() - start, 3)})
         if result.ready() or time.monotonic() - start > timeout:
-            return pd.DataFrame(seen)
+            break
         time.sleep(interval)
+    import pandas as pd
+
+    return pd.DataFrame(seen)
 
 
 class TaskEvents:

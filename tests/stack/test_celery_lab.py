@@ -22,7 +22,8 @@ def lab(redis_url: str, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN2
 def test_states_of_a_task_seen_from_the_notebook(lab) -> None:  # noqa: ANN001
     worker = celery_lab.start_worker(lab, concurrency=1, queues=["lessons.states"], name="states")
     try:
-        busy = celery_lab.work.apply_async((0.3,), queue="lessons.states")  # the one process
+        # the one pool process is busy long enough for the next task to be seen waiting
+        busy = celery_lab.work.apply_async((0.6,), queue="lessons.states")
         ok = celery_lab.watch_states(celery_lab.work.apply_async((0.1,), queue="lessons.states"))
         assert busy.get(timeout=10) > 0
         bad = celery_lab.watch_states(celery_lab.fail.apply_async(queue="lessons.states"))
