@@ -737,10 +737,16 @@ class SQSService:
 
     def op_DeleteMessageBatch(self, params: dict, ctx: Context) -> dict:
         queue = self._queue(params)
+        return self._each_entry(
+            params, lambda entry: self._delete(queue, entry.get("ReceiptHandle"))
+        )
+
+    def _each_entry(self, params: dict, action: Callable[[dict], None]) -> dict:
+        """Apply ``action`` to every batch entry; AWS's Successful/Failed answer."""
         successful, failed = [], []
         for entry in self._batch_entries(params):
             try:
-                self._delete(queue, entry.get("ReceiptHandle"))
+                action(entry)
                 successful.append({"Id": entry["Id"]})
             except SQSError as err:
                 failed.append(self._failure(entry["Id"], err))
@@ -756,17 +762,12 @@ class SQSService:
 
     def op_ChangeMessageVisibilityBatch(self, params: dict, ctx: Context) -> dict:
         queue = self._queue(params)
-        successful, failed = [], []
-        for entry in self._batch_entries(params):
-            try:
-                self._change(queue, entry.get("ReceiptHandle"), entry.get("VisibilityTimeout"))
-                successful.append({"Id": entry["Id"]})
-            except SQSError as err:
-                failed.append(self._failure(entry["Id"], err))
-        out: dict = {"Successful": successful}
-        if failed:
-            out["Failed"] = failed
-        return out
+        return self._each_entry(
+            params,
+            lambda entry: self._change(
+                queue, entry.get("ReceiptHandle"), entry.get("VisibilityTimeout")
+            ),
+        )
 
 
 ACTIONS = frozenset(name[3:] for name in vars(SQSService) if name.startswith("op_"))

@@ -20,6 +20,7 @@ import pytest
 
 from labkit.net import free_port
 from labkit.stack.redis import start_redis_server
+from tests.processes import stop_group, wait_for_log
 
 HERE = Path(__file__).parent
 
@@ -39,32 +40,6 @@ def unique(prefix: str) -> str:
 
 
 # ---- processes ------------------------------------------------------------------------------
-
-
-def stop_group(proc: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 10) -> None:
-    """End ``proc`` and whatever it forked (it runs in a session of its own)."""
-    if proc.poll() is not None:
-        return
-    try:
-        os.killpg(proc.pid, sig)
-        proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=5)
-    except ProcessLookupError:
-        proc.wait(timeout=5)
-
-
-def wait_for_text(path: Path, needle: str, proc: subprocess.Popen, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if path.exists() and needle in path.read_text(errors="replace"):
-            return
-        if proc.poll() is not None:
-            break
-        time.sleep(0.05)
-    log = path.read_text(errors="replace") if path.exists() else ""
-    raise RuntimeError(f"{needle!r} not in {path.name}:\n{log[-3000:]}")
 
 
 class RedisServer:
@@ -139,7 +114,7 @@ def start_worker(tmp_path: Path) -> Iterator[Callable[..., subprocess.Popen]]:
             )
         started.append(proc)
         proc.log_path = log  # type: ignore[attr-defined]
-        wait_for_text(log, " ready.", proc)
+        wait_for_log(log, " ready.", proc)
         return proc
 
     yield start

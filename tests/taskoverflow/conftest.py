@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +17,7 @@ from labkit.taskoverflow.client import TaskOverflowClient
 from labkit.taskoverflow.db import db
 from labkit.taskoverflow.models import CalendarJob, Todo
 from labkit.taskoverflow.serve import start
+from tests.processes import stop_group, wait_for_log
 
 
 @pytest.fixture(scope="session")
@@ -92,29 +91,6 @@ def client(app):
 # ---- a live stack: waitress + a real worker process on the real Redis ------------------------
 
 
-def stop_process_group(proc: subprocess.Popen) -> None:
-    if proc.poll() is not None:
-        return
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=5)
-
-
-def wait_for_log(path: Path, needle: str, proc: subprocess.Popen, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if path.exists() and needle in path.read_text(errors="replace"):
-            return
-        if proc.poll() is not None:
-            break
-        time.sleep(0.05)
-    log = path.read_text(errors="replace") if path.exists() else ""
-    raise RuntimeError(f"worker not ready ({needle!r} not in its log):\n{log[-3000:]}")
-
-
 @pytest.fixture(scope="session")
 def worker_env(redis_url: str, test_queue: str, taskoverflow_home: Path) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CELERY_")}
@@ -148,7 +124,7 @@ def worker(worker_env: dict, tmp_path_factory) -> Iterator[subprocess.Popen]:
         proc.log_path = log  # type: ignore[attr-defined]
         yield proc
     finally:
-        stop_process_group(proc)
+        stop_group(proc)
 
 
 @pytest.fixture(scope="session")

@@ -19,8 +19,7 @@ from sqlalchemy import create_engine, text
 from labkit.taskoverflow.app import create_app
 from labkit.taskoverflow.client import TaskOverflowClient
 from labkit.taskoverflow.serve import start
-
-from .conftest import stop_process_group, wait_for_log
+from tests.processes import stop_group, wait_for_log
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +69,7 @@ def sqs_stack(sqs_endpoint, redis_url, worker_env, tmp_path_factory):
         yield TaskOverflowClient(server.url), backend
     finally:
         server.stop()
-        stop_process_group(worker)
+        stop_group(worker)
         if database:
             with engine.begin() as conn:
                 conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
