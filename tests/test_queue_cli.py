@@ -141,11 +141,11 @@ def test_unreachable_endpoint_is_told_apart(capsys) -> None:  # noqa: ANN001
 
 
 def test_missing_aws_credentials_are_told_apart(monkeypatch, capsys, tmp_path: Path) -> None:  # noqa: ANN001
-    import labkit.config
+    import labkit.aws_credentials
 
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr(labkit.config, "default_search", lambda: [tmp_path])
+    monkeypatch.setattr(labkit.aws_credentials, "default_search", lambda: [tmp_path])
     assert main(["queue", "--mode", "aws", "--name", "q", "--client-name", "x"]) == 1
     err = capsys.readouterr().err
     assert "No AWS credentials" in err and "Learner Lab" in err

@@ -12,17 +12,16 @@ import importlib
 from typing import Any
 
 _EXPORTS = {
-    # queues: publishers and consumers as threads, one row per send / delivery
-    "publish": "queues",
-    "consume": "queues",
-    "experiment": "queues",
-    "run": "queues",
-    "drain": "queues",
-    "Run": "queues",
-    "message_number": "queues",
-    "start_clean": "queues",
-    "advance_clock": "queues",
-    "is_emulator": "queues",
+    # experiments: publishers and consumers as threads, one row per send / delivery
+    "publish": "experiments",
+    "consume": "experiments",
+    "experiment": "experiments",
+    "drain": "experiments",
+    "Run": "experiments",
+    "message_number": "experiments",
+    "start_clean": "experiments",
+    "advance_clock": "experiments",
+    "is_emulator": "experiments",
     # metrics
     "summary": "metrics",
     "inversions": "metrics",

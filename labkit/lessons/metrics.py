@@ -1,6 +1,6 @@
 """Measures of a queue run: order, loss, duplication and latency, from the frames of `queues`.
 
-Every function takes the DataFrames that `labkit.lessons.queues` returns (one row per send, one
+Every function takes the DataFrames that `labkit.lessons.experiments` returns (one row per send, one
 row per delivery) so a notebook can ask one question per line.
 """
 

@@ -25,7 +25,7 @@ def _axes(ax: Axes | None, size: tuple[float, float] = (7, 4)) -> Axes:
 
 
 def _runs_deliveries(data) -> pd.DataFrame:
-    """Accept a `queues.Run` or its deliveries frame."""
+    """Accept a `experiments.Run` or its deliveries frame."""
     return getattr(data, "deliveries", data)
 
 

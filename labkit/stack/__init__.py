@@ -60,12 +60,12 @@ def up(mode: str = "embedded", **options: Any) -> Lab:
             }
             st.write_state(recorded)
         lab = Lab(recorded)
-        from labkit.stack.queues import ensure_queues
+        from labkit.stack.lesson_queues import create_lesson_queues
 
-        ensure_queues(lab.sqs)
+        create_lesson_queues(lab.sqs)
         return lab
     from labkit.stack import aws
-    from labkit.stack.queues import ensure_queues
+    from labkit.stack.lesson_queues import create_lesson_queues
 
     lab = Lab(
         {
@@ -75,7 +75,7 @@ def up(mode: str = "embedded", **options: Any) -> Lab:
         }
     )
     aws.check(lab.sqs)
-    ensure_queues(lab.sqs, update=False)
+    create_lesson_queues(lab.sqs, update=False)
     return lab
 
 

@@ -1,7 +1,7 @@
 """AWS mode: SQS on AWS (us-east-1) with the Learner Lab credentials; nothing runs locally.
 
 Credentials come from the environment, `.env`, `aws.env` or a `credentials` file through
-`labkit.config` (which masks them); failures are told apart there: missing, expired, invalid,
+`labkit.aws_credentials` (which masks them); failures are told apart there: missing, expired, invalid,
 denied, unreachable. This module adds the SQS-specific case, an unknown queue.
 """
 
@@ -21,7 +21,7 @@ def sqs_client():  # noqa: ANN201 - boto3 client
     """
     import boto3
 
-    from labkit.config import RENEW_STEP, load_aws_credentials
+    from labkit.aws_credentials import RENEW_STEP, load_aws_credentials
     from labkit.stack.errors import StackError
 
     credentials = load_aws_credentials()
@@ -36,7 +36,7 @@ def explain(exc: BaseException, endpoint: str | None = None, queue: str | None =
     """One line that says what went wrong talking to SQS and what to do next."""
     from botocore.exceptions import ClientError, EndpointConnectionError
 
-    from labkit.config import describe_error
+    from labkit.aws_credentials import describe_error
 
     if isinstance(exc, ClientError):
         code = exc.response.get("Error", {}).get("Code", "")
@@ -56,7 +56,7 @@ def explain(exc: BaseException, endpoint: str | None = None, queue: str | None =
 
 def check(sqs: Any) -> None:
     """Raise StackError with the next step unless SQS on AWS accepts the credentials."""
-    from labkit.config import CredentialsError, check_credentials
+    from labkit.aws_credentials import CredentialsError, check_credentials
     from labkit.stack.errors import StackError
 
     try:

@@ -87,7 +87,7 @@ def _up(args: argparse.Namespace) -> Any:
 
 
 def cmd_up(args: argparse.Namespace) -> int:
-    from labkit.config import mask_url
+    from labkit.aws_credentials import mask_url
     from labkit.stack.errors import StackError
 
     try:

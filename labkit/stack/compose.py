@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from labkit.config import mask_url
+from labkit.aws_credentials import mask_url
 from labkit.paths import REPO_ROOT, log_dir
 from labkit.stack import health
 from labkit.stack.errors import ServiceUnavailable, StackError

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from labkit.config import mask_url
+from labkit.aws_credentials import mask_url
 from labkit.net import free_port, port_is_free
 from labkit.paths import database_file, default_database_url, log_dir, state_dir
 from labkit.stack import health
@@ -199,7 +199,7 @@ def _stop_all(state: dict[str, Any], names: set[str], timeout: float = 2) -> Non
 
 def _wait_healthy(state: dict[str, Any], names: set[str], timeout: float) -> None:
     """Poll every 20 ms until each of ``names`` is healthy; queues go on SQS as soon as it is."""
-    from labkit.stack.queues import ensure_queues
+    from labkit.stack.lesson_queues import create_lesson_queues
 
     pending = set(names)
     deadline = time.monotonic() + timeout
@@ -209,7 +209,7 @@ def _wait_healthy(state: dict[str, Any], names: set[str], timeout: float) -> Non
             if service_healthy(name, svc):
                 pending.discard(name)
                 if name == "sqs":
-                    ensure_queues(emulator_client(svc["url"]))
+                    create_lesson_queues(emulator_client(svc["url"]))
             elif not service_alive(name, svc):
                 raise ServiceUnavailable(
                     name,

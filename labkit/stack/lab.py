@@ -6,7 +6,7 @@ import html
 from functools import cached_property
 from typing import Any
 
-from labkit.config import mask_url
+from labkit.aws_credentials import mask_url
 from labkit.stack.errors import ServiceUnavailable, StackError
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from labkit.config import mask_url as _mask_url
+from labkit.aws_credentials import mask_url as _mask_url
 from labkit.paths import default_database_url
 
 ENV_NAMES = (

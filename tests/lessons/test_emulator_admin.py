@@ -7,7 +7,7 @@ import boto3
 import matplotlib.pyplot as plt
 import pytest
 
-from labkit.lessons import plots, queues
+from labkit.lessons import experiments, plots
 
 
 @pytest.fixture
@@ -33,13 +33,13 @@ def test_the_dedup_window_closes_when_the_clock_moves(private_sqs) -> None:
         QueueName="dedup.fifo",
         Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "true"},
     )["QueueUrl"]
-    assert queues.is_emulator(sqs)
-    first = queues.experiment(sqs, url, count=5, progress=False)
+    assert experiments.is_emulator(sqs)
+    first = experiments.experiment(sqs, url, count=5, progress=False)
     assert first.summary.delivered == 5
-    blocked = queues.experiment(sqs, url, count=5, idle_timeout=0.5, progress=False)
+    blocked = experiments.experiment(sqs, url, count=5, idle_timeout=0.5, progress=False)
     assert blocked.deliveries.empty, "within 5 minutes the same bodies are deduplicated"
-    queues.advance_clock(sqs, queues.DEDUP_INTERVAL + 1)
-    after = queues.experiment(sqs, url, count=5, progress=False)
+    experiments.advance_clock(sqs, experiments.DEDUP_INTERVAL + 1)
+    after = experiments.experiment(sqs, url, count=5, progress=False)
     assert after.summary.delivered == 5
 
 
@@ -49,10 +49,10 @@ def test_start_clean_empties_queues_and_forgets_dedup(private_sqs) -> None:
         QueueName="clean.fifo",
         Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "true"},
     )["QueueUrl"]
-    queues.publish(sqs, fifo, count=5, progress=False)
-    line = queues.start_clean(sqs, fifo, seed=3)
+    experiments.publish(sqs, fifo, count=5, progress=False)
+    line = experiments.start_clean(sqs, fifo, seed=3)
     assert line.startswith("1 queue(s) emptied (5 old message(s) removed)")
-    again = queues.experiment(sqs, fifo, count=5, progress=False)
+    again = experiments.experiment(sqs, fifo, count=5, progress=False)
     assert again.summary.delivered == 5 and again.summary.missing == 0
 
 
@@ -60,9 +60,9 @@ def test_admin_routes_refuse_aws_and_name_a_dead_emulator() -> None:
     aws = boto3.client(
         "sqs", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
     )
-    with pytest.raises(queues.QueueError, match="needs the lab's SQS emulator"):
-        queues.advance_clock(aws, 1)
-    assert not queues.is_emulator(aws)
+    with pytest.raises(experiments.QueueError, match="needs the lab's SQS emulator"):
+        experiments.advance_clock(aws, 1)
+    assert not experiments.is_emulator(aws)
     from labkit.net import free_port
 
     dead = boto3.client(
@@ -72,8 +72,8 @@ def test_admin_routes_refuse_aws_and_name_a_dead_emulator() -> None:
         aws_access_key_id="x",
         aws_secret_access_key="x",
     )
-    with pytest.raises(queues.QueueError, match="does not answer.*labkit up"):
-        queues.advance_clock(dead, 1)
+    with pytest.raises(experiments.QueueError, match="does not answer.*labkit up"):
+        experiments.advance_clock(dead, 1)
 
 
 def test_groups_are_handled_in_parallel_and_drawn_per_consumer(private_sqs) -> None:
@@ -82,7 +82,7 @@ def test_groups_are_handled_in_parallel_and_drawn_per_consumer(private_sqs) -> N
         QueueName="groups.fifo",
         Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "true"},
     )["QueueUrl"]
-    run = queues.experiment(
+    run = experiments.experiment(
         sqs, url, count=12, consumers=3, groups=3, batch=True, work=0.01, progress=False
     )
     frame = run.deliveries
@@ -92,7 +92,7 @@ def test_groups_are_handled_in_parallel_and_drawn_per_consumer(private_sqs) -> N
     for _, part in frame.groupby("group"):
         assert part["number"].is_monotonic_increasing
     # One group: consumers take turns, so never two messages in work at once.
-    one = queues.experiment(
+    one = experiments.experiment(
         sqs, url, count=12, consumers=3, prepend="one-", work=0.01, progress=False
     )
     assert one.summary.max_parallel == 1 and one.summary.group_violations == 0
@@ -111,7 +111,7 @@ def test_start_clean_also_removes_messages_in_flight(private_sqs) -> None:
         sqs.send_message_batch(QueueUrl=url, Entries=entries)
     taken = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=5, VisibilityTimeout=3600)
     assert len(taken["Messages"]) == 5  # a consumer of an earlier run holds these
-    line = queues.start_clean(sqs, url, url)
+    line = experiments.start_clean(sqs, url, url)
     assert line.startswith("2 queue(s) emptied (20 old message(s) removed)"), line
     left = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
     assert left["ApproximateNumberOfMessages"] == left["ApproximateNumberOfMessagesNotVisible"]

@@ -22,8 +22,8 @@ import psutil
 import pytest
 
 import labkit.stack as stack
-from labkit.config import FILE_NAMES
-from labkit.lessons.queues import QueueError, drain, start_clean
+from labkit.aws_credentials import FILE_NAMES
+from labkit.lessons.experiments import QueueError, drain, start_clean
 from labkit.net import free_port
 from labkit.paths import REPO_ROOT, TERRAFORM_DIR
 from tests.reliability.conftest import wait_until

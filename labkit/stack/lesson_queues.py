@@ -27,7 +27,7 @@ def lesson_queues() -> list[Any]:
         ) from None
 
 
-def ensure_queues(
+def create_lesson_queues(
     sqs: Any, definitions: list[Any] | None = None, *, update: bool = True
 ) -> dict[str, str]:
     """Create each queue unless it exists (idempotent); return {name: queue URL}.

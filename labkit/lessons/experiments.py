@@ -84,11 +84,11 @@ def _explain(error: Exception, sqs: Any, queue_url: str) -> Exception:
     """Turn a botocore failure into one sentence that says what to do next.
 
     Only the two cases a notebook words differently (no stack running, no such queue) are
-    handled here; credentials and every other AWS answer are `labkit.config.describe_error`'s.
+    handled here; credentials and every other AWS answer are `labkit.aws_credentials.describe_error`'s.
     """
     from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 
-    from labkit.config import describe_error
+    from labkit.aws_credentials import describe_error
     from labkit.stack.aws import AWS_SQS_URL, MISSING_QUEUE_CODES
 
     endpoint = getattr(getattr(sqs, "meta", None), "endpoint_url", None) or AWS_SQS_URL
@@ -636,9 +636,6 @@ def experiment(
     client_time = deliveries["message_id"].map(sent_at)
     deliveries["sent_at"] = client_time.fillna(deliveries["sent_at"]).astype(float)
     return Run(queue_url=queue_url, sends=sends, deliveries=deliveries, label=label)
-
-
-run = experiment
 
 
 def drain(sqs: Any, queue_url: str, timeout: float = 30.0, empty_replies: int | None = None) -> int:

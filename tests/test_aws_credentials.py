@@ -1,4 +1,4 @@
-"""labkit.config: Learner Lab credentials are found, never shown, and AWS's verdict explained.
+"""labkit.aws_credentials: Learner Lab credentials are found, never shown, and AWS's verdict explained.
 
 The keys here are fake and assembled at run time (so no file holds anything key-shaped);
 check_credentials talks to a local HTTP server that answers with AWS's own error shapes.
@@ -17,8 +17,8 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from labkit import config
-from labkit.config import (
+from labkit import aws_credentials as config
+from labkit.aws_credentials import (
     RENEW_STEP,
     AwsCredentials,
     CredentialsError,

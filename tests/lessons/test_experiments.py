@@ -8,13 +8,13 @@ from concurrent.futures import ThreadPoolExecutor
 import boto3
 import pytest
 
-from labkit.lessons import metrics, queues
+from labkit.lessons import experiments, metrics
 from labkit.net import free_port
 
 
 def test_fifo_run_arrives_in_order_with_nothing_missing(sqs, new_queue) -> None:
     url = new_queue(fifo=True)
-    run = queues.experiment(sqs, url, count=100, progress=False)
+    run = experiments.experiment(sqs, url, count=100, progress=False)
     assert len(run.sends) == 100 and run.sends["error"].isna().all()
     assert (run.sends["group"] == "default").all()  # the course tool's group
     row = run.summary
@@ -30,20 +30,22 @@ def test_fifo_run_arrives_in_order_with_nothing_missing(sqs, new_queue) -> None:
 
 def test_resending_to_fifo_is_deduplicated_until_prepended(sqs, new_queue) -> None:
     url = new_queue(fifo=True)
-    queues.experiment(sqs, url, count=10, progress=False)
-    again = queues.experiment(
+    experiments.experiment(sqs, url, count=10, progress=False)
+    again = experiments.experiment(
         sqs, url, count=10, clients=["Client 2"], idle_timeout=0.5, progress=False
     )
     assert again.sends["error"].isna().all(), "a deduplicated send still succeeds"
     assert again.deliveries.empty and again.summary.missing == 10
-    prefixed = queues.experiment(sqs, url, count=10, prepend="A-", progress=False)
+    prefixed = experiments.experiment(sqs, url, count=10, prepend="A-", progress=False)
     assert list(prefixed.deliveries["body"]) == [f"A-Message {i}" for i in range(10)]
     assert list(prefixed.deliveries["number"]) == list(range(10))
 
 
 def test_groups_keep_order_within_each_group(sqs, new_queue) -> None:
     url = new_queue(fifo=True)
-    run = queues.experiment(sqs, url, count=40, consumers=3, groups=4, batch=True, progress=False)
+    run = experiments.experiment(
+        sqs, url, count=40, consumers=3, groups=4, batch=True, progress=False
+    )
     assert sorted(run.sends["group"].unique()) == ["group-0", "group-1", "group-2", "group-3"]
     table = metrics.group_order_violations(run.deliveries)
     assert list(table["delivered"]) == [10, 10, 10, 10]
@@ -55,7 +57,7 @@ def test_groups_keep_order_within_each_group(sqs, new_queue) -> None:
 
 def test_many_publishers_and_consumers_on_a_standard_queue(sqs, new_queue) -> None:
     url = new_queue()
-    run = queues.experiment(
+    run = experiments.experiment(
         sqs, url, count=30, publishers=3, consumers=2, batch=True, progress=False
     )
     assert sorted(run.sends["client"].unique()) == ["Client 1", "Client 2", "Client 3"]
@@ -68,7 +70,7 @@ def test_many_publishers_and_consumers_on_a_standard_queue(sqs, new_queue) -> No
 def test_failed_deliveries_are_not_deleted_and_come_back(sqs, new_queue) -> None:
     url = new_queue()
     doomed = {3, 7, 11}
-    run = queues.experiment(
+    run = experiments.experiment(
         sqs,
         url,
         count=15,
@@ -89,8 +91,8 @@ def test_seeded_failure_rate_repeats(sqs, new_queue) -> None:
     rows = []
     for _ in range(2):
         url = new_queue()
-        queues.publish(sqs, url, count=20, batch=True, progress=False)
-        got = queues.consume(
+        experiments.publish(sqs, url, count=20, batch=True, progress=False)
+        got = experiments.consume(
             sqs, url, expected=20, fail=0.3, seed=5, visibility_timeout=0, progress=False
         )
         rows.append(sorted(got.loc[~got["deleted"], "body"]))
@@ -99,23 +101,25 @@ def test_seeded_failure_rate_repeats(sqs, new_queue) -> None:
 
 def test_publish_then_consume_separately(sqs, new_queue) -> None:
     url = new_queue()
-    sent = queues.publish(sqs, url, count=12, publishers=2, prepend=["A-", "B-"], progress=False)
+    sent = experiments.publish(
+        sqs, url, count=12, publishers=2, prepend=["A-", "B-"], progress=False
+    )
     assert sorted(sent["body"].str[:2].unique()) == ["A-", "B-"]
-    got = queues.consume(sqs, url, expected=24, consumers=2, progress=False)
+    got = experiments.consume(sqs, url, expected=24, consumers=2, progress=False)
     assert set(got["message_id"]) == set(sent["message_id"])
     assert got["sent_at"].notna().all()  # from SentTimestamp when the sends are not at hand
-    assert queues.drain(sqs, url) == 0
+    assert experiments.drain(sqs, url) == 0
 
 
 def test_consumer_stops_when_idle(sqs, new_queue) -> None:
-    got = queues.consume(sqs, new_queue(), idle_timeout=0.5, progress=False)
-    assert got.empty and list(got.columns) == queues.DELIVERY_COLUMNS
+    got = experiments.consume(sqs, new_queue(), idle_timeout=0.5, progress=False)
+    assert got.empty and list(got.columns) == experiments.DELIVERY_COLUMNS
 
 
 def test_a_missing_queue_is_named(sqs, sqs_endpoint) -> None:
     url = f"{sqs_endpoint}/000000000000/no-such-queue"
-    with pytest.raises(queues.QueueError, match="no queue at .*no-such-queue"):
-        queues.publish(sqs, url, count=1, progress=False)
+    with pytest.raises(experiments.QueueError, match="no queue at .*no-such-queue"):
+        experiments.publish(sqs, url, count=1, progress=False)
 
 
 def test_an_unreachable_endpoint_says_how_to_start_it() -> None:
@@ -128,22 +132,22 @@ def test_an_unreachable_endpoint_says_how_to_start_it() -> None:
         aws_secret_access_key="x",
         config=__import__("botocore.config").config.Config(retries={"max_attempts": 1}),
     )
-    with pytest.raises(queues.QueueError, match=f"cannot reach SQS at {endpoint}.*labkit up"):
-        queues.consume(client, f"{endpoint}/000000000000/q", idle_timeout=0.5, progress=False)
+    with pytest.raises(experiments.QueueError, match=f"cannot reach SQS at {endpoint}.*labkit up"):
+        experiments.consume(client, f"{endpoint}/000000000000/q", idle_timeout=0.5, progress=False)
 
 
 def test_bad_arguments_are_refused_before_anything_starts(sqs, new_queue) -> None:
     url = new_queue()
     with pytest.raises(ValueError, match="one prepend per publisher"):
-        queues.publish(sqs, url, publishers=2, prepend=["A-"], progress=False)
+        experiments.publish(sqs, url, publishers=2, prepend=["A-"], progress=False)
     with pytest.raises(ValueError, match="rate between 0 and 1"):
-        queues.consume(sqs, url, fail=2.0, progress=False)
+        experiments.consume(sqs, url, fail=2.0, progress=False)
 
 
 def test_message_number() -> None:
-    assert queues.message_number("Message 7") == 7
-    assert queues.message_number("A-Message 42") == 42
-    assert queues.message_number("hello") is None
+    assert experiments.message_number("Message 7") == 7
+    assert experiments.message_number("A-Message 42") == 42
+    assert experiments.message_number("hello") is None
 
 
 def test_drain_leaves_nothing_behind(sqs, new_queue) -> None:
@@ -155,7 +159,7 @@ def test_drain_leaves_nothing_behind(sqs, new_queue) -> None:
             entries = [{"Id": str(i), "MessageBody": f"Message {start + i}"} for i in range(10)]
             sqs.send_message_batch(QueueUrl=url, Entries=entries)
     with ThreadPoolExecutor(len(urls)) as pool:
-        removed = list(pool.map(lambda url: queues.drain(sqs, url), urls))
+        removed = list(pool.map(lambda url: experiments.drain(sqs, url), urls))
     assert removed == [20] * len(urls)
     for url in urls:
         left = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
@@ -174,8 +178,8 @@ def test_a_raising_student_function_is_one_clear_error(sqs, new_queue, rule, wha
     printed: list[threading.ExceptHookArgs] = []
     hook, threading.excepthook = threading.excepthook, printed.append
     try:
-        with pytest.raises(queues.QueueError, match=f"your {what} function raised") as caught:
-            queues.experiment(
+        with pytest.raises(experiments.QueueError, match=f"your {what} function raised") as caught:
+            experiments.experiment(
                 sqs, new_queue(fifo=True), count=5, idle_timeout=5, progress=False, **rule
             )
     finally:
@@ -191,9 +195,9 @@ def test_an_interrupted_experiment_stops_its_threads(sqs, new_queue, monkeypatch
         started.extend(threads)
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(queues, "follow", interrupted)
+    monkeypatch.setattr(experiments, "follow", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        queues.experiment(
+        experiments.experiment(
             sqs, new_queue(), count=5, consumers=2, expected=1000, idle_timeout=60, progress=False
         )
     for thread in started:
