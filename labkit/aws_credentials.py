@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from labkit.aws_errors import error_code
 from labkit.paths import REPO_ROOT, TERRAFORM_DIR
 
 log = logging.getLogger(__name__)
@@ -238,7 +239,7 @@ def describe_error(exc: BaseException, endpoint: str) -> CredentialsError:
             "with the credentials yet).",
         )
     if isinstance(exc, ClientError):
-        code = exc.response.get("Error", {}).get("Code", "")
+        code = error_code(exc)
         if code in EXPIRED_CODES:
             return CredentialsError(
                 "expired",

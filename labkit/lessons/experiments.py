@@ -12,11 +12,12 @@ Calls return pandas DataFrames (one row per send, one row per delivery) for `met
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, fields, replace
 from types import SimpleNamespace
 from typing import Any, TypeVar
@@ -91,7 +92,8 @@ def _explain(error: Exception, sqs: Any, queue_url: str) -> Exception:
     from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 
     from labkit.aws_credentials import describe_error
-    from labkit.stack.aws import AWS_SQS_URL, MISSING_QUEUE_CODES
+    from labkit.aws_errors import is_missing_queue
+    from labkit.stack.aws import AWS_SQS_URL
 
     endpoint = getattr(getattr(sqs, "meta", None), "endpoint_url", None) or AWS_SQS_URL
     if isinstance(error, EndpointConnectionError) and "amazonaws.com" not in endpoint:
@@ -99,10 +101,8 @@ def _explain(error: Exception, sqs: Any, queue_url: str) -> Exception:
             f"cannot reach SQS at {endpoint}: start the lab stack (`labkit up`, or "
             "labkit.up() in a notebook) and run the cell again"
         )
-    if isinstance(error, ClientError):
-        code = error.response.get("Error", {}).get("Code", "")
-        if code in MISSING_QUEUE_CODES:
-            return QueueError(f"no queue at {queue_url}: create it first (lab.queue_url(name))")
+    if isinstance(error, ClientError) and is_missing_queue(error):
+        return QueueError(f"no queue at {queue_url}: create it first (lab.queue_url(name))")
     if isinstance(error, ClientError | BotoCoreError):
         return QueueError(str(describe_error(error, endpoint)))
     return error
@@ -742,55 +742,43 @@ def _purge(sqs: Any, queue_url: str) -> int:
 
 
 # ---------------------------------------------------------------------------------------------
-# The embedded emulator's admin routes (a lesson can move its clock; AWS has no such thing)
+# The emulator's admin routes (a lesson can move its clock; AWS has no such thing), through
+# labkit.stack.emulator_admin
 
 
-def _admin_url(sqs: Any, route: str) -> str:
-    endpoint = getattr(sqs.meta, "endpoint_url", "") or ""
-    if "amazonaws.com" in endpoint:
-        raise QueueError(
-            f"{route} needs the lab's SQS emulator, and this client talks to AWS ({endpoint}); "
-            "run the notebook with MODE = 'embedded'"
-        )
-    return endpoint.rstrip("/") + "/_labkit/" + route
+@contextlib.contextmanager
+def _admin_errors() -> Iterator[None]:
+    """An admin call's failure as a QueueError, the error every lesson helper raises."""
+    from labkit.stack.emulator_admin import AdminError
 
-
-def _admin(sqs: Any, route: str, payload: dict) -> dict:
-    import requests
-
-    url = _admin_url(sqs, route)
     try:
-        reply = requests.post(url, json=payload, timeout=10)
-    except requests.RequestException:
-        raise QueueError(
-            f"the SQS emulator at {url.rsplit('/_labkit', 1)[0]} does not answer: start the lab "
-            "stack (`labkit up`, or labkit.up() in a notebook)"
-        ) from None
-    if reply.status_code != 200:
-        raise QueueError(f"the emulator refused {route}: {reply.text.strip()}")
-    return reply.json()
+        yield
+    except AdminError as error:
+        raise QueueError(str(error)) from None
 
 
 def is_emulator(sqs: Any) -> bool:
     """True when ``sqs`` talks to the lab's emulator (which has admin routes) rather than AWS."""
-    import requests
+    from labkit.stack.emulator_admin import EmulatorAdmin
 
-    try:
-        url = _admin_url(sqs, "health")
-        return requests.get(url, timeout=2).status_code == 200
-    except (QueueError, requests.RequestException):
-        return False
+    return EmulatorAdmin.of(sqs).answers()
 
 
 def advance_clock(sqs: Any, seconds: float) -> float:
     """Move the emulator's clock forward (dedup windows, visibility timeouts, delays expire as
     if ``seconds`` had passed); returns the emulator's new time. Embedded stack only."""
-    return float(_admin(sqs, "clock", {"advance": seconds})["now"])
+    from labkit.stack.emulator_admin import EmulatorAdmin
+
+    with _admin_errors():
+        return EmulatorAdmin.of(sqs).advance_clock(seconds)
 
 
 def seed_emulator(sqs: Any, seed: int) -> None:
     """Seed the emulator's random choices (the order a standard queue hands messages out)."""
-    _admin(sqs, "config", {"seed": int(seed)})
+    from labkit.stack.emulator_admin import EmulatorAdmin
+
+    with _admin_errors():
+        EmulatorAdmin.of(sqs).seed(seed)
 
 
 #: The FIFO deduplication interval, seconds (AWS: 5 minutes).

@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from labkit.aws_credentials import DEFAULT_REGION
 from labkit.sqs import attributes as qattrs
 from labkit.sqs.clock import Clock
 from labkit.sqs.digests import md5_of_attributes, md5_of_body
@@ -32,7 +33,6 @@ from labkit.sqs.messages import (
 from labkit.sqs.queues import FifoQueue, Queue, StandardQueue, queue_rng
 
 ACCOUNT = "000000000000"
-DEFAULT_REGION = "us-east-1"
 MAX_BATCH = 10
 PURGE_INTERVAL = 60.0
 _QUEUE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,80}$")

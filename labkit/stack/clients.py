@@ -14,16 +14,21 @@ from labkit.aws_credentials import DEFAULT_REGION
 EMULATOR_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "labkit", "AWS_SECRET_ACCESS_KEY": "labkit"}
 
 
-def emulator_client(url: str, region: str = DEFAULT_REGION) -> Any:
-    """A boto3 SQS client bound to the SQS emulator (or any SQS endpoint) at ``url``."""
+def emulator_client(url: str, region: str = DEFAULT_REGION, **config: Any) -> Any:
+    """A boto3 SQS client bound to the SQS emulator (or any SQS endpoint) at ``url``.
+
+    ``config`` overrides botocore `Config` options (e.g. ``retries={"max_attempts": 1}``,
+    ``read_timeout=30``, ``max_pool_connections=60`` for a load test).
+    """
     import boto3
     from botocore.config import Config
 
+    options = {"connect_timeout": 2, "retries": {"max_attempts": 2, "mode": "standard"}, **config}
     return boto3.client(
         "sqs",
         endpoint_url=url,
         region_name=region,
         aws_access_key_id=EMULATOR_CREDENTIALS["AWS_ACCESS_KEY_ID"],
         aws_secret_access_key=EMULATOR_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-        config=Config(connect_timeout=2, retries={"max_attempts": 2, "mode": "standard"}),
+        config=Config(**options),
     )

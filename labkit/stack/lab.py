@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import html
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from labkit.aws_credentials import mask_url
 from labkit.stack.errors import ServiceUnavailable, StackError
+
+if TYPE_CHECKING:
+    from labkit.stack.emulator_admin import EmulatorAdmin
 
 
 class Lab:
@@ -38,6 +41,13 @@ class Lab:
         return emulator_client(self.require("sqs"))
 
     @cached_property
+    def admin(self) -> EmulatorAdmin:
+        """The SQS emulator's admin routes (clock, reset, config, seed); AdminError on AWS."""
+        from labkit.stack.emulator_admin import EmulatorAdmin
+
+        return EmulatorAdmin(self.urls.get("sqs") or "")
+
+    @cached_property
     def api(self):  # noqa: ANN201 - TaskOverflowClient
         """A TaskOverflowClient for this stack's API."""
         from labkit.taskoverflow.client import TaskOverflowClient
@@ -57,12 +67,13 @@ class Lab:
         """The URL of queue ``name``; a clear error when it does not exist or SQS is down."""
         from botocore.exceptions import ClientError, EndpointConnectionError
 
-        from labkit.stack.aws import MISSING_QUEUE_CODES, explain
+        from labkit.aws_errors import is_missing_queue
+        from labkit.stack.aws import explain
 
         try:
             return self.sqs.get_queue_url(QueueName=name)["QueueUrl"]
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in MISSING_QUEUE_CODES:
+            if is_missing_queue(exc):
                 raise StackError(
                     f"sqs: no queue named {name!r}; the queues are {self.queue_names()}. "
                     "Declare it in terraform/ and run `labkit up`, or create it with "
