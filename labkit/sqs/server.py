@@ -23,6 +23,7 @@ from urllib.parse import parse_qs
 from labkit.sqs.clock import Clock
 from labkit.sqs.errors import SQSError
 from labkit.sqs.service import DEFAULT_REGION, Context, SQSService, as_json
+from labkit.web_guard import MAX_JSON_DEPTH, configured_hosts, is_json_type, json_depth, refusal
 
 JSON_TYPE = "application/x-amz-json-1.0"
 MAX_REQUEST_BYTES = 2 * 1024 * 1024  # a full batch of 256 KiB, base64 and JSON overhead included
@@ -31,6 +32,9 @@ _log = logging.getLogger(__name__)
 
 
 _MAX_HEADERS = 100
+IDLE_TIMEOUT_SECONDS = 60.0  # a connection that sends nothing this long is closed
+MAX_CLOCK_ADVANCE = 365 * 24 * 3600.0  # one call moves the clock a year at most
+_CONTENT_LENGTH = re.compile(r"[0-9]{1,12}")
 
 
 class _Headers(dict):
@@ -46,6 +50,11 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "labkit-sqs"
     sys_version = ""
     service: SQSService  # set on the subclass built by `make_server`
+    allowed_hosts: frozenset[str] = frozenset()  # LABKIT_ALLOWED_HOSTS, read by `make_server`
+    # Socket timeout of every read and write: an idle keep-alive or half-open connection ends
+    # (and its thread with it) instead of holding a thread for ever. A long poll waits in the
+    # service, not on the socket, so it is not cut short.
+    timeout = IDLE_TIMEOUT_SECONDS
 
     def parse_request(self) -> bool:
         """Request line and headers, parsed directly (the stdlib's email-based parser costs a
@@ -75,7 +84,26 @@ class _Handler(BaseHTTPRequestHandler):
         self.close_connection = connection == "close" or (
             self.request_version == "HTTP/1.0" and connection != "keep-alive"
         )
-        return True
+        return self._guard()
+
+    def _guard(self) -> bool:
+        """Refuse (403, connection closed) a foreign Host, a cross-site write, and an admin
+        write that is not JSON: what a web page in the student's browser could send."""
+        reason = refusal(
+            self.command, self.headers.get("Host"), self.headers.get("Origin"), self.allowed_hosts
+        )
+        if (
+            reason is None
+            and self.command == "POST"
+            and self.path.startswith("/_labkit/")
+            and not is_json_type(self.headers.get("Content-Type"))
+        ):
+            reason = "admin routes take only Content-Type: application/json"
+        if reason is None:
+            return True
+        self.close_connection = True
+        self._send(403, as_json({"error": reason}), "application/json")
+        return False
 
     def log_message(self, format: str, *args) -> None:  # noqa: A002 - stdlib signature
         pass  # quiet: students read their own output, not an access log
@@ -100,10 +128,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _read_body(self) -> bytes | None:
         length = self.headers.get("Content-Length")
-        try:
-            size = int(length) if length else 0
-        except ValueError:
-            size = -1
+        # ASCII digits only: int() would also take "٣", "1_0" or " +5 ".
+        size = (
+            int(length) if length and _CONTENT_LENGTH.fullmatch(length) else (-1 if length else 0)
+        )
         if size < 0 or size > MAX_REQUEST_BYTES:
             self.close_connection = True
             left = min(size, 64 * MAX_REQUEST_BYTES)  # drain it, so the client reads our answer
@@ -172,8 +200,10 @@ class _Handler(BaseHTTPRequestHandler):
             )
             return
         try:
+            if json_depth(body) > MAX_JSON_DEPTH:  # bounded before parsing, not by recursion
+                raise ValueError("nested too deeply")
             params = json.loads(body or b"{}")
-        except (ValueError, RecursionError):  # RecursionError: nesting deeper than json allows
+        except (ValueError, RecursionError):
             self._error(
                 SQSError(
                     "SerializationException",
@@ -218,6 +248,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _admin(self, path: str, body: bytes) -> None:
         try:
+            if json_depth(body) > MAX_JSON_DEPTH:
+                raise ValueError
             params = json.loads(body or b"{}")
             if not isinstance(params, dict):
                 raise ValueError
@@ -234,14 +266,18 @@ class _Handler(BaseHTTPRequestHandler):
                     isinstance(advance, bool)
                     or not isinstance(advance, int | float)
                     or not math.isfinite(advance)
-                    or advance < 0
+                    or not 0 <= advance <= MAX_CLOCK_ADVANCE
                 ):
-                    raise ValueError("advance must be a finite number of seconds >= 0")
+                    raise ValueError(
+                        f"advance must be a finite number of seconds from 0 to "
+                        f"{MAX_CLOCK_ADVANCE:.0f} (a year)"
+                    )
                 now = service.clock.advance(float(advance))
                 result = {"now": now, "offset": service.clock.offset}
             elif path == "/_labkit/reset":
                 service.reset()
-                result = {"status": "reset"}
+                service.clock.rewind()  # a reset lab runs on real time again
+                result = {"status": "reset", "offset": service.clock.offset}
             elif path == "/_labkit/config":
                 rate, seed = params.get("duplicate_rate"), params.get("seed")
                 if rate is not None and (
@@ -277,8 +313,15 @@ class _Server(ThreadingHTTPServer):
         _log.debug("request from %s failed", client_address, exc_info=True)
 
 
-def make_server(host: str, port: int, service: SQSService) -> ThreadingHTTPServer:
-    handler = type("SQSHandler", (_Handler,), {"service": service})
+def make_server(
+    host: str, port: int, service: SQSService, idle_timeout: float = IDLE_TIMEOUT_SECONDS
+) -> ThreadingHTTPServer:
+    """The emulator's HTTP server; hosts from `LABKIT_ALLOWED_HOSTS` are read once, here."""
+    handler = type(
+        "SQSHandler",
+        (_Handler,),
+        {"service": service, "allowed_hosts": configured_hosts(), "timeout": idle_timeout},
+    )
     return _Server((host, port), handler)
 
 
@@ -305,11 +348,15 @@ class SQSServerHandle:
 
 
 def start(
-    host: str = "127.0.0.1", port: int = 0, seed: int | None = None, clock: Clock | None = None
+    host: str = "127.0.0.1",
+    port: int = 0,
+    seed: int | None = None,
+    clock: Clock | None = None,
+    idle_timeout: float = IDLE_TIMEOUT_SECONDS,
 ) -> SQSServerHandle:
     """Run the emulator on a background thread; ``port=0`` picks a free port."""
     service = SQSService(clock=clock, seed=seed)
-    server = make_server(host, port, service)
+    server = make_server(host, port, service, idle_timeout)
     actual = server.server_address[1]
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.2}, name="sqs-emulator", daemon=True

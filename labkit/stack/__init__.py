@@ -91,20 +91,22 @@ def connect() -> Lab:
 
 def down() -> list[str]:
     """Stop every process of the stack and forget it; return the services stopped."""
+    from labkit.stack import embedded
     from labkit.stack import state as st
 
     with st.stack_lock():
         recorded = st.read_state()
-        if not recorded:
-            return []
-        if recorded.get("mode") == "compose":
+        if recorded and recorded.get("mode") == "compose":
             from labkit.stack import compose
 
             stopped = compose.down(recorded)
-        else:
-            from labkit.stack import embedded
-
+        elif recorded:
             stopped = embedded.down(recorded)
+        else:
+            stopped = []
+        # Services no stack.json lists (an `up` killed mid-start, a damaged file) go too.
+        if embedded.stop_strays():
+            stopped.append("unrecorded services")
         st.clear_state()
     return stopped
 
