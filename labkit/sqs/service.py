@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from labkit.sqs import attributes as qattrs
+from labkit.sqs.accounts import DEFAULT_ACCOUNT, DEFAULT_REGION, Caller, is_account_id
 from labkit.sqs.clock import Clock
 from labkit.sqs.digests import md5_of_attributes, md5_of_body
 from labkit.sqs.errors import SQSError, invalid, missing, no_queue
@@ -31,8 +32,7 @@ from labkit.sqs.messages import (
 )
 from labkit.sqs.queues import FifoQueue, Queue, StandardQueue, queue_rng
 
-ACCOUNT = "000000000000"
-DEFAULT_REGION = "us-east-1"
+ACCOUNT = DEFAULT_ACCOUNT  # the class account: the CLI's and tutors' (see accounts.py)
 MAX_BATCH = 10
 PURGE_INTERVAL = 60.0
 _QUEUE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
@@ -53,12 +53,31 @@ SYSTEM_ATTRIBUTES = {
 
 @dataclass
 class Context:
-    """What a request says about its caller: the URL it used, its region and access key."""
+    """What a request says about its caller: the URL it used, its account, region and key id."""
 
     base_url: str
+    account: str = DEFAULT_ACCOUNT
     region: str = DEFAULT_REGION
-    access_key: str = "ANONYMOUS"
+    access_key: str = ""
     client_gone: Callable[[], bool] = lambda: False  # the HTTP layer says if the caller hung up
+
+    @classmethod
+    def of(cls, base_url: str, caller: Caller, **kwargs) -> Context:
+        return cls(base_url, caller.account, caller.region, caller.access_key, **kwargs)
+
+
+QueueKey = tuple[str, str, str]  # (account, region, name): AWS scopes a queue name to both
+
+
+def queue_location(url: str, ctx: Context) -> tuple[str, str]:
+    """(account, name) a QueueUrl points at; a bare name means the caller's own account."""
+    path = url.split("://", 1)[1] if "://" in url else url
+    parts = [part for part in path.split("?", 1)[0].split("/") if part]
+    if "://" in url:
+        parts = parts[1:]  # the host
+    name = parts[-1] if parts else ""
+    account = parts[-2] if len(parts) >= 2 and is_account_id(parts[-2]) else ctx.account
+    return account, name
 
 
 def _ms(seconds: float) -> str:
@@ -112,9 +131,9 @@ class SQSService:
         self.clock = clock or Clock()
         self.seed = seed
         self.duplicate_rate = 0.0
-        self._queues: dict[str, Queue] = {}
+        self._queues: dict[QueueKey, Queue] = {}
         self._lock = threading.Lock()
-        self._issued: dict[str, int] = {}  # MessageIds issued per queue name; never reset
+        self._issued: dict[QueueKey, int] = {}  # MessageIds issued per queue; never reset
         self._issued_lock = threading.Lock()
         self.clock.on_advance(self.wake_all)
 
@@ -125,6 +144,7 @@ class SQSService:
                 queue.cond.notify_all()
 
     def reset(self) -> None:
+        """Forget every queue of every account (their long polls end)."""
         with self._lock:
             queues, self._queues = list(self._queues.values()), {}
         for queue in queues:
@@ -132,15 +152,51 @@ class SQSService:
                 queue.deleted = True
                 queue.cond.notify_all()
 
-    def configure(
-        self, duplicate_rate: float | None = None, seed: int | None = None, queue: str | None = None
+    def empty_account(
+        self, account: str, region: str | None = None, queue: str | None = None
     ) -> dict:
-        """Set the duplicate rate (of every queue, or of ``queue`` alone) and/or the seed."""
+        """Empty one account's queues (or one of them) as if new: messages (in flight and
+        delayed too), FIFO deduplication, receive attempts and the PurgeQueue limit are
+        forgotten; the queues, their attributes and tags stay."""
+        chosen = [
+            q
+            for (acct, reg, name), q in list(self._queues.items())
+            if acct == account
+            and (region is None or reg == region)
+            and (queue is None or name == queue)
+        ]
+        removed = 0
+        for each in chosen:
+            with each.cond:
+                removed += len(each.messages)
+                each.purge()
+                each.last_purge = None
+                if isinstance(each, FifoQueue):
+                    each.forget_dedup()
+                each.cond.notify_all()
+        return {"account": account, "queues": len(chosen), "messages": removed}
+
+    def find(self, account: str, region: str, name: str) -> Queue | None:
+        """The queue ``name`` of ``account`` in ``region``, if it exists."""
+        return self._queues.get((account, region, name))
+
+    def configure(
+        self,
+        duplicate_rate: float | None = None,
+        seed: int | None = None,
+        queue: str | None = None,
+        account: str | None = None,
+        region: str | None = None,
+    ) -> dict:
+        """Set the duplicate rate (of every queue, or of ``queue`` alone: a name in ``account``
+        and ``region``, the class account in us-east-1 by default, or a queue URL) and/or the
+        seed."""
         if duplicate_rate is not None:
             if not 0.0 <= duplicate_rate <= 1.0:
                 raise invalid("duplicate_rate must be between 0 and 1.")
             if queue is not None:
-                target = self._queues.get(queue)
+                account, name = queue_location(queue, Context("", account=account or ACCOUNT))
+                target = self.find(account, region or DEFAULT_REGION, name)
                 if target is None:
                     raise no_queue()
                 target.duplicate_rate = float(duplicate_rate)
@@ -153,8 +209,8 @@ class SQSService:
                     each.rng = queue_rng(seed, each.name)
         out: dict = {"duplicate_rate": self.duplicate_rate, "seed": self.seed}
         overrides = {
-            name: q.duplicate_rate
-            for name, q in list(self._queues.items())
+            ("" if q.account == ACCOUNT else f"{q.account}/") + q.name: q.duplicate_rate
+            for q in list(self._queues.values())
             if q.duplicate_rate is not None
         }
         if overrides:
@@ -171,19 +227,21 @@ class SQSService:
         return handler(params, ctx)
 
     def queue_url(self, queue: Queue, ctx: Context) -> str:
-        return f"{ctx.base_url}/{ACCOUNT}/{queue.name}"
+        return f"{ctx.base_url}/{queue.account}/{queue.name}"
 
-    def _queue(self, params: dict) -> Queue:
-        url = _get_str(params, "QueueUrl")
-        name = url.rstrip("/").rsplit("/", 1)[-1]
-        queue = self._queues.get(name)
+    def _queue(self, params: dict, ctx: Context) -> Queue:
+        """The queue a QueueUrl names: its account from the URL, the region of the request."""
+        account, name = queue_location(_get_str(params, "QueueUrl"), ctx)
+        queue = self._queues.get((account, ctx.region, name))
         if queue is None:
             raise no_queue()
         return queue
 
     def _queue_by_arn(self, arn: str) -> Queue | None:
-        name = arn.rsplit(":", 1)[-1]
-        queue = self._queues.get(name)
+        parts = arn.split(":")
+        if len(parts) != 6:
+            return None
+        queue = self._queues.get((parts[4], parts[3], parts[5]))
         return queue if queue is not None and queue.arn == arn else None
 
     # --- queues -----------------------------------------------------------------------------
@@ -211,7 +269,7 @@ class SQSService:
         if not isinstance(tags, dict):
             raise invalid("tags must be a map of keys to values.")
         with self._lock:
-            existing = self._queues.get(name)
+            existing = self._queues.get((ctx.account, ctx.region, name))
             if existing is not None:
                 for key, value in given.items():
                     if existing.attributes.get(key, "") != value:
@@ -226,11 +284,11 @@ class SQSService:
             if fifo:
                 attrs.update(qattrs.FIFO_DEFAULTS)
             attrs.update(given)
-            arn = f"arn:aws:sqs:{ctx.region}:{ACCOUNT}:{name}"
+            arn = f"arn:aws:sqs:{ctx.region}:{ctx.account}:{name}"
             cls = FifoQueue if fifo else StandardQueue
             queue = cls(name, arn, attrs, now, queue_rng(self.seed, name))
             queue.tags = {str(k): str(v) for k, v in tags.items()}
-            self._queues[name] = queue
+            self._queues[queue.key] = queue
         return {"QueueUrl": self.queue_url(queue, ctx)}
 
     def _check_redrive(self, attrs: dict[str, str], fifo: bool) -> None:
@@ -252,7 +310,8 @@ class SQSService:
 
     def op_GetQueueUrl(self, params: dict, ctx: Context) -> dict:
         name = _get_str(params, "QueueName")
-        queue = self._queues.get(name)
+        owner = _get_str(params, "QueueOwnerAWSAccountId", required=False) or ctx.account
+        queue = self._queues.get((owner, ctx.region, name))
         if queue is None:
             raise no_queue()
         return {"QueueUrl": self.queue_url(queue, ctx)}
@@ -261,7 +320,11 @@ class SQSService:
         prefix = _get_str(params, "QueueNamePrefix", required=False) or ""
         limit = _get_int(params, "MaxResults", 1, 1000)
         token = _get_str(params, "NextToken", required=False)
-        names = sorted(n for n in self._queues if n.startswith(prefix))
+        names = sorted(
+            name
+            for account, region, name in list(self._queues)
+            if account == ctx.account and region == ctx.region and name.startswith(prefix)
+        )
         start = 0
         if token:
             try:
@@ -269,7 +332,7 @@ class SQSService:
             except ValueError:
                 raise invalid("Invalid NextToken.") from None
         end = start + limit if limit else len(names)
-        out: dict = {"QueueUrls": [f"{ctx.base_url}/{ACCOUNT}/{n}" for n in names[start:end]]}
+        out: dict = {"QueueUrls": [f"{ctx.base_url}/{ctx.account}/{n}" for n in names[start:end]]}
         if limit and end < len(names):
             out["NextToken"] = base64.b64encode(str(end).encode()).decode()
         if not out["QueueUrls"] and not limit:
@@ -277,9 +340,10 @@ class SQSService:
         return out
 
     def op_DeleteQueue(self, params: dict, ctx: Context) -> dict:
-        queue = self._queue(params)
+        queue = self._queue(params, ctx)
         with self._lock:
-            self._queues.pop(queue.name, None)
+            if self._queues.get(queue.key) is queue:
+                del self._queues[queue.key]
         with queue.cond:
             queue.deleted = True
             queue.cond.notify_all()
@@ -305,7 +369,7 @@ class SQSService:
         return {n: values[n] for n in names if values.get(n, "") != ""}
 
     def op_GetQueueAttributes(self, params: dict, ctx: Context) -> dict:
-        queue = self._queue(params)
+        queue = self._queue(params, ctx)
         names = _get_list(params, "AttributeNames")
         for name in names:
             if name != "All" and name not in qattrs.ALL_NAMES:
@@ -314,7 +378,7 @@ class SQSService:
         return {"Attributes": attrs} if attrs else {}
 
     def op_SetQueueAttributes(self, params: dict, ctx: Context) -> dict:
-        queue = self._queue(params)
+        queue = self._queue(params, ctx)
         raw = params.get("Attributes")
         if raw is None:
             raise missing("Attributes")
@@ -330,7 +394,7 @@ class SQSService:
         return {}
 
     def op_PurgeQueue(self, params: dict, ctx: Context) -> dict:
-        queue = self._queue(params)
+        queue = self._queue(params, ctx)
         now = self.clock.now()
         with queue.cond:
             if queue.last_purge is not None and now - queue.last_purge < PURGE_INTERVAL:
@@ -343,16 +407,18 @@ class SQSService:
         return {}
 
     def op_ListDeadLetterSourceQueues(self, params: dict, ctx: Context) -> dict:
-        target = self._queue(params)
+        target = self._queue(params, ctx)
         urls = []
-        for queue in sorted(self._queues.values(), key=lambda q: q.name):
+        for queue in sorted(list(self._queues.values()), key=lambda q: q.name):
+            if (queue.account, queue.region) != (target.account, target.region):
+                continue
             redrive = queue.redrive
             if redrive and redrive[0] == target.arn:
                 urls.append(self.queue_url(queue, ctx))
         return {"queueUrls": urls}
 
     def op_TagQueue(self, params: dict, ctx: Context) -> dict:
-        queue = self._queue(params)
+        queue = self._queue(params, ctx)
         tags = params.get("Tags")
         if not isinstance(tags, dict) or not tags:
             raise missing("Tags")
@@ -361,7 +427,7 @@ class SQSService:
         return {}
 
     def op_UntagQueue(self, params: dict, ctx: Context) -> dict:
-        queue = self._queue(params)
+        queue = self._queue(params, ctx)
         keys = _get_list(params, "TagKeys")
         if not keys:
             raise missing("TagKeys")
@@ -371,7 +437,7 @@ class SQSService:
         return {}
 
     def op_ListQueueTags(self, params: dict, ctx: Context) -> dict:
-        queue = self._queue(params)
+        queue = self._queue(params, ctx)
         return {"Tags": dict(queue.tags)} if queue.tags else {}
 
     # --- sending ----------------------------------------------------------------------------
@@ -395,7 +461,7 @@ class SQSService:
             md5_attributes=md5_of_attributes(attributes),
             sent_at=now,
             expires_at=now + queue.attr_int("MessageRetentionPeriod"),
-            sender_id=ctx.access_key,
+            sender_id=ctx.account,
             system_attributes=system,
         )
         limit = queue.attr_int("MaximumMessageSize")
@@ -471,13 +537,14 @@ class SQSService:
         otherwise reuse its previous run's ids and collide with leftovers)."""
         draw = queue.rng.getrandbits(128)
         with self._issued_lock:
-            count = self._issued.get(queue.name, 0)
-            self._issued[queue.name] = count + 1
-        raw = f"{queue.name}\n{count}\n{draw}".encode()
+            count = self._issued.get(queue.key, 0)
+            self._issued[queue.key] = count + 1
+        scope = "" if queue.account == ACCOUNT else f"{queue.account}\n"
+        raw = f"{scope}{queue.name}\n{count}\n{draw}".encode()
         return str(uuid.UUID(bytes=hashlib.blake2b(raw, digest_size=16).digest(), version=4))
 
     def op_SendMessage(self, params: dict, ctx: Context) -> dict:
-        queue = self._queue(params)
+        queue = self._queue(params, ctx)
         now = self.clock.now()
         msg, delay, response = self._new_message(queue, params, ctx, now)
         with queue.cond:
@@ -523,7 +590,7 @@ class SQSService:
         return {"Id": entry_id, "SenderFault": True, "Code": err.code, "Message": err.message}
 
     def op_SendMessageBatch(self, params: dict, ctx: Context) -> dict:
-        queue = self._queue(params)
+        queue = self._queue(params, ctx)
         entries = self._batch_entries(params)
         now = self.clock.now()
         prepared, failed = [], []
@@ -564,7 +631,7 @@ class SQSService:
         system_names = set(_get_list(params, "AttributeNames"))
         system_names |= set(_get_list(params, "MessageSystemAttributeNames"))
         attr_names = _get_list(params, "MessageAttributeNames")
-        queue = self._queue(params)  # after the parameter checks, as AWS validates first
+        queue = self._queue(params, ctx)  # after the parameter checks, as AWS validates first
         if wait is None:
             wait = queue.attr_int("ReceiveMessageWaitTimeSeconds")
         if visibility is None:
@@ -644,7 +711,7 @@ class SQSService:
             target.cond.notify(len(moved))
 
     def _receipt(self, queue: Queue, msg: Message) -> str:
-        raw = f"{queue.name}\n{msg.key}\n{msg.receive_count}\n{uuid.uuid4().hex}"
+        raw = f"{queue.arn}\n{msg.key}\n{msg.receive_count}\n{uuid.uuid4().hex}"
         return base64.urlsafe_b64encode(raw.encode()).decode("ascii")
 
     def _render(self, queue: Queue, msg: Message, system: set[str], attr_names: list) -> dict:
@@ -692,7 +759,7 @@ class SQSService:
             raise SQSError(
                 "ReceiptHandleIsInvalid", f'The input receipt handle "{handle}" is not valid.'
             ) from None
-        if name != queue.name:
+        if name != queue.arn:
             raise SQSError(
                 "ReceiptHandleIsInvalid",
                 f'The input receipt handle "{handle}" is not valid for this queue.',
@@ -731,12 +798,12 @@ class SQSService:
             queue.cond.notify()
 
     def op_DeleteMessage(self, params: dict, ctx: Context) -> dict:
-        queue = self._queue(params)
+        queue = self._queue(params, ctx)
         self._delete(queue, params.get("ReceiptHandle"))
         return {}
 
     def op_DeleteMessageBatch(self, params: dict, ctx: Context) -> dict:
-        queue = self._queue(params)
+        queue = self._queue(params, ctx)
         return self._each_entry(
             params, lambda entry: self._delete(queue, entry.get("ReceiptHandle"))
         )
@@ -756,12 +823,12 @@ class SQSService:
         return out
 
     def op_ChangeMessageVisibility(self, params: dict, ctx: Context) -> dict:
-        queue = self._queue(params)
+        queue = self._queue(params, ctx)
         self._change(queue, params.get("ReceiptHandle"), params.get("VisibilityTimeout"))
         return {}
 
     def op_ChangeMessageVisibilityBatch(self, params: dict, ctx: Context) -> dict:
-        queue = self._queue(params)
+        queue = self._queue(params, ctx)
         return self._each_entry(
             params,
             lambda entry: self._change(
