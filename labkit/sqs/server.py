@@ -232,8 +232,12 @@ class _Handler(BaseHTTPRequestHandler):
                     or advance < 0
                 ):
                     raise ValueError("advance must be a finite number of seconds >= 0")
-                now = service.clock.advance(float(advance))
-                result = {"now": now, "offset": service.clock.offset}
+                _, account, _ = _scope(params)
+                if account is None:
+                    now = service.clock.advance(float(advance))
+                    result = {"now": now, "offset": service.clock.offset}
+                else:
+                    result = service.advance_account(account, float(advance))
             elif path == "/_labkit/reset":
                 result = _reset(service, params)
             elif path == "/_labkit/config":
@@ -271,7 +275,8 @@ def _scope(params: dict) -> tuple[str | None, str | None, str | None]:
 
 def _reset(service: SQSService, params: dict) -> dict:
     """``{}``: forget every queue. ``{"account": ...}`` (optionally ``region``, ``queue``):
-    empty that account's queues and forget their FIFO deduplication, keeping the queues."""
+    empty that account's queues and forget their FIFO deduplication, keeping the queues;
+    answers ``{"status": "emptied", "account", "queues": [names], "messages": n}``."""
     queue, account, region = _scope(params)
     if account is None:
         if queue is not None or region is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import math
 import re
 import threading
 import time
@@ -135,13 +136,30 @@ class SQSService:
         self._lock = threading.Lock()
         self._issued: dict[QueueKey, int] = {}  # MessageIds issued per queue; never reset
         self._issued_lock = threading.Lock()
+        self._offsets: dict[str, float] = {}  # an account's own clock offset (advance_account)
+        self._seeds: dict[str, int] = {}  # an account's own seed (configure(account=...))
         self.clock.on_advance(self.wake_all)
 
+    def now(self, account: str = ACCOUNT) -> float:
+        """The clock as ``account`` sees it: the shared clock plus the account's own offset."""
+        return self.clock.now() + self._offsets.get(account, 0.0)
+
     # --- admin ------------------------------------------------------------------------------
-    def wake_all(self) -> None:
+    def wake_all(self, account: str | None = None) -> None:
         for queue in list(self._queues.values()):
-            with queue.cond:
-                queue.cond.notify_all()
+            if account is None or queue.account == account:
+                with queue.cond:
+                    queue.cond.notify_all()
+
+    def advance_account(self, account: str, seconds: float) -> dict:
+        """Move one account's clock forward (its delays, timeouts, dedup windows expire as if
+        ``seconds`` had passed); other accounts' time is untouched. Waiting polls re-check."""
+        if not math.isfinite(seconds) or seconds < 0:
+            raise ValueError("advance must be a finite number of seconds >= 0")
+        with self._lock:
+            self._offsets[account] = self._offsets.get(account, 0.0) + seconds
+        self.wake_all(account)
+        return {"now": self.now(account), "offset": self.clock.offset + self._offsets[account]}
 
     def reset(self) -> None:
         """Forget every queue of every account (their long polls end)."""
@@ -166,6 +184,7 @@ class SQSService:
             and (queue is None or name == queue)
         ]
         removed = 0
+        chosen.sort(key=lambda q: (q.region, q.name))
         for each in chosen:
             with each.cond:
                 removed += len(each.messages)
@@ -174,7 +193,7 @@ class SQSService:
                 if isinstance(each, FifoQueue):
                     each.forget_dedup()
                 each.cond.notify_all()
-        return {"account": account, "queues": len(chosen), "messages": removed}
+        return {"account": account, "queues": [q.name for q in chosen], "messages": removed}
 
     def find(self, account: str, region: str, name: str) -> Queue | None:
         """The queue ``name`` of ``account`` in ``region``, if it exists."""
@@ -190,7 +209,7 @@ class SQSService:
     ) -> dict:
         """Set the duplicate rate (of every queue, or of ``queue`` alone: a name in ``account``
         and ``region``, the class account in us-east-1 by default, or a queue URL) and/or the
-        seed."""
+        seed (of every queue, or of ``account``'s queues alone, now and when created later)."""
         if duplicate_rate is not None:
             if not 0.0 <= duplicate_rate <= 1.0:
                 raise invalid("duplicate_rate must be between 0 and 1.")
@@ -203,11 +222,18 @@ class SQSService:
             else:
                 self.duplicate_rate = float(duplicate_rate)
         if seed is not None:
-            self.seed = seed
+            if account is None:
+                self.seed = seed
+                self._seeds.clear()
+            else:
+                self._seeds[account] = seed
             for each in list(self._queues.values()):
-                with each.cond:
-                    each.rng = queue_rng(seed, each.name)
+                if account is None or each.account == account:
+                    with each.cond:
+                        each.rng = queue_rng(seed, each.name)
         out: dict = {"duplicate_rate": self.duplicate_rate, "seed": self.seed}
+        if account is not None:
+            out.update(account=account, seed=self._seeds.get(account, self.seed))
         overrides = {
             ("" if q.account == ACCOUNT else f"{q.account}/") + q.name: q.duplicate_rate
             for q in list(self._queues.values())
@@ -279,14 +305,15 @@ class SQSService:
                             f"for attribute {key}",
                         )
                 return {"QueueUrl": self.queue_url(existing, ctx)}
-            now = self.clock.now()
+            now = self.now(ctx.account)
             attrs = dict(qattrs.DEFAULTS)
             if fifo:
                 attrs.update(qattrs.FIFO_DEFAULTS)
             attrs.update(given)
             arn = f"arn:aws:sqs:{ctx.region}:{ctx.account}:{name}"
             cls = FifoQueue if fifo else StandardQueue
-            queue = cls(name, arn, attrs, now, queue_rng(self.seed, name))
+            seed = self._seeds.get(ctx.account, self.seed)
+            queue = cls(name, arn, attrs, now, queue_rng(seed, name))
             queue.tags = {str(k): str(v) for k, v in tags.items()}
             self._queues[queue.key] = queue
         return {"QueueUrl": self.queue_url(queue, ctx)}
@@ -350,7 +377,7 @@ class SQSService:
         return {}
 
     def _attributes_of(self, queue: Queue, names: list[str]) -> dict[str, str]:
-        now = self.clock.now()
+        now = self.now(queue.account)
         with queue.cond:
             queue.tick(now)
             values = dict(queue.attributes)
@@ -389,13 +416,13 @@ class SQSService:
             for key, value in given.items():
                 if value == "" and key not in qattrs.DEFAULTS:
                     queue.attributes.pop(key, None)
-            queue.modified_at = self.clock.now()
+            queue.modified_at = self.now(queue.account)
             queue.cond.notify_all()
         return {}
 
     def op_PurgeQueue(self, params: dict, ctx: Context) -> dict:
         queue = self._queue(params, ctx)
-        now = self.clock.now()
+        now = self.now(queue.account)
         with queue.cond:
             if queue.last_purge is not None and now - queue.last_purge < PURGE_INTERVAL:
                 raise SQSError(
@@ -545,7 +572,7 @@ class SQSService:
 
     def op_SendMessage(self, params: dict, ctx: Context) -> dict:
         queue = self._queue(params, ctx)
-        now = self.clock.now()
+        now = self.now(queue.account)
         msg, delay, response = self._new_message(queue, params, ctx, now)
         with queue.cond:
             if queue.deleted:
@@ -592,7 +619,7 @@ class SQSService:
     def op_SendMessageBatch(self, params: dict, ctx: Context) -> dict:
         queue = self._queue(params, ctx)
         entries = self._batch_entries(params)
-        now = self.clock.now()
+        now = self.now(queue.account)
         prepared, failed = [], []
         total = 0
         for entry in entries:
@@ -638,8 +665,8 @@ class SQSService:
             visibility = queue.attr_int("VisibilityTimeout")
         if attempt is not None and isinstance(queue, FifoQueue):
             with queue.cond:
-                queue.tick(self.clock.now())
-                repeat = queue.repeat_attempt(attempt, self.clock.now())
+                queue.tick(self.now(queue.account))
+                repeat = queue.repeat_attempt(attempt, self.now(queue.account))
             if repeat is not None:
                 return {"Messages": repeat} if repeat else {}
         deadline = time.monotonic() + wait
@@ -650,7 +677,7 @@ class SQSService:
                 while True:
                     if queue.deleted:
                         break
-                    now = self.clock.now()
+                    now = self.now(queue.account)
                     queue.tick(now)
                     picked = queue.take(now, limit, long_poll=wait > 0)
                     redrive = queue.redrive
@@ -694,7 +721,7 @@ class SQSService:
         target = self._queue_by_arn(arn)
         if target is None:
             return  # AWS keeps them too, but we cannot: the target is gone
-        now = self.clock.now()
+        now = self.now(target.account)
         with target.cond:
             for msg in moved:
                 msg.key = target.new_key()
@@ -771,7 +798,7 @@ class SQSService:
 
     def _delete(self, queue: Queue, handle: object) -> None:
         with queue.cond:
-            queue.tick(self.clock.now())
+            queue.tick(self.now(queue.account))
             msg, latest = self._resolve(queue, handle)
             # AWS: an outdated receipt handle "succeeds, but the message will not be deleted".
             if msg is not None and latest:
@@ -784,7 +811,7 @@ class SQSService:
             raise missing("VisibilityTimeout")
         visibility = _get_int({"VisibilityTimeout": visibility}, "VisibilityTimeout", 0, 43200)
         with queue.cond:
-            now = self.clock.now()
+            now = self.now(queue.account)
             queue.tick(now)
             msg, latest = self._resolve(queue, handle)
             if msg is None or not latest:

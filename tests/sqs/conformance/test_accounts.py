@@ -137,7 +137,8 @@ def test_admin_reset_of_one_account_empties_its_queues_and_dedup(sqs_endpoint, q
         for c, url in zip((mine, theirs), urls, strict=True):
             c.send_message(QueueUrl=url, MessageBody="once", MessageGroupId="g")
         code, _, body = post(sqs_endpoint + "/_labkit/reset", {"account": "555555555555"})
-        assert code == 200 and body["status"] == "emptied" and body["messages"] >= 1
+        assert code == 200 and body["status"] == "emptied" and body["messages"] == 1
+        assert body["queues"] == [name]
         counts = mine.get_queue_attributes(QueueUrl=urls[0], AttributeNames=["All"])["Attributes"]
         assert counts["ApproximateNumberOfMessages"] == "0"
         assert counts["ContentBasedDeduplication"] == "true"  # the queue itself stays
@@ -154,3 +155,32 @@ def test_admin_reset_of_one_account_empties_its_queues_and_dedup(sqs_endpoint, q
     for bad in ({"account": "12345"}, {"queue": "q"}, {"account": 123456789012}):
         code, _, body = post(sqs_endpoint + "/_labkit/reset", bad)
         assert code == 400 and "error" in body, bad
+
+
+def test_admin_clock_and_seed_of_one_account(sqs_endpoint, queue_name):
+    """Emulator-only admin routes (AWS has none): one account's time moves, others' stays."""
+    mine, theirs = client(sqs_endpoint, "777777777777"), client(sqs_endpoint, "888888888888")
+    urls = [c.create_queue(QueueName=queue_name)["QueueUrl"] for c in (mine, theirs)]
+    try:
+        for c, url in zip((mine, theirs), urls, strict=True):
+            c.send_message(QueueUrl=url, MessageBody="m")
+            assert c.receive_message(QueueUrl=url, VisibilityTimeout=100, WaitTimeSeconds=1)[
+                "Messages"
+            ]
+        code, _, body = post(
+            sqs_endpoint + "/_labkit/clock", {"advance": 101, "account": "777777777777"}
+        )
+        assert code == 200 and body["offset"] >= 101
+        again = mine.receive_message(QueueUrl=urls[0], WaitTimeSeconds=1)
+        assert [m["Body"] for m in again["Messages"]] == ["m"], "its visibility timeout ended"
+        hidden = theirs.get_queue_attributes(
+            QueueUrl=urls[1], AttributeNames=["ApproximateNumberOfMessagesNotVisible"]
+        )
+        assert hidden["Attributes"]["ApproximateNumberOfMessagesNotVisible"] == "1"
+        code, _, body = post(
+            sqs_endpoint + "/_labkit/config", {"seed": 5, "account": "777777777777"}
+        )
+        assert code == 200 and body["account"] == "777777777777" and body["seed"] == 5
+    finally:
+        for c, url in zip((mine, theirs), urls, strict=True):
+            c.delete_queue(QueueUrl=url)
