@@ -15,6 +15,7 @@ import shutil
 import socket
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +23,8 @@ from labkit.aws_credentials import mask_url
 from labkit.net import free_port, port_is_free
 from labkit.paths import database_file, default_database_url, log_dir, state_dir
 from labkit.stack import health
-from labkit.stack.clients import EMULATOR_CREDENTIALS, REGION, emulator_client
-from labkit.stack.errors import ServiceUnavailable, StackError
+from labkit.stack.clients import DEFAULT_REGION, EMULATOR_CREDENTIALS, emulator_client
+from labkit.stack.errors import ServiceUnavailable
 from labkit.stack.processes import (
     create_time,
     labkit_argv,
@@ -35,7 +36,6 @@ from labkit.stack.processes import (
     stop_recorded,
 )
 from labkit.stack.redis import configured_redis_url, host_port, start_redis_server, with_db
-from labkit.stack.state import read_state, stack_lock, write_state
 
 PREFERRED_PORTS = {"sqs": 9324, "api": 6400}
 # Set in the environment of every service the stack spawns (value: the state dir), so `down`
@@ -78,7 +78,7 @@ def service_env(state: dict[str, Any]) -> dict[str, str]:
         "CELERY_DEFAULT_QUEUE": "ical",
         "ICAL_DELAY_SECONDS": str(state["options"]["ical_delay"]),
         "AWS_ENDPOINT_URL_SQS": sqs_url,
-        "AWS_DEFAULT_REGION": REGION,
+        "AWS_DEFAULT_REGION": DEFAULT_REGION,
         **EMULATOR_CREDENTIALS,
     }
     return env
@@ -116,9 +116,9 @@ def service_healthy(
         return False
     if name == "worker" and state is not None and svc.get("node"):
         broker = state.get("services", {}).get("redis", {}).get("url")
-        return health.worker_ok(svc.get("log"), svc.get("log_offset", 0)) and health.worker_answers(
-            broker, svc["node"]
-        )
+        return health.worker_ok(
+            svc.get("log"), svc.get("log_offset", 0)
+        ) and health.worker_answers(broker, svc["node"])
     if name == "redis":
         return health.redis_ok(svc.get("url"))
     if name == "sqs":
@@ -155,7 +155,7 @@ def _pick_port(service: str, wanted: int | None, state: dict[str, Any], settle: 
 
 
 def _start(name: str, state: dict[str, Any], notes: list[str], opts: dict[str, Any]) -> None:
-    """(Re)start one service and record it in ``state`` (not yet written)."""
+    """(Re)start one service and record it in ``state`` (written at once through `record`)."""
     services = state["services"]
     old = services.get(name, {})
     stop_recorded(old.get("pid"), old.get("started"), timeout=2)
@@ -178,7 +178,7 @@ def _start(name: str, state: dict[str, Any], notes: list[str], opts: dict[str, A
             "url": with_db(url, state["options"]["redis_db"]),
             "log": str(log),
         }
-        write_state(state)
+        _record_now(state, opts)
         return
     wanted = opts.get(f"{name}_port") or old.get("port") or PREFERRED_PORTS.get(name)
     settle = 1.0 if old.get("port") == wanted else 0.0  # its own port, just released
@@ -210,7 +210,15 @@ def _start(name: str, state: dict[str, Any], notes: list[str], opts: dict[str, A
     }
     if name == "worker":
         services[name]["node"] = node
-    write_state(state)  # at once: an `up` interrupted from here on leaves nothing unrecorded
+    _record_now(state, opts)
+
+
+def _record_now(state: dict[str, Any], opts: dict[str, Any]) -> None:
+    """Write the state as soon as a process is spawned: an `up` interrupted from here on
+    leaves nothing `down` cannot see (``opts["record"]`` is `labkit.stack`'s writer)."""
+    record = opts.get("record")
+    if record is not None:
+        record(state)
 
 
 def _stop_all(state: dict[str, Any], names: set[str], timeout: float = 2) -> None:
@@ -261,6 +269,8 @@ def log_tail_of(svc: dict[str, Any], lines: int = 8) -> str:
 
 
 def up(
+    current: dict[str, Any] | None,
+    record: Callable[[dict[str, Any]], None],
     ical_delay: float | None = None,
     redis_db: int | None = None,
     sqs_port: int | None = None,
@@ -268,59 +278,53 @@ def up(
     seed: int | None = None,
     timeout: float = START_TIMEOUT,
 ) -> tuple[dict[str, Any], list[str]]:
-    """Start the embedded stack or attach to it; return its state and notes (one line each).
+    """Start the embedded stack or attach to the ``current`` one; return its state and notes.
 
+    Called by `labkit.stack.up` under the stack lock; ``record`` writes the state file.
     ``ical_delay`` None keeps the running worker's setting (0 on a fresh start); a different
     value restarts the API and the worker with it.
     """
-    opts = {"sqs_port": sqs_port, "api_port": api_port, "seed": seed}
+    opts = {"sqs_port": sqs_port, "api_port": api_port, "seed": seed, "record": record}
     notes: list[str] = []
-    with stack_lock():
-        state = read_state()
-        if state and state.get("mode") != "embedded":
-            raise StackError(
-                f"a stack in {state.get('mode')} mode is recorded; run `labkit down` first"
-            )
-        if state is None:
-            state = {
-                "mode": "embedded",
-                "started_at": time.time(),
-                "services": {},
-                "urls": {"database": sqlite_url()},
-                "options": {"ical_delay": ical_delay or 0, "redis_db": stack_redis_db(redis_db)},
-            }
-        options = state["options"]
-        restart = {
-            name
-            for name in SERVICES
-            if not service_healthy(name, state["services"].get(name), state)
+    state = current
+    if state is None:
+        state = {
+            "mode": "embedded",
+            "started_at": time.time(),
+            "services": {},
+            "urls": {"database": sqlite_url()},
+            "options": {"ical_delay": ical_delay or 0, "redis_db": stack_redis_db(redis_db)},
         }
-        for name in sorted(restart & set(state["services"])):
-            notes.append(f"{name}: not running, restarted")
-        if ical_delay is not None and float(ical_delay) != float(options["ical_delay"]):
-            options["ical_delay"] = ical_delay
-            restart |= {"api", "worker"}
-        if redis_db is not None and int(redis_db) != int(options["redis_db"]):
-            options["redis_db"] = int(redis_db)
-            restart |= {"redis", "api", "worker"}
-        _stop_all(state, restart)
-        before = {name: state["services"].get(name, {}).get("url") for name in ("redis", "sqs")}
-        for name in ("redis", "sqs"):
-            if name in restart:
-                _start(name, state, notes, opts)
-                if state["services"][name]["url"] != before[name]:
-                    restart |= {"api", "worker"}
-        refresh_urls(state)
-        for name in ("api", "worker"):
-            if name in restart:
-                _start(name, state, notes, opts)
-        refresh_urls(state)
-        notes = list(state.get("port_notes", {}).values()) + notes
-        state["notes"] = notes
-        write_state(state)  # before waiting: a failed start can still be stopped by `down`
-        _wait_healthy(state, restart & {"sqs", "api", "worker", "redis"}, timeout)
-        state["ready_at"] = time.time()
-        write_state(state)
+    options = state["options"]
+    restart = {
+        name for name in SERVICES if not service_healthy(name, state["services"].get(name), state)
+    }
+    for name in sorted(restart & set(state["services"])):
+        notes.append(f"{name}: not running, restarted")
+    if ical_delay is not None and float(ical_delay) != float(options["ical_delay"]):
+        options["ical_delay"] = ical_delay
+        restart |= {"api", "worker"}
+    if redis_db is not None and int(redis_db) != int(options["redis_db"]):
+        options["redis_db"] = int(redis_db)
+        restart |= {"redis", "api", "worker"}
+    _stop_all(state, restart)
+    before = {name: state["services"].get(name, {}).get("url") for name in ("redis", "sqs")}
+    for name in ("redis", "sqs"):
+        if name in restart:
+            _start(name, state, notes, opts)
+            if state["services"][name]["url"] != before[name]:
+                restart |= {"api", "worker"}
+    refresh_urls(state)
+    for name in ("api", "worker"):
+        if name in restart:
+            _start(name, state, notes, opts)
+    refresh_urls(state)
+    notes = list(state.get("port_notes", {}).values()) + notes
+    state["notes"] = notes
+    record(state)  # before waiting: a failed start can still be stopped by `down`
+    _wait_healthy(state, restart & {"sqs", "api", "worker", "redis"}, timeout)
+    state["ready_at"] = time.time()
+    record(state)
     return state, notes
 
 
@@ -396,7 +400,9 @@ def status_rows(state: dict[str, Any] | None) -> list[dict[str, Any]]:
         elif not service_alive(name, svc):
             detail = "process not running: run `labkit up` to restart it"
         elif name == "worker":
-            detail = "running but not answering a ping (stopped or hung?): `labkit up` restarts it"
+            detail = (
+                "running but not answering a ping (stopped or hung?): `labkit up` restarts it"
+            )
         else:
             detail = f"running but not answering: see `labkit logs {name}`"
         rows.append(_row(name, ok, svc.get("url"), svc.get("pid"), detail))
