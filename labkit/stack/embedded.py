@@ -116,9 +116,9 @@ def service_healthy(
         return False
     if name == "worker" and state is not None and svc.get("node"):
         broker = state.get("services", {}).get("redis", {}).get("url")
-        return health.worker_ok(
-            svc.get("log"), svc.get("log_offset", 0)
-        ) and health.worker_answers(broker, svc["node"])
+        return health.worker_ok(svc.get("log"), svc.get("log_offset", 0)) and health.worker_answers(
+            broker, svc["node"]
+        )
     if name == "redis":
         return health.redis_ok(svc.get("url"))
     if name == "sqs":
@@ -400,9 +400,7 @@ def status_rows(state: dict[str, Any] | None) -> list[dict[str, Any]]:
         elif not service_alive(name, svc):
             detail = "process not running: run `labkit up` to restart it"
         elif name == "worker":
-            detail = (
-                "running but not answering a ping (stopped or hung?): `labkit up` restarts it"
-            )
+            detail = "running but not answering a ping (stopped or hung?): `labkit up` restarts it"
         else:
             detail = f"running but not answering: see `labkit logs {name}`"
         rows.append(_row(name, ok, svc.get("url"), svc.get("pid"), detail))
