@@ -255,7 +255,8 @@ class _Handler(BaseHTTPRequestHandler):
                 result = {"now": now, "offset": service.clock.offset}
             elif path == "/_labkit/reset":
                 service.reset()
-                self.sns.reset()
+                if "account" not in params:  # one account's reset keeps everyone's topics
+                    self.sns.reset()
                 result = {"status": "reset"}
             elif path == "/_labkit/config":
                 rate, seed = params.get("duplicate_rate"), params.get("seed")
