@@ -32,7 +32,6 @@ from labkit.sqs.sns.messages import (
 )
 from labkit.sqs.sns.protocol import FormError, XmlMap, decode_form, encode_error, encode_result
 from labkit.sqs.sns.topics import (
-    DEFAULT_ACCOUNT,
     Subscription,
     Topic,
     check_subscription_attributes,
@@ -61,12 +60,8 @@ _BATCH_ID = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 
 
 def account_of(ctx: Context) -> str:
-    """The caller's account: the context's, else a 12-digit access key id, else the default."""
-    account = getattr(ctx, "account", None)
-    if account:
-        return account
-    key = ctx.access_key or ""
-    return key if len(key) == 12 and key.isdigit() else DEFAULT_ACCOUNT
+    """The caller's account (the HTTP layer reads it from the SigV4 key id)."""
+    return ctx.account
 
 
 def _page(items: list, token: object) -> tuple[list, str | None]:
@@ -553,7 +548,7 @@ class SNSService:
     def _send(self, queue_arn: str, entries: list[dict], ctx: Context) -> list[dict]:
         """Send entries to one queue through the SQS actions; returns the entries it refused."""
         region, account, name = parse_queue_arn(queue_arn)
-        target = Context(base_url=ctx.base_url, region=region, access_key=account)
+        target = Context(ctx.base_url, account=account, region=region, access_key=account)
         url = f"{ctx.base_url}/{account}/{name}"
         if len(entries) > 1:
             try:

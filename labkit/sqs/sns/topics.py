@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from labkit.sqs.sns import filters
 from labkit.sqs.sns.errors import invalid
 
-DEFAULT_ACCOUNT = "000000000000"
 _TOPIC_NAME = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 _TOPIC_ARN = re.compile(r"^arn:aws:sns:([a-z0-9-]+):(\d{12}):([A-Za-z0-9_.-]{1,256})$")
 _QUEUE_ARN = re.compile(r"^arn:aws:sqs:([a-z0-9-]+):(\d{12}):([A-Za-z0-9_.-]{1,80})$")
