@@ -298,3 +298,25 @@ def test_undeliverable_copies_go_to_the_subscription_dead_letter_queue(
     sns.publish(TopicArn=topic, Message="nobody home")
     assert bodies(sqs, dead, 1)[0]["Message"] == "nobody home"
     assert bodies(sqs, other, 1)[0]["Message"] == "nobody home"
+
+
+def test_delivery_reaches_a_queue_of_another_account(sns, make_topic, sqs_endpoint):
+    """The queue ARN names the account: a topic of the class account feeds a student's queue."""
+    import boto3
+
+    theirs = boto3.client(
+        "sqs",
+        endpoint_url=sqs_endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="210987654321",
+        aws_secret_access_key="x",
+    )
+    url = theirs.create_queue(QueueName="cross-account-inbox")["QueueUrl"]
+    try:
+        topic = make_topic()
+        endpoint = "arn:aws:sqs:us-east-1:210987654321:cross-account-inbox"
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=endpoint)
+        sns.publish(TopicArn=topic, Message="across accounts")
+        assert bodies(theirs, url, 1)[0]["Message"] == "across accounts"
+    finally:
+        theirs.delete_queue(QueueUrl=url)
