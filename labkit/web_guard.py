@@ -104,16 +104,33 @@ def is_json_type(content_type: str | None) -> bool:
 
 
 def refusal(
-    method: str, host: str | None, origin: str | None, extra: frozenset[str] | None = None
+    method: str,
+    host: str | None,
+    origin: str | None,
+    extra: frozenset[str] | None = None,
+    fetch_site: str | None = None,
+    writes: bool | None = None,
 ) -> str | None:
-    """Why this request is refused (one sentence for the 403 body), or None to let it through."""
+    """Why this request is refused (one sentence for the 403 body), or None to let it through.
+
+    ``writes`` (default: the method is not GET/HEAD/OPTIONS) marks a request that changes
+    something, such as an SNS query-protocol GET. A write is refused when its Origin is not the
+    server's own, and when the browser says it comes from another site (``Sec-Fetch-Site``;
+    an `<img src>` GET carries no Origin) unless its Origin is an allowed host.
+    """
     if not host_allowed(host, extra):
         return (
             f"host {host!r} is not allowed: use http://127.0.0.1:PORT, or add the name to "
             f"{ALLOWED_HOSTS_ENV}"
         )
-    if method.upper() not in SAFE_METHODS and not origin_allowed(origin, host, extra):
+    if writes is None:
+        writes = method.upper() not in SAFE_METHODS
+    if not writes:
+        return None
+    if not origin_allowed(origin, host, extra):
         return f"cross-site request from origin {origin!r} refused"
+    if (fetch_site or "").lower() in ("cross-site", "same-site") and origin is None:
+        return f"cross-site request ({fetch_site}) refused"
     return None
 
 

@@ -24,6 +24,7 @@ from labkit.sqs.accounts import DEFAULT_REGION, caller_of, is_account_id
 from labkit.sqs.clock import Clock
 from labkit.sqs.errors import SQSError
 from labkit.sqs.service import Context, SQSService, as_json
+from labkit.sqs.sns.service import SNSService
 from labkit.web_guard import MAX_JSON_DEPTH, configured_hosts, is_json_type, json_depth, refusal
 
 JSON_TYPE = "application/x-amz-json-1.0"
@@ -50,6 +51,7 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "labkit-sqs"
     sys_version = ""
     service: SQSService  # set on the subclass built by `make_server`
+    sns: SNSService  # topics on the same port (query protocol), delivering into ``service``
     allowed_hosts: frozenset[str] = frozenset()  # LABKIT_ALLOWED_HOSTS, read by `make_server`
     # Socket timeout of every read and write: an idle keep-alive or half-open connection ends
     # (and its thread with it) instead of holding a thread for ever. A long poll waits in the
@@ -90,7 +92,13 @@ class _Handler(BaseHTTPRequestHandler):
         """Refuse (403, connection closed) a foreign Host, a cross-site write, and an admin
         write that is not JSON: what a web page in the student's browser could send."""
         reason = refusal(
-            self.command, self.headers.get("Host"), self.headers.get("Origin"), self.allowed_hosts
+            self.command,
+            self.headers.get("Host"),
+            self.headers.get("Origin"),
+            self.allowed_hosts,
+            fetch_site=self.headers.get("Sec-Fetch-Site"),
+            # An SNS action may come as a GET (`?Action=Publish...`): it writes all the same.
+            writes=self.command != "GET" or "Action=" in self.path,
         )
         if (
             reason is None
@@ -166,6 +174,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     # --- routes -----------------------------------------------------------------------------
     def do_GET(self) -> None:
+        if "Action=" in self.path and self._sns(self.path.partition("?")[2].encode()):
+            return  # a notification's UnsubscribeURL
         if self.path.split("?")[0] == "/_labkit/health":
             self._send(200, as_json({"status": "ok"}), "application/json")
             return
@@ -227,8 +237,18 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._send(200, as_json(result), JSON_TYPE)
 
+    def _sns(self, form: bytes) -> bool:
+        """Answer an SNS action (boto3's sns client posts the query protocol); False if the
+        form is no SNS action."""
+        answer = self.sns.handle(form, self._context())
+        if answer is not None:
+            self._send(answer[0], answer[1], "text/xml")
+        return answer is not None
+
     def _query_protocol(self, body: bytes) -> None:
-        """Old SDKs post form-encoded ``Action=...``: say clearly that JSON is needed."""
+        """SNS actions go to the topics; old SDKs' SQS query requests are told JSON is needed."""
+        if self._sns(body):
+            return
         form = parse_qs(body.decode("utf-8", "replace"))
         action = (form.get("Action") or ["(none)"])[0]
         message = (
@@ -276,6 +296,8 @@ class _Handler(BaseHTTPRequestHandler):
                     result = service.advance_account(account, float(advance))
             elif path == "/_labkit/reset":
                 result = _reset(service, params)
+                if "account" not in params:  # one account's reset keeps everyone's topics
+                    self.sns.reset()
             elif path == "/_labkit/config":
                 rate, seed = params.get("duplicate_rate"), params.get("seed")
                 if rate is not None and (
@@ -344,7 +366,12 @@ def make_server(
     handler = type(
         "SQSHandler",
         (_Handler,),
-        {"service": service, "allowed_hosts": configured_hosts(), "timeout": idle_timeout},
+        {
+            "service": service,
+            "sns": SNSService(service),
+            "allowed_hosts": configured_hosts(),
+            "timeout": idle_timeout,
+        },
     )
     return _Server((host, port), handler)
 

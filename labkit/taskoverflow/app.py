@@ -51,7 +51,11 @@ def _guard_requests(app: Flask) -> None:
     @app.before_request
     def _check_origin():
         reason = refusal(
-            request.method, request.headers.get("Host"), request.headers.get("Origin"), allowed
+            request.method,
+            request.headers.get("Host"),
+            request.headers.get("Origin"),
+            allowed,
+            fetch_site=request.headers.get("Sec-Fetch-Site"),
         )
         if reason is not None:
             return jsonify({"error": reason}), 403

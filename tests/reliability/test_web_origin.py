@@ -207,3 +207,17 @@ def test_api_page_on_its_own_origin_still_works(api) -> None:
         {"Host": local, "Origin": f"http://{local}", "Content-Type": "application/json"},
     )
     assert status == 200
+
+
+def test_emulator_refuses_an_sns_action_sent_as_a_cross_site_get(emulator) -> None:
+    """`<img src="http://127.0.0.1:9324/?Action=CreateTopic&Name=x">` sends a GET with no
+    Origin but with Sec-Fetch-Site: cross-site; SNS actions change state, so it is refused."""
+    status, _, _ = call(
+        emulator.port,
+        "GET",
+        "/?Action=CreateTopic&Name=from-a-page",
+        headers={"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "no-cors"},
+    )
+    assert status == 403
+    status, _, body = call(emulator.port, "GET", "/?Action=ListTopics")
+    assert status == 200 and b"from-a-page" not in body
