@@ -17,14 +17,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from labkit.aws_credentials import DEFAULT_REGION
 from labkit.aws_errors import is_existing_queue, is_missing_queue
 from labkit.paths import TERRAFORM_DIR
+from labkit.sqs.accounts import DEFAULT_ACCOUNT, DEFAULT_REGION
 
 log = logging.getLogger(__name__)
 
 #: The account id used in ARNs and URLs computed offline (the emulators' convention).
-OFFLINE_ACCOUNT_ID = "000000000000"
+OFFLINE_ACCOUNT_ID = DEFAULT_ACCOUNT
 
 #: Terraform argument of `aws_sqs_queue` -> SQS API attribute name.
 QUEUE_ATTRIBUTES = {

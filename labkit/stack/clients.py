@@ -14,8 +14,11 @@ from labkit.aws_credentials import DEFAULT_REGION
 EMULATOR_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "labkit", "AWS_SECRET_ACCESS_KEY": "labkit"}
 
 
-def emulator_client(url: str, region: str = DEFAULT_REGION, **config: Any) -> Any:
-    """A boto3 SQS client bound to the SQS emulator (or any SQS endpoint) at ``url``.
+def emulator_client(
+    url: str, region: str = DEFAULT_REGION, service: str = "sqs", **config: Any
+) -> Any:
+    """A boto3 SQS client (``service="sns"``: SNS, on the same port) bound to the emulator (or
+    any SQS endpoint) at ``url``.
 
     ``config`` overrides botocore `Config` options (e.g. ``retries={"max_attempts": 1}``,
     ``read_timeout=30``, ``max_pool_connections=60`` for a load test).
@@ -25,7 +28,7 @@ def emulator_client(url: str, region: str = DEFAULT_REGION, **config: Any) -> An
 
     options = {"connect_timeout": 2, "retries": {"max_attempts": 2, "mode": "standard"}, **config}
     return boto3.client(
-        "sqs",
+        service,
         endpoint_url=url,
         region_name=region,
         aws_access_key_id=EMULATOR_CREDENTIALS["AWS_ACCESS_KEY_ID"],
