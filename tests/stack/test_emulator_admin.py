@@ -30,8 +30,8 @@ def test_clock_config_seed_and_reset(emulator: str) -> None:
     assert admin.advance_clock(301) >= before + 301
     sqs = emulator_client(emulator)
     sqs.create_queue(QueueName="admin-test")
-    settings = admin.configure(seed=5, duplicate_rate=0.25, queue="admin-test")
-    assert settings["seed"] == 5 and admin.settings()["seed"] == 5
+    settings = admin.configure(duplicate_rate=0.25, queue="admin-test")
+    assert settings["queues"] == {"admin-test": 0.25} == admin.settings()["queues"]
     admin.seed(6)
     assert admin.settings()["seed"] == 6
     admin.reset()
