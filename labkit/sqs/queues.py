@@ -135,6 +135,7 @@ class Queue:
         msg.receive_count += 1
         if msg.first_receive_at is None:
             msg.first_receive_at = now
+        msg.received_at = now
         self._hide_until(msg, now + visibility, INFLIGHT)
         self._on_hidden(msg)
 
