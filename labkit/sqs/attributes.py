@@ -11,6 +11,7 @@ import json
 import re
 
 from labkit.sqs.errors import SQSError, invalid_value, unknown_attribute
+from labkit.web_guard import json_depth
 
 MAX_MESSAGE_SIZE = 1_048_576  # 1 MiB: AWS's limit for a message and for a whole batch
 
@@ -68,34 +69,9 @@ def _bad_value(name: str) -> SQSError:
     return SQSError("InvalidAttributeValue", f"Invalid value for the parameter {name}.")
 
 
-def json_depth(text: str, limit: int = MAX_JSON_DEPTH) -> int:
-    """How deeply ``text`` nests ``[``/``{`` (strings skipped), counting only up to ``limit + 1``:
-    Python's json module recurses, so 100,000 nested brackets would overflow its stack."""
-    depth = deepest = 0
-    in_string = escaped = False
-    for char in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-            if deepest > limit:
-                return deepest
-        elif char in "]}":
-            depth -= 1
-    return deepest
-
-
 def load_json(text: str) -> object:
     """``json.loads`` for a policy document, refusing deep nesting first (ValueError)."""
-    if json_depth(text) > MAX_JSON_DEPTH:
+    if json_depth(text, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
         raise ValueError(f"nested more than {MAX_JSON_DEPTH} levels deep")
     return json.loads(text)
 

@@ -296,8 +296,10 @@ class FifoQueue(Queue):
         return rendered
 
     def forget_dedup(self) -> None:
+        """Forget deduplication ids and remembered receive attempts (an emptied queue)."""
         self._dedup.clear()
         self._dedup_order.clear()
+        self._attempts.clear()
 
     def add(self, msg: Message, now: float, delay: float) -> None:
         self.groups.setdefault(msg.group_id, Group()).messages.append(msg)

@@ -52,7 +52,6 @@ DEDUP_REQUIRED = (
 MAX_TAGS = 50
 MAX_VISIBILITY = 43_200  # 12 hours, counted from the receive
 PURGE_INTERVAL = 60.0
-MAX_CLOCK_STEP = 366 * 24 * 3600.0  # one admin clock move (a year): far enough for any lesson
 _QUEUE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 _BATCH_ID = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 _GROUP_ID = re.compile(r"^[!-~]{1,128}$")  # printable ASCII, AWS's rule for group/dedup ids
