@@ -28,7 +28,7 @@ from labkit.sqs.sns.service import SNSService
 from labkit.web_guard import MAX_JSON_DEPTH, configured_hosts, is_json_type, json_depth, refusal
 
 JSON_TYPE = "application/x-amz-json-1.0"
-MAX_REQUEST_BYTES = 2 * 1024 * 1024  # a full batch of 256 KiB, base64 and JSON overhead included
+MAX_REQUEST_BYTES = 4 * 1024 * 1024  # 1 MiB of messages, JSON-escaped (at most 3x) and more
 _log = logging.getLogger(__name__)
 
 
