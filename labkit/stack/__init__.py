@@ -62,7 +62,7 @@ def up(mode: str = "embedded", **options: Any) -> Lab:
         lab = Lab(recorded)
         from labkit.stack.lesson_queues import create_lesson_queues
 
-        create_lesson_queues(lab.sqs)
+        create_lesson_queues(emulator_client(lab.require("sqs")))  # the class account's
         return lab
     from labkit.stack import aws
     from labkit.stack.lesson_queues import create_lesson_queues
