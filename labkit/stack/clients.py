@@ -20,7 +20,8 @@ import socket
 import time
 from typing import Any
 
-REGION = "us-east-1"
+from labkit.aws_credentials import DEFAULT_REGION
+
 CLASS_ACCOUNT = "000000000000"
 #: Credentials of the class account (any key id that is not 12 digits maps to it).
 EMULATOR_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "labkit", "AWS_SECRET_ACCESS_KEY": "labkit"}
@@ -70,7 +71,7 @@ def account_credentials(account: str | None = None) -> dict[str, str]:
     return {"AWS_ACCESS_KEY_ID": account, "AWS_SECRET_ACCESS_KEY": SECRET}
 
 
-def emulator_client(url: str, region: str = REGION, account: str | None = None) -> Any:
+def emulator_client(url: str, region: str = DEFAULT_REGION, account: str | None = None) -> Any:
     """A boto3 SQS client bound to the SQS emulator (or any SQS endpoint) at ``url``, acting in
     ``account`` (default: the class account)."""
     import boto3
