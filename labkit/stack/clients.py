@@ -71,6 +71,17 @@ def account_credentials(account: str | None = None) -> dict[str, str]:
     return {"AWS_ACCESS_KEY_ID": account, "AWS_SECRET_ACCESS_KEY": SECRET}
 
 
+def client_account(sqs: Any) -> str:
+    """The emulator account a boto3 client acts in: its key id when that is 12 digits, else the
+    class account (the emulator's rule, and LocalStack's)."""
+    key = None
+    signer = getattr(sqs, "_request_signer", None)
+    credentials = getattr(signer, "_credentials", None)
+    if credentials is not None:
+        key = getattr(credentials, "access_key", None)
+    return key if is_account(key) else CLASS_ACCOUNT
+
+
 def emulator_client(url: str, region: str = DEFAULT_REGION, account: str | None = None) -> Any:
     """A boto3 SQS client bound to the SQS emulator (or any SQS endpoint) at ``url``, acting in
     ``account`` (default: the class account)."""
