@@ -23,6 +23,7 @@ from labkit.sqs.accounts import DEFAULT_REGION, caller_of, is_account_id
 from labkit.sqs.clock import Clock
 from labkit.sqs.errors import SQSError
 from labkit.sqs.service import Context, SQSService, as_json
+from labkit.sqs.sns.service import SNSService
 
 JSON_TYPE = "application/x-amz-json-1.0"
 MAX_REQUEST_BYTES = 2 * 1024 * 1024  # a full batch of 256 KiB, base64 and JSON overhead included
@@ -45,6 +46,7 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "labkit-sqs"
     sys_version = ""
     service: SQSService  # set on the subclass built by `make_server`
+    sns: SNSService  # topics on the same port (query protocol), delivering into ``service``
 
     def parse_request(self) -> bool:
         """Request line and headers, parsed directly (the stdlib's email-based parser costs a
@@ -137,6 +139,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     # --- routes -----------------------------------------------------------------------------
     def do_GET(self) -> None:
+        if "Action=" in self.path and self._sns(self.path.partition("?")[2].encode()):
+            return  # a notification's UnsubscribeURL
         if self.path.split("?")[0] == "/_labkit/health":
             self._send(200, as_json({"status": "ok"}), "application/json")
             return
@@ -196,8 +200,18 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._send(200, as_json(result), JSON_TYPE)
 
+    def _sns(self, form: bytes) -> bool:
+        """Answer an SNS action (boto3's sns client posts the query protocol); False if the
+        form is no SNS action."""
+        answer = self.sns.handle(form, self._context())
+        if answer is not None:
+            self._send(answer[0], answer[1], "text/xml")
+        return answer is not None
+
     def _query_protocol(self, body: bytes) -> None:
-        """Old SDKs post form-encoded ``Action=...``: say clearly that JSON is needed."""
+        """SNS actions go to the topics; old SDKs' SQS query requests are told JSON is needed."""
+        if self._sns(body):
+            return
         form = parse_qs(body.decode("utf-8", "replace"))
         action = (form.get("Action") or ["(none)"])[0]
         message = (
@@ -240,6 +254,8 @@ class _Handler(BaseHTTPRequestHandler):
                     result = service.advance_account(account, float(advance))
             elif path == "/_labkit/reset":
                 result = _reset(service, params)
+                if "account" not in params:  # one account's reset keeps everyone's topics
+                    self.sns.reset()
             elif path == "/_labkit/config":
                 rate, seed = params.get("duplicate_rate"), params.get("seed")
                 if rate is not None and (
@@ -301,7 +317,7 @@ class _Server(ThreadingHTTPServer):
 
 
 def make_server(host: str, port: int, service: SQSService) -> ThreadingHTTPServer:
-    handler = type("SQSHandler", (_Handler,), {"service": service})
+    handler = type("SQSHandler", (_Handler,), {"service": service, "sns": SNSService(service)})
     return _Server((host, port), handler)
 
 

@@ -82,15 +82,17 @@ def client_account(sqs: Any) -> str:
     return key if is_account(key) else CLASS_ACCOUNT
 
 
-def emulator_client(url: str, region: str = DEFAULT_REGION, account: str | None = None) -> Any:
-    """A boto3 SQS client bound to the SQS emulator (or any SQS endpoint) at ``url``, acting in
-    ``account`` (default: the class account)."""
+def emulator_client(
+    url: str, region: str = DEFAULT_REGION, service: str = "sqs", account: str | None = None
+) -> Any:
+    """A boto3 SQS client (``service="sns"``: SNS, on the same port) bound to the emulator (or
+    any SQS endpoint) at ``url``, acting in ``account`` (default: the class account)."""
     import boto3
     from botocore.config import Config
 
     credentials = account_credentials(account)
     return boto3.client(
-        "sqs",
+        service,
         endpoint_url=url,
         region_name=region,
         aws_access_key_id=credentials["AWS_ACCESS_KEY_ID"],

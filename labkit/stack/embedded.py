@@ -74,6 +74,7 @@ def service_env(state: dict[str, Any]) -> dict[str, str]:
         "CELERY_DEFAULT_QUEUE": "ical",
         "ICAL_DELAY_SECONDS": str(state["options"]["ical_delay"]),
         "AWS_ENDPOINT_URL_SQS": sqs_url,
+        "AWS_ENDPOINT_URL_SNS": sqs_url,  # topics live on the emulator's port
         "AWS_DEFAULT_REGION": DEFAULT_REGION,
         **EMULATOR_CREDENTIALS,
     }
