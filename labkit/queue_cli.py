@@ -335,8 +335,6 @@ def receive(
                 MessageSystemAttributeNames=["ApproximateReceiveCount"],
             )
             messages = reply.get("Messages", [])
-            if messages:
-                last = time.monotonic()
             for message in messages:
                 now = time.time()
                 client = (
@@ -368,6 +366,8 @@ def receive(
                     )
                     record[0].flush()
                 sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+            if messages:  # idle means waiting without messages, not the time spent on them
+                last = time.monotonic()
     except KeyboardInterrupt:
         pass
     finally:
