@@ -254,6 +254,9 @@ def test_the_two_terminal_fifo_demo_after_lesson_01(sqs_endpoint: str, capsys) -
     assert delivered == 100, "the notebook's run did not touch the class queue"
     delivered, printed = _demo(sqs_endpoint, name, capsys)
     assert delivered == 0
+    notes = [line for line in printed.splitlines() if "deduplicated" in line]
+    assert len(notes) == 1 and "--prepend" in notes[0] and "--fresh" in notes[0], printed
+    assert notes[0].startswith("All 100 messages were deduplicated")
     delivered, printed = _demo(sqs_endpoint, name, capsys, "--prepend", "A-")
     assert delivered == 100 and "deduplicated" not in printed
 
@@ -266,6 +269,10 @@ def test_the_two_terminal_fifo_demo_after_lesson_01(sqs_endpoint: str, capsys) -
     assert "class account" in said and name in said and "deduplication forgotten" in said
     delivered, printed = _demo(sqs_endpoint, name, capsys, "--prepend", "B-")
     assert delivered == 100 and "deduplicated" not in printed
+    # Batches too: one line for the whole run.
+    again = ["--name", name, "--client-name", "Client 1", "--prepend", "B-", "--batch"]
+    assert queue(sqs_endpoint, *again) == 0
+    assert capsys.readouterr().out.count("All 100 messages were deduplicated") == 1
 
 
 def test_fresh_on_aws_is_one_line() -> None:
