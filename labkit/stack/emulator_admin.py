@@ -5,11 +5,17 @@ timeouts and delays expire as if time had passed), empty it, seed its random cho
 queue hand out duplicates. Notebook helpers, tests and the CLI all call them through
 `EmulatorAdmin`, so a route's payload and its errors are written once:
 
-    admin = EmulatorAdmin.of(lab.sqs)      # or EmulatorAdmin(lab.urls["sqs"]), or lab.admin
+    admin = lab.admin                     # or EmulatorAdmin.of(sqs), EmulatorAdmin(url)
     admin.advance_clock(301)
     admin.configure(duplicate_rate=0.1, queue="csse6400_lesson03")
     admin.seed(6400)
-    admin.reset()
+    admin.empty_queue(queue_url)          # its messages and FIFO dedup; the queue stays
+    admin.reset()                         # in the admin's account: empty all its queues
+
+An admin with an ``account`` (what `lab.admin` and `EmulatorAdmin.of(sqs)` give: the account
+the notebook's client acts in) touches only that account: its clock, seed and queues, so one
+notebook leaves every other notebook on the same emulator alone. Without one, a call acts on
+the whole emulator (reset then forgets every queue), as a tutor's terminal would.
 """
 
 from __future__ import annotations
@@ -43,8 +49,12 @@ class EmulatorAdmin:
 
     @classmethod
     def of(cls, sqs: Any, timeout: float = 10.0, account: str | None = None) -> EmulatorAdmin:
-        """The admin client of the emulator a boto3 SQS client talks to."""
-        return cls(getattr(sqs.meta, "endpoint_url", "") or "", timeout, account)
+        """The admin client of the emulator a boto3 SQS client talks to, in the account the
+        client acts in (its key id when that is 12 digits, else the class account)."""
+        from labkit.stack.clients import client_account
+
+        endpoint = getattr(sqs.meta, "endpoint_url", "") or ""
+        return cls(endpoint, timeout, account or client_account(sqs))
 
     def __repr__(self) -> str:
         return f"EmulatorAdmin({self.endpoint!r})"
@@ -91,8 +101,19 @@ class EmulatorAdmin:
         return float(self.call("clock", {"advance": seconds})["now"])
 
     def reset(self) -> dict[str, Any]:
-        """Forget every queue and message (a fresh emulator, same port)."""
+        """With an account: empty its queues (messages, FIFO dedup; the queues stay). Without:
+        forget every queue and message of the emulator (a fresh emulator, same port)."""
         return self.call("reset")
+
+    def empty_queue(self, queue_url: str) -> int:
+        """Empty one queue (visible, in flight, delayed; FIFO dedup forgotten), in the account
+        its URL names (`http://HOST/<account>/<name>`); returns how many messages went."""
+        from labkit.stack.clients import CLASS_ACCOUNT, is_account
+
+        parts = queue_url.rstrip("/").rsplit("/", 2)
+        account = parts[-2] if len(parts) == 3 and is_account(parts[-2]) else None
+        scope = {"queue": parts[-1], "account": account or self.account or CLASS_ACCOUNT}
+        return int(self.call("reset", scope).get("messages", 0))
 
     def configure(
         self,
@@ -117,11 +138,5 @@ class EmulatorAdmin:
         self.configure(seed=seed)
 
     def settings(self) -> dict[str, Any]:
-        """The emulator's current settings (seed, duplicate rates)."""
-        import requests
-
-        try:
-            reply = requests.get(self.url("config"), timeout=self.timeout)
-        except requests.RequestException:
-            raise AdminError(f"the SQS emulator at {self.endpoint} does not answer") from None
-        return reply.json()
+        """The emulator's current settings (seed, duplicate rates), as its account sees them."""
+        return self.call("config")

@@ -34,7 +34,10 @@ def test_clock_config_seed_and_reset(emulator: str) -> None:
     assert settings["queues"] == {"admin-test": 0.25} == admin.settings()["queues"]
     admin.seed(6)
     assert admin.settings()["seed"] == 6
-    admin.reset()
+    url = sqs.list_queues()["QueueUrls"][0]
+    sqs.send_message(QueueUrl=url, MessageBody="old")
+    assert admin.empty_queue(url) == 1 and sqs.list_queues()["QueueUrls"] == [url]
+    EmulatorAdmin(emulator).reset()  # no account: the whole emulator
     assert sqs.list_queues().get("QueueUrls", []) == []
 
 
