@@ -6,12 +6,12 @@ resource "aws_sns_topic" "todo_events" {
   name = "todo-events"
 }
 
-# The calendar is rebuilt when a todo (and so maybe its deadline) appears or changes.
+# The calendar is rebuilt when a todo (and so maybe its deadline) appears, changes or goes.
 resource "aws_sqs_queue" "todo_events_calendar" {
   name = "todo-events-calendar"
 }
 
-# Email goes out when a todo is completed.
+# Email goes out when a todo is created or completed.
 resource "aws_sqs_queue" "todo_events_email" {
   name = "todo-events-email"
 }
@@ -27,7 +27,7 @@ resource "aws_sns_topic_subscription" "calendar" {
   endpoint             = aws_sqs_queue.todo_events_calendar.arn
   raw_message_delivery = true
   filter_policy = jsonencode({
-    event = ["todo.created", "todo.updated"]
+    event = ["todo.created", "todo.updated", "todo.deleted"]
   })
 }
 
@@ -37,7 +37,7 @@ resource "aws_sns_topic_subscription" "email" {
   endpoint             = aws_sqs_queue.todo_events_email.arn
   raw_message_delivery = true
   filter_policy = jsonencode({
-    event = ["todo.completed"]
+    event = ["todo.created", "todo.completed"]
   })
 }
 

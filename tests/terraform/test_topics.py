@@ -22,10 +22,10 @@ def test_one_topic_three_queue_subscriptions() -> None:
     assert set(subs) == QUEUES
     assert all(s.protocol == "sqs" for s in subs.values())
     assert json.loads(subs["todo-events-calendar"].attributes["FilterPolicy"]) == {
-        "event": ["todo.created", "todo.updated"]
+        "event": ["todo.created", "todo.updated", "todo.deleted"]
     }
     assert json.loads(subs["todo-events-email"].attributes["FilterPolicy"]) == {
-        "event": ["todo.completed"]
+        "event": ["todo.created", "todo.completed"]
     }
     assert subs["todo-events-calendar"].attributes["RawMessageDelivery"] == "true"
     assert subs["todo-events-audit"].attributes == {}, "the audit log keeps every envelope"
