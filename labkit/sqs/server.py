@@ -228,14 +228,15 @@ class _Handler(BaseHTTPRequestHandler):
             )
             return
         try:
-            result = self.service.dispatch(action, params, self._context())
+            ctx = self._context()
+            result = self.service.dispatch(action, params, ctx)
         except SQSError as err:
             self._error(err)
             return
         except Exception as exc:  # a bug of ours: still an AWS-shaped answer, never a hang
             self._error(SQSError("InternalError", f"Internal error: {exc!r}", status=500))
             return
-        self._send(200, as_json(result), JSON_TYPE)
+        self._send(200, as_json(result), JSON_TYPE, ctx.reply_headers)
 
     def _sns(self, form: bytes) -> bool:
         """Answer an SNS action (boto3's sns client posts the query protocol); False if the

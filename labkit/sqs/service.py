@@ -16,7 +16,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from labkit.sqs import attributes as qattrs
 from labkit.sqs.accounts import DEFAULT_ACCOUNT, DEFAULT_REGION, Caller, is_account_id
@@ -77,6 +77,8 @@ class Context:
     region: str = DEFAULT_REGION
     access_key: str = ""
     client_gone: Callable[[], bool] = lambda: False  # the HTTP layer says if the caller hung up
+    # Extra response headers (emulator-only, beside AWS's body): DEDUPLICATED_HEADER.
+    reply_headers: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def of(cls, base_url: str, caller: Caller, **kwargs) -> Context:
@@ -99,6 +101,16 @@ def queue_location(url: str, ctx: Context) -> tuple[str, str]:
 
 def _ms(seconds: float) -> str:
     return str(int(seconds * 1000))
+
+
+DEDUPLICATED_HEADER = "x-labkit-deduplicated"
+
+
+def _count_duplicates(ctx: Context, count: int) -> None:
+    """Tell the caller how many sends of this call a FIFO queue deduplicated (AWS does not say;
+    the body stays AWS's, the header is the emulator's own)."""
+    if count:
+        ctx.reply_headers[DEDUPLICATED_HEADER] = str(count)
 
 
 def _in_range(name: str, value: int | None, low: int, high: int, reason: str) -> int | None:
@@ -609,14 +621,15 @@ class SQSService:
             response["MD5OfMessageSystemAttributes"] = md5_of_attributes(system)
         return msg, delay, response
 
-    def _store(self, queue: Queue, msg: Message, delay: int, response: dict, now: float) -> dict:
-        """Store a validated message (caller holds the queue's lock); fills in ids."""
+    def _store(self, queue: Queue, msg: Message, delay: int, response: dict, now: float) -> bool:
+        """Store a validated message (caller holds the queue's lock); fills in ids. False when
+        a FIFO queue deduplicated it (the response then names the first send)."""
         if isinstance(queue, FifoQueue):
             key = queue.dedup_key(msg.group_id, msg.dedup_id)
             earlier = queue.seen(key, now)
             if earlier is not None:
                 response["MessageId"], response["SequenceNumber"] = earlier
-                return response
+                return False
             msg.sequence_number = queue.next_sequence_number()
             response["SequenceNumber"] = msg.sequence_number
         msg.key = queue.new_key()
@@ -627,7 +640,7 @@ class SQSService:
             queue.place(msg)
         queue.add(msg, now, delay)
         response["MessageId"] = msg.message_id
-        return response
+        return True
 
     def _message_id(self, queue: Queue) -> str:
         """A MessageId that a fresh emulator reproduces from its seed, yet never repeats while
@@ -649,8 +662,9 @@ class SQSService:
         with queue.cond:
             if queue.deleted:
                 raise no_queue()
-            self._store(queue, msg, delay, response, now)
+            stored = self._store(queue, msg, delay, response, now)
             queue.cond.notify()
+        _count_duplicates(ctx, 0 if stored else 1)
         return response
 
     def _batch_entries(self, params: dict, action: str, queue: Queue | None = None) -> list[dict]:
@@ -718,10 +732,12 @@ class SQSService:
         with queue.cond:
             if queue.deleted:
                 raise no_queue()
+            duplicates = 0
             for entry_id, msg, delay, response in prepared:
-                self._store(queue, msg, delay, response, now)
+                duplicates += not self._store(queue, msg, delay, response, now)
                 successful.append({"Id": entry_id, **response})
             queue.cond.notify(len(prepared))
+        _count_duplicates(ctx, duplicates)
         out: dict = {"Successful": successful}
         if failed:
             out["Failed"] = failed
