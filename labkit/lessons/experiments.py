@@ -17,14 +17,16 @@ import re
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 
 from labkit.lessons import metrics
 from labkit.lessons.progress import follow
+
+_O = TypeVar("_O", "PublishOptions", "ConsumeOptions")
 
 MESSAGE_NUMBER = re.compile(r"Message (\d+)\s*$")
 
@@ -143,6 +145,128 @@ def _per_publisher(value: str | Sequence[str], publishers: int, what: str) -> li
     return values
 
 
+@dataclass(frozen=True)
+class PublishOptions:
+    """How publishers send: ``count`` course messages from each of ``publishers`` threads.
+
+    ``clients`` names the publishers (default ``Client 1``...), ``prepend`` is one prefix or one
+    per publisher, ``groups`` spreads FIFO messages over MessageGroupIds, ``batch`` uses
+    SendMessageBatch (10 a call), ``interval`` pauses between calls (seconds).
+    """
+
+    count: int = 100
+    publishers: int = 1
+    clients: Sequence[str] | None = None
+    prepend: str | Sequence[str] = ""
+    groups: GroupRule = None
+    batch: bool = False
+    interval: float = 0.0
+
+    def client_names(self) -> list[str]:
+        names = list(self.clients) if self.clients else []
+        names = names or [f"Client {p + 1}" for p in range(self.publishers)]
+        if len(names) != self.publishers:
+            raise ValueError(
+                f"give one client name per publisher ({self.publishers}), not {len(names)}"
+            )
+        return names
+
+    def prefixes(self) -> list[str]:
+        return _per_publisher(self.prepend, self.publishers, "prepend")
+
+
+@dataclass(frozen=True)
+class ConsumeOptions:
+    """How consumers receive: ``consumers`` threads until ``expected`` distinct messages were
+    handled (deleted), or nothing arrived for ``idle_timeout`` seconds, or ``timeout`` passed.
+
+    ``names`` names the consumers (default ``Consumer 1``...); ``max_messages``, ``wait_time``
+    and ``visibility_timeout`` go on each ReceiveMessage; ``fail`` skips the delete of some
+    deliveries (a seeded rate or a predicate), so SQS hands them out again after the visibility
+    timeout; ``work`` is the seconds each message takes to handle.
+    """
+
+    consumers: int = 1
+    names: Sequence[str] | None = None
+    max_messages: int = 10
+    wait_time: int = 1
+    visibility_timeout: int | None = None
+    fail: FailRule = None
+    seed: int = 0
+    work: WorkRule = 0.0
+    expected: int | None = None
+    idle_timeout: float = 3.0
+    timeout: float = 120.0
+
+    def consumer_names(self) -> list[str]:
+        labels = list(self.names) if self.names else []
+        labels = labels or [f"Consumer {c + 1}" for c in range(self.consumers)]
+        if len(labels) != self.consumers:
+            raise ValueError(f"give one name per consumer ({self.consumers}), not {len(labels)}")
+        return labels
+
+    def check(self) -> None:
+        fail = self.fail
+        if fail is not None and not callable(fail) and not 0 <= float(fail) <= 1:
+            raise ValueError(f"fail must be a rate between 0 and 1 or a function, not {fail!r}")
+
+    def receive_arguments(self) -> dict[str, Any]:
+        """The keyword arguments of every ReceiveMessage call."""
+        arguments: dict[str, Any] = {
+            "MaxNumberOfMessages": self.max_messages,
+            "WaitTimeSeconds": self.wait_time,
+            "MessageAttributeNames": ["client"],
+            "AttributeNames": ["All"],
+            "MessageSystemAttributeNames": ["All"],
+        }
+        if self.visibility_timeout is not None:
+            arguments["VisibilityTimeout"] = self.visibility_timeout
+        return arguments
+
+
+def _options(kind: type[_O], given: _O | None, settings: dict[str, Any], function: str) -> _O:
+    """``given`` (default ``kind()``) with ``settings`` (a notebook's keyword arguments) applied;
+    a TypeError naming the accepted keywords when one is unknown."""
+    known = {f.name for f in fields(kind)}
+    unknown = sorted(set(settings) - known)
+    if unknown:
+        raise TypeError(
+            f"{function}() got unexpected keyword argument(s) {', '.join(unknown)}; "
+            f"{kind.__name__} takes {', '.join(sorted(known))}"
+        )
+    return replace(given if given is not None else kind(), **settings)
+
+
+def _split_options(settings: dict[str, Any], function: str) -> tuple[dict, dict]:
+    """Keyword arguments of `experiment` shared out between publishing and consuming."""
+    publishing = {f.name for f in fields(PublishOptions)}
+    consuming = {f.name for f in fields(ConsumeOptions)}
+    unknown = sorted(set(settings) - publishing - consuming)
+    if unknown:
+        raise TypeError(
+            f"{function}() got unexpected keyword argument(s) {', '.join(unknown)}; it takes "
+            f"{', '.join(sorted(publishing | consuming | {'label', 'progress'}))}"
+        )
+    pub = {k: v for k, v in settings.items() if k in publishing}
+    con = {k: v for k, v in settings.items() if k in consuming}
+    return pub, con
+
+
+@dataclass(frozen=True)
+class _Queue:
+    """The queue a thread works on, and how its failures are worded."""
+
+    sqs: Any
+    url: str
+
+    @property
+    def fifo(self) -> bool:
+        return is_fifo(self.url)
+
+    def explain(self, error: Exception) -> Exception:
+        return _explain(error, self.sqs, self.url)
+
+
 @dataclass
 class _Shared:
     """State the worker threads share; only counters and lists, guarded by one lock."""
@@ -166,36 +290,61 @@ class _Shared:
         self.stop.set()
 
 
-def _publisher(
-    sqs: Any,
-    queue_url: str,
-    index: int,
-    client: str,
-    prepend: str,
-    count: int,
-    groups: GroupRule,
-    batch: bool,
-    interval: float,
-    shared: _Shared,
-) -> None:
-    fifo = is_fifo(queue_url)
+def _entries(
+    options: PublishOptions, fifo: bool, index: int, numbers: range, prepend: str, client: str
+) -> list[dict[str, Any]]:
+    """The SendMessage arguments of messages ``numbers``; QueueError when the notebook's
+    groups function raised."""
     attributes = {"client": {"DataType": "String", "StringValue": client}}
-    step = 10 if batch else 1
-    for first in range(0, count, step):
+    entries = []
+    for i in numbers:
+        entry = {"MessageBody": f"{prepend}Message {i}", "MessageAttributes": attributes}
+        try:
+            group = _group_for(options.groups, fifo, index, i)
+        except Exception as error:  # reported by the calling thread, not printed
+            raise _student_error("groups", error, f"publisher {index}, message {i}") from error
+        if group is not None:
+            entry["MessageGroupId"] = group
+        entries.append(entry)
+    return entries
+
+
+def _send(
+    queue: _Queue, batch: bool, numbers: range, entries: list[dict], rows: list[dict]
+) -> None:
+    """One SendMessage (or SendMessageBatch) call; fills the rows' ids or errors."""
+    if not batch:
+        reply = queue.sqs.send_message(QueueUrl=queue.url, **entries[0])
+        rows[0]["message_id"] = reply["MessageId"]
+        rows[0]["sequence_number"] = reply.get("SequenceNumber")
+        return
+    first = numbers[0]
+    batch_entries = [{"Id": str(i), **e} for i, e in zip(numbers, entries, strict=True)]
+    reply = queue.sqs.send_message_batch(QueueUrl=queue.url, Entries=batch_entries)
+    by_id = {int(ok["Id"]) - first: ok for ok in reply.get("Successful", [])}
+    failed = {int(bad["Id"]) - first: bad for bad in reply.get("Failed", [])}
+    for offset, row in enumerate(rows):
+        if offset in by_id:
+            row["message_id"] = by_id[offset]["MessageId"]
+            row["sequence_number"] = by_id[offset].get("SequenceNumber")
+        else:
+            bad = failed.get(offset, {})
+            row["error"] = f"{bad.get('Code', 'Failed')}: {bad.get('Message', '')}"
+
+
+def _publisher(
+    queue: _Queue, index: int, client: str, prepend: str, options: PublishOptions, shared: _Shared
+) -> None:
+    step = 10 if options.batch else 1
+    for first in range(0, options.count, step):
         if shared.errors or shared.stop.is_set():
             return
-        numbers = range(first, min(first + step, count))
-        entries = []
-        for i in numbers:
-            entry = {"MessageBody": f"{prepend}Message {i}", "MessageAttributes": attributes}
-            try:
-                group = _group_for(groups, fifo, index, i)
-            except Exception as error:  # the notebook's groups function: reported, not printed
-                shared.fail(_student_error("groups", error, f"publisher {index}, message {i}"))
-                return
-            if group is not None:
-                entry["MessageGroupId"] = group
-            entries.append(entry)
+        numbers = range(first, min(first + step, options.count))
+        try:
+            entries = _entries(options, queue.fifo, index, numbers, prepend, client)
+        except QueueError as error:
+            shared.fail(error)
+            return
         sent_at = time.time()
         rows = [
             {
@@ -212,56 +361,30 @@ def _publisher(
             for i, e in zip(numbers, entries, strict=True)
         ]
         try:
-            if batch:
-                batch_entries = [{"Id": str(i), **e} for i, e in zip(numbers, entries, strict=True)]
-                reply = sqs.send_message_batch(QueueUrl=queue_url, Entries=batch_entries)
-                by_id = {int(ok["Id"]) - first: ok for ok in reply.get("Successful", [])}
-                failed = {int(bad["Id"]) - first: bad for bad in reply.get("Failed", [])}
-                for offset, row in enumerate(rows):
-                    if offset in by_id:
-                        row["message_id"] = by_id[offset]["MessageId"]
-                        row["sequence_number"] = by_id[offset].get("SequenceNumber")
-                    else:
-                        bad = failed.get(offset, {})
-                        row["error"] = f"{bad.get('Code', 'Failed')}: {bad.get('Message', '')}"
-            else:
-                reply = sqs.send_message(QueueUrl=queue_url, **entries[0])
-                rows[0]["message_id"] = reply["MessageId"]
-                rows[0]["sequence_number"] = reply.get("SequenceNumber")
+            _send(queue, options.batch, numbers, entries, rows)
         except Exception as error:  # reported by the calling thread
-            shared.fail(_explain(error, sqs, queue_url))
+            shared.fail(queue.explain(error))
             return
         with shared.lock:
             shared.sends.extend(rows)
             shared.touch()
-        if interval:
-            time.sleep(interval)
+        if options.interval:
+            time.sleep(options.interval)
 
 
 def _start_publishers(
-    sqs: Any,
-    queue_url: str,
-    shared: _Shared,
-    count: int,
-    publishers: int,
-    clients: Sequence[str] | None,
-    prepend: str | Sequence[str],
-    groups: GroupRule,
-    batch: bool,
-    interval: float,
+    queue: _Queue, shared: _Shared, options: PublishOptions
 ) -> list[threading.Thread]:
-    names = list(clients) if clients else [f"Client {p + 1}" for p in range(publishers)]
-    if len(names) != publishers:
-        raise ValueError(f"give one client name per publisher ({publishers}), not {len(names)}")
-    prefixes = _per_publisher(prepend, publishers, "prepend")
+    names = options.client_names()
+    prefixes = options.prefixes()
     threads = [
         threading.Thread(
             target=_publisher,
-            args=(sqs, queue_url, p, names[p], prefixes[p], count, groups, batch, interval, shared),
+            args=(queue, p, names[p], prefixes[p], options, shared),
             name=f"publisher-{p}",
             daemon=True,
         )
-        for p in range(publishers)
+        for p in range(options.publishers)
     ]
     for thread in threads:
         thread.start()
@@ -278,28 +401,27 @@ def _sends_frame(shared: _Shared) -> pd.DataFrame:
 def publish(
     sqs: Any,
     queue_url: str,
-    count: int = 100,
-    publishers: int = 1,
+    count: int | None = None,
+    publishers: int | None = None,
     *,
-    clients: Sequence[str] | None = None,
-    prepend: str | Sequence[str] = "",
-    groups: GroupRule = None,
-    batch: bool = False,
-    interval: float = 0.0,
+    publishing: PublishOptions | None = None,
     progress: bool = True,
+    **settings: Any,
 ) -> pd.DataFrame:
-    """Send ``count`` course messages from each of ``publishers`` threads; one row per send.
+    """Send ``count`` (default 100) course messages from each of ``publishers`` (default 1)
+    threads; one row per send.
 
-    ``clients`` names the publishers (default ``Client 1``...), ``prepend`` is one prefix or one
-    per publisher, ``groups`` spreads FIFO messages over MessageGroupIds, ``batch`` uses
-    SendMessageBatch (10 a call), ``interval`` pauses between calls.
+    ``publishing`` (a `PublishOptions`) or its fields as keywords: ``clients``, ``prepend``,
+    ``groups``, ``batch``, ``interval``.
     """
+    given = {"count": count, "publishers": publishers}
+    settings = {**{k: v for k, v in given.items() if v is not None}, **settings}
+    opts = _options(PublishOptions, publishing, settings, "publish")
     shared = _Shared()
-    threads = _start_publishers(
-        sqs, queue_url, shared, count, publishers, clients, prepend, groups, batch, interval
-    )
+    threads = _start_publishers(_Queue(sqs, queue_url), shared, opts)
+    total = opts.count * opts.publishers
     try:
-        follow(threads, lambda: len(shared.sends), count * publishers, "sending", progress=progress)
+        follow(threads, lambda: len(shared.sends), total, "sending", progress=progress)
     finally:  # an interrupted cell must not leave threads sending behind the next run
         shared.stop.set()
     if shared.errors:
@@ -326,28 +448,87 @@ def _work_seconds(rule: WorkRule, delivery: SimpleNamespace) -> float:
     return float(rule(delivery)) if callable(rule) else float(rule)
 
 
+def _delivery_row(
+    message: dict[str, Any], position: int, consumer: str, received_at: float
+) -> dict[str, Any]:
+    """One row of DELIVERY_COLUMNS for a received message (not yet handled)."""
+    attrs = message.get("Attributes", {})
+    custom = message.get("MessageAttributes", {})
+    body = message.get("Body", "")
+    return {
+        "position": position,
+        "consumer": consumer,
+        "client": custom.get("client", {}).get("StringValue", "unknown"),
+        "body": body,
+        "number": message_number(body),
+        "message_id": message.get("MessageId"),
+        "group": attrs.get("MessageGroupId"),
+        "sequence_number": attrs.get("SequenceNumber"),
+        "receive_count": int(attrs.get("ApproximateReceiveCount", 1)),
+        "sent_at": int(attrs["SentTimestamp"]) / 1000 if "SentTimestamp" in attrs else None,
+        "received_at": received_at,
+        "started_at": time.time(),
+        "handled_at": None,
+        "deleted": False,
+    }
+
+
+def _handle(
+    queue: _Queue, message: dict, row: dict[str, Any], options: ConsumeOptions, shared: _Shared
+) -> bool:
+    """Work on one delivery, then delete it unless the fail rule says otherwise; False when a
+    function the notebook passed in raised (the error is recorded and every thread stops)."""
+    view = SimpleNamespace(**row)
+    where = (
+        f"{row['consumer']}, message {row['body'] if row['number'] is None else row['number']!r}"
+    )
+    try:
+        pause = _work_seconds(options.work, view)
+    except Exception as error:  # the notebook's work function: reported, not printed
+        shared.fail(_student_error("work", error, where))
+        return False
+    if pause > 0:
+        time.sleep(pause)
+    row["handled_at"] = time.time()  # the work is done; deleting tells SQS so
+    try:
+        failed = _fails(options.fail, options.seed, view)
+    except Exception as error:
+        shared.fail(_student_error("fail", error, where))
+        return False
+    if not failed:
+        try:
+            queue.sqs.delete_message(QueueUrl=queue.url, ReceiptHandle=message["ReceiptHandle"])
+            row["deleted"] = True
+        except Exception as error:
+            with shared.lock:
+                shared.errors.append(queue.explain(error))
+    return True
+
+
+def _record_delivery(row: dict[str, Any], shared: _Shared, expected: int | None) -> None:
+    with shared.lock:
+        shared.deliveries.append(row)
+        if row["deleted"]:
+            shared.handled.add(row["message_id"])
+        shared.touch()
+        if expected is not None and len(shared.handled) >= expected:
+            shared.stop.set()
+
+
 def _consumer(
-    sqs: Any,
-    queue_url: str,
-    name: str,
-    shared: _Shared,
-    expected: int | None,
-    receive_options: dict,
-    fail: FailRule,
-    seed: int,
-    work: WorkRule,
-    idle_timeout: float,
-    deadline: float,
+    queue: _Queue, name: str, shared: _Shared, options: ConsumeOptions, deadline: float
 ) -> None:
+    """Receive until told to stop, the deadline passes, or the queue stayed idle too long."""
+    arguments = options.receive_arguments()
     while not shared.stop.is_set():
         now = time.monotonic()
-        if now >= deadline or now - shared.last_activity >= idle_timeout:
+        if now >= deadline or now - shared.last_activity >= options.idle_timeout:
             shared.stop.set()
             return
         try:
-            reply = sqs.receive_message(QueueUrl=queue_url, **receive_options)
+            reply = queue.sqs.receive_message(QueueUrl=queue.url, **arguments)
         except Exception as error:
-            shared.fail(_explain(error, sqs, queue_url))
+            shared.fail(queue.explain(error))
             return
         received_at = time.time()
         messages = reply.get("Messages", [])
@@ -358,114 +539,26 @@ def _consumer(
             first_position = shared.position
             shared.position += len(messages)
         for offset, message in enumerate(messages):
-            attrs = message.get("Attributes", {})
-            custom = message.get("MessageAttributes", {})
-            body = message.get("Body", "")
-            row = {
-                "position": first_position + offset,
-                "consumer": name,
-                "client": custom.get("client", {}).get("StringValue", "unknown"),
-                "body": body,
-                "number": message_number(body),
-                "message_id": message.get("MessageId"),
-                "group": attrs.get("MessageGroupId"),
-                "sequence_number": attrs.get("SequenceNumber"),
-                "receive_count": int(attrs.get("ApproximateReceiveCount", 1)),
-                "sent_at": int(attrs["SentTimestamp"]) / 1000 if "SentTimestamp" in attrs else None,
-                "received_at": received_at,
-                "started_at": time.time(),
-                "handled_at": None,
-                "deleted": False,
-            }
-            view = SimpleNamespace(**row)
-            where = f"{name}, message {row['number'] if row['number'] is not None else body!r}"
-            try:
-                pause = _work_seconds(work, view)
-            except Exception as error:  # the notebook's work function: reported, not printed
-                shared.fail(_student_error("work", error, where))
+            row = _delivery_row(message, first_position + offset, name, received_at)
+            if not _handle(queue, message, row, options, shared):
                 return
-            if pause > 0:
-                time.sleep(pause)
-            row["handled_at"] = time.time()  # the work is done; deleting tells SQS so
-            try:
-                failed = _fails(fail, seed, view)
-            except Exception as error:
-                shared.fail(_student_error("fail", error, where))
-                return
-            if not failed:
-                try:
-                    sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
-                    row["deleted"] = True
-                except Exception as error:
-                    with shared.lock:
-                        shared.errors.append(_explain(error, sqs, queue_url))
-            with shared.lock:
-                shared.deliveries.append(row)
-                if row["deleted"]:
-                    shared.handled.add(row["message_id"])
-                shared.touch()
-                if expected is not None and len(shared.handled) >= expected:
-                    shared.stop.set()
-
-
-def _receive_options(
-    max_messages: int, wait_time: int, visibility_timeout: int | None
-) -> dict[str, Any]:
-    options: dict[str, Any] = {
-        "MaxNumberOfMessages": max_messages,
-        "WaitTimeSeconds": wait_time,
-        "MessageAttributeNames": ["client"],
-        "AttributeNames": ["All"],
-        "MessageSystemAttributeNames": ["All"],
-    }
-    if visibility_timeout is not None:
-        options["VisibilityTimeout"] = visibility_timeout
-    return options
+            _record_delivery(row, shared, options.expected)
 
 
 def _start_consumers(
-    sqs: Any,
-    queue_url: str,
-    shared: _Shared,
-    expected: int | None,
-    consumers: int,
-    names: Sequence[str] | None,
-    max_messages: int,
-    wait_time: int,
-    visibility_timeout: int | None,
-    fail: FailRule,
-    seed: int,
-    work: WorkRule,
-    idle_timeout: float,
-    timeout: float,
+    queue: _Queue, shared: _Shared, options: ConsumeOptions
 ) -> list[threading.Thread]:
-    labels = list(names) if names else [f"Consumer {c + 1}" for c in range(consumers)]
-    if len(labels) != consumers:
-        raise ValueError(f"give one name per consumer ({consumers}), not {len(labels)}")
-    if fail is not None and not callable(fail) and not 0 <= float(fail) <= 1:
-        raise ValueError(f"fail must be a rate between 0 and 1 or a function, not {fail!r}")
-    options = _receive_options(max_messages, wait_time, visibility_timeout)
-    deadline = time.monotonic() + timeout
+    labels = options.consumer_names()
+    options.check()
+    deadline = time.monotonic() + options.timeout
     threads = [
         threading.Thread(
             target=_consumer,
-            args=(
-                sqs,
-                queue_url,
-                labels[c],
-                shared,
-                expected,
-                options,
-                fail,
-                seed,
-                work,
-                idle_timeout,
-                deadline,
-            ),
+            args=(queue, labels[c], shared, options, deadline),
             name=f"consumer-{c}",
             daemon=True,
         )
-        for c in range(consumers)
+        for c in range(options.consumers)
     ]
     for thread in threads:
         thread.start()
@@ -487,45 +580,26 @@ def consume(
     sqs: Any,
     queue_url: str,
     expected: int | None = None,
-    consumers: int = 1,
+    consumers: int | None = None,
     *,
-    names: Sequence[str] | None = None,
-    max_messages: int = 10,
-    wait_time: int = 1,
-    visibility_timeout: int | None = None,
-    fail: FailRule = None,
-    seed: int = 0,
-    work: WorkRule = 0.0,
-    idle_timeout: float = 3.0,
-    timeout: float = 120.0,
+    consuming: ConsumeOptions | None = None,
     progress: bool = True,
+    **settings: Any,
 ) -> pd.DataFrame:
-    """Receive with ``consumers`` threads until ``expected`` distinct messages were handled
+    """Receive with ``consumers`` (default 1) threads until ``expected`` distinct messages were handled
     (deleted), or nothing arrived for ``idle_timeout`` seconds; one row per delivery.
 
-    ``fail`` skips the delete of some deliveries (a seeded rate or a predicate), so SQS hands
-    them out again after the visibility timeout (``visibility_timeout`` sets it per receive);
-    ``work`` is the seconds each message takes to handle.
+    ``consuming`` (a `ConsumeOptions`) or its fields as keywords: ``names``, ``max_messages``,
+    ``wait_time``, ``visibility_timeout``, ``fail``, ``seed``, ``work``, ``idle_timeout``,
+    ``timeout``.
     """
+    given = {"expected": expected, "consumers": consumers}
+    settings = {**{k: v for k, v in given.items() if v is not None}, **settings}
+    opts = _options(ConsumeOptions, consuming, settings, "consume")
     shared = _Shared()
-    threads = _start_consumers(
-        sqs,
-        queue_url,
-        shared,
-        expected,
-        consumers,
-        names,
-        max_messages,
-        wait_time,
-        visibility_timeout,
-        fail,
-        seed,
-        work,
-        idle_timeout,
-        timeout,
-    )
+    threads = _start_consumers(_Queue(sqs, queue_url), shared, opts)
     try:
-        follow(threads, lambda: len(shared.handled), expected, "receiving", progress=progress)
+        follow(threads, lambda: len(shared.handled), opts.expected, "receiving", progress=progress)
     finally:  # an interrupted cell must not leave threads eating the next run's messages
         shared.stop.set()
     if shared.errors:
@@ -566,55 +640,36 @@ class Run:
 def experiment(
     sqs: Any,
     queue_url: str,
-    count: int = 100,
-    publishers: int = 1,
-    consumers: int = 1,
+    count: int | None = None,
+    publishers: int | None = None,
+    consumers: int | None = None,
     *,
-    clients: Sequence[str] | None = None,
-    prepend: str | Sequence[str] = "",
-    groups: GroupRule = None,
-    batch: bool = False,
-    interval: float = 0.0,
-    names: Sequence[str] | None = None,
-    max_messages: int = 10,
-    wait_time: int = 1,
-    visibility_timeout: int | None = None,
-    fail: FailRule = None,
-    seed: int = 0,
-    work: WorkRule = 0.0,
-    expected: int | None = None,
-    idle_timeout: float = 3.0,
-    timeout: float = 120.0,
+    publishing: PublishOptions | None = None,
+    consuming: ConsumeOptions | None = None,
     label: str = "",
     progress: bool = True,
+    **settings: Any,
 ) -> Run:
     """Start consumers, then publishers (as in the handout), and wait for every message.
 
-    Arguments are those of `publish` and `consume`; ``expected`` defaults to every message
-    sent. Latency is measured from the client's own send time. Returns a `Run`.
+    ``count`` messages (default 100) from each of ``publishers`` (default 1) to ``consumers``
+    (default 1). ``publishing`` / ``consuming`` are `PublishOptions` / `ConsumeOptions`; any of their fields
+    may be given as a keyword instead (``prepend="A-"``, ``fail=0.2``, ...). ``expected``
+    defaults to every message sent. Latency is measured from the client's own send time.
+    Returns a `Run`.
     """
+    given = {"count": count, "publishers": publishers, "consumers": consumers}
+    settings = {**{k: v for k, v in given.items() if v is not None}, **settings}
+    pub, con = _split_options(settings, "experiment")
+    send = _options(PublishOptions, publishing, pub, "experiment")
+    receive = _options(ConsumeOptions, consuming, con, "experiment")
+    if receive.expected is None:
+        receive = replace(receive, expected=send.count * send.publishers)
+    queue = _Queue(sqs, queue_url)
     shared = _Shared()
-    total = count * publishers if expected is None else expected
-    consumer_threads = _start_consumers(
-        sqs,
-        queue_url,
-        shared,
-        total,
-        consumers,
-        names,
-        max_messages,
-        wait_time,
-        visibility_timeout,
-        fail,
-        seed,
-        work,
-        idle_timeout,
-        timeout,
-    )
+    consumer_threads = _start_consumers(queue, shared, receive)
     try:
-        publisher_threads = _start_publishers(
-            sqs, queue_url, shared, count, publishers, clients, prepend, groups, batch, interval
-        )
+        publisher_threads = _start_publishers(queue, shared, send)
     except ValueError:
         shared.stop.set()
         raise
@@ -622,7 +677,7 @@ def experiment(
         follow(
             consumer_threads + publisher_threads,
             lambda: len(shared.handled),
-            total,
+            receive.expected,
             "messages handled",
             progress=progress,
         )

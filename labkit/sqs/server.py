@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import re
 import select
 import socket
 import sys
@@ -20,13 +19,13 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
+from labkit.sqs.accounts import DEFAULT_REGION, caller_of, is_account_id
 from labkit.sqs.clock import Clock
 from labkit.sqs.errors import SQSError
-from labkit.sqs.service import DEFAULT_REGION, Context, SQSService, as_json
+from labkit.sqs.service import Context, SQSService, as_json
 
 JSON_TYPE = "application/x-amz-json-1.0"
 MAX_REQUEST_BYTES = 2 * 1024 * 1024  # a full batch of 256 KiB, base64 and JSON overhead included
-_SCOPE = re.compile(r"Credential=([^/,\s]+)/\d{8}/([a-z0-9-]+)/")
 _log = logging.getLogger(__name__)
 
 
@@ -126,11 +125,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _context(self) -> Context:
         host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
-        ctx = Context(base_url=f"http://{host}", client_gone=self._client_gone)
-        match = _SCOPE.search(self.headers.get("Authorization", ""))
-        if match:
-            ctx.access_key, ctx.region = match.group(1), match.group(2)
-        return ctx
+        return Context.of(f"http://{host}", caller_of(self.headers), client_gone=self._client_gone)
 
     def _client_gone(self) -> bool:
         """True when the caller closed its connection (a stopped worker's pending long poll)."""
@@ -237,11 +232,14 @@ class _Handler(BaseHTTPRequestHandler):
                     or advance < 0
                 ):
                     raise ValueError("advance must be a finite number of seconds >= 0")
-                now = service.clock.advance(float(advance))
-                result = {"now": now, "offset": service.clock.offset}
+                _, account, _ = _scope(params)
+                if account is None:
+                    now = service.clock.advance(float(advance))
+                    result = {"now": now, "offset": service.clock.offset}
+                else:
+                    result = service.advance_account(account, float(advance))
             elif path == "/_labkit/reset":
-                service.reset()
-                result = {"status": "reset"}
+                result = _reset(service, params)
             elif path == "/_labkit/config":
                 rate, seed = params.get("duplicate_rate"), params.get("seed")
                 if rate is not None and (
@@ -250,10 +248,10 @@ class _Handler(BaseHTTPRequestHandler):
                     raise ValueError("duplicate_rate must be a number from 0 to 1")
                 if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
                     raise ValueError("seed must be an integer")
-                queue = params.get("queue")
-                if queue is not None and not isinstance(queue, str):
-                    raise ValueError("queue must be a queue name")
-                result = service.configure(duplicate_rate=rate, seed=seed, queue=queue)
+                queue, account, region = _scope(params)
+                result = service.configure(
+                    duplicate_rate=rate, seed=seed, queue=queue, account=account, region=region
+                )
             else:
                 self._send(404, as_json({"error": f"no admin route {path}"}), "application/json")
                 return
@@ -261,6 +259,31 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(400, as_json({"error": str(exc)}), "application/json")
             return
         self._send(200, as_json(result), "application/json")
+
+
+def _scope(params: dict) -> tuple[str | None, str | None, str | None]:
+    """The optional ``queue`` (name or URL), ``account`` and ``region`` of an admin request."""
+    queue, account, region = params.get("queue"), params.get("account"), params.get("region")
+    if queue is not None and not isinstance(queue, str):
+        raise ValueError("queue must be a queue name or URL")
+    if account is not None and not is_account_id(account):
+        raise ValueError("account must be a 12-digit account id")
+    if region is not None and not isinstance(region, str):
+        raise ValueError("region must be a region name such as us-east-1")
+    return queue, account, region
+
+
+def _reset(service: SQSService, params: dict) -> dict:
+    """``{}``: forget every queue. ``{"account": ...}`` (optionally ``region``, ``queue``):
+    empty that account's queues and forget their FIFO deduplication, keeping the queues;
+    answers ``{"status": "emptied", "account", "queues": [names], "messages": n}``."""
+    queue, account, region = _scope(params)
+    if account is None:
+        if queue is not None or region is not None:
+            raise ValueError("name the account whose queues to empty")
+        service.reset()
+        return {"status": "reset"}
+    return {"status": "emptied", **service.empty_account(account, region, queue)}
 
 
 class _Server(ThreadingHTTPServer):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import math
 import re
 import threading
 import time
@@ -18,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from labkit.sqs import attributes as qattrs
+from labkit.sqs.accounts import DEFAULT_ACCOUNT, DEFAULT_REGION, Caller, is_account_id
 from labkit.sqs.clock import Clock
 from labkit.sqs.digests import md5_of_attributes, md5_of_body
 from labkit.sqs.errors import SQSError, invalid, missing, no_queue
@@ -31,8 +33,7 @@ from labkit.sqs.messages import (
 )
 from labkit.sqs.queues import FifoQueue, Queue, StandardQueue, queue_rng
 
-ACCOUNT = "000000000000"
-DEFAULT_REGION = "us-east-1"
+ACCOUNT = DEFAULT_ACCOUNT  # the class account: the CLI's and tutors' (see accounts.py)
 MAX_BATCH = 10
 PURGE_INTERVAL = 60.0
 _QUEUE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
@@ -53,12 +54,31 @@ SYSTEM_ATTRIBUTES = {
 
 @dataclass
 class Context:
-    """What a request says about its caller: the URL it used, its region and access key."""
+    """What a request says about its caller: the URL it used, its account, region and key id."""
 
     base_url: str
+    account: str = DEFAULT_ACCOUNT
     region: str = DEFAULT_REGION
-    access_key: str = "ANONYMOUS"
+    access_key: str = ""
     client_gone: Callable[[], bool] = lambda: False  # the HTTP layer says if the caller hung up
+
+    @classmethod
+    def of(cls, base_url: str, caller: Caller, **kwargs) -> Context:
+        return cls(base_url, caller.account, caller.region, caller.access_key, **kwargs)
+
+
+QueueKey = tuple[str, str, str]  # (account, region, name): AWS scopes a queue name to both
+
+
+def queue_location(url: str, ctx: Context) -> tuple[str, str]:
+    """(account, name) a QueueUrl points at; a bare name means the caller's own account."""
+    path = url.split("://", 1)[1] if "://" in url else url
+    parts = [part for part in path.split("?", 1)[0].split("/") if part]
+    if "://" in url:
+        parts = parts[1:]  # the host
+    name = parts[-1] if parts else ""
+    account = parts[-2] if len(parts) >= 2 and is_account_id(parts[-2]) else ctx.account
+    return account, name
 
 
 def _ms(seconds: float) -> str:
@@ -112,19 +132,37 @@ class SQSService:
         self.clock = clock or Clock()
         self.seed = seed
         self.duplicate_rate = 0.0
-        self._queues: dict[str, Queue] = {}
+        self._queues: dict[QueueKey, Queue] = {}
         self._lock = threading.Lock()
-        self._issued: dict[str, int] = {}  # MessageIds issued per queue name; never reset
+        self._issued: dict[QueueKey, int] = {}  # MessageIds issued per queue; never reset
         self._issued_lock = threading.Lock()
+        self._offsets: dict[str, float] = {}  # an account's own clock offset (advance_account)
+        self._seeds: dict[str, int] = {}  # an account's own seed (configure(account=...))
         self.clock.on_advance(self.wake_all)
 
+    def now(self, account: str = ACCOUNT) -> float:
+        """The clock as ``account`` sees it: the shared clock plus the account's own offset."""
+        return self.clock.now() + self._offsets.get(account, 0.0)
+
     # --- admin ------------------------------------------------------------------------------
-    def wake_all(self) -> None:
+    def wake_all(self, account: str | None = None) -> None:
         for queue in list(self._queues.values()):
-            with queue.cond:
-                queue.cond.notify_all()
+            if account is None or queue.account == account:
+                with queue.cond:
+                    queue.cond.notify_all()
+
+    def advance_account(self, account: str, seconds: float) -> dict:
+        """Move one account's clock forward (its delays, timeouts, dedup windows expire as if
+        ``seconds`` had passed); other accounts' time is untouched. Waiting polls re-check."""
+        if not math.isfinite(seconds) or seconds < 0:
+            raise ValueError("advance must be a finite number of seconds >= 0")
+        with self._lock:
+            self._offsets[account] = self._offsets.get(account, 0.0) + seconds
+        self.wake_all(account)
+        return {"now": self.now(account), "offset": self.clock.offset + self._offsets[account]}
 
     def reset(self) -> None:
+        """Forget every queue of every account (their long polls end)."""
         with self._lock:
             queues, self._queues = list(self._queues.values()), {}
         for queue in queues:
@@ -132,29 +170,73 @@ class SQSService:
                 queue.deleted = True
                 queue.cond.notify_all()
 
-    def configure(
-        self, duplicate_rate: float | None = None, seed: int | None = None, queue: str | None = None
+    def empty_account(
+        self, account: str, region: str | None = None, queue: str | None = None
     ) -> dict:
-        """Set the duplicate rate (of every queue, or of ``queue`` alone) and/or the seed."""
+        """Empty one account's queues (or one of them) as if new: messages (in flight and
+        delayed too), FIFO deduplication, receive attempts and the PurgeQueue limit are
+        forgotten; the queues, their attributes and tags stay."""
+        chosen = [
+            q
+            for (acct, reg, name), q in list(self._queues.items())
+            if acct == account
+            and (region is None or reg == region)
+            and (queue is None or name == queue)
+        ]
+        removed = 0
+        chosen.sort(key=lambda q: (q.region, q.name))
+        for each in chosen:
+            with each.cond:
+                removed += len(each.messages)
+                each.purge()
+                each.last_purge = None
+                if isinstance(each, FifoQueue):
+                    each.forget_dedup()
+                each.cond.notify_all()
+        return {"account": account, "queues": [q.name for q in chosen], "messages": removed}
+
+    def find(self, account: str, region: str, name: str) -> Queue | None:
+        """The queue ``name`` of ``account`` in ``region``, if it exists."""
+        return self._queues.get((account, region, name))
+
+    def configure(
+        self,
+        duplicate_rate: float | None = None,
+        seed: int | None = None,
+        queue: str | None = None,
+        account: str | None = None,
+        region: str | None = None,
+    ) -> dict:
+        """Set the duplicate rate (of every queue, or of ``queue`` alone: a name in ``account``
+        and ``region``, the class account in us-east-1 by default, or a queue URL) and/or the
+        seed (of every queue, or of ``account``'s queues alone, now and when created later)."""
         if duplicate_rate is not None:
             if not 0.0 <= duplicate_rate <= 1.0:
                 raise invalid("duplicate_rate must be between 0 and 1.")
             if queue is not None:
-                target = self._queues.get(queue)
+                account, name = queue_location(queue, Context("", account=account or ACCOUNT))
+                target = self.find(account, region or DEFAULT_REGION, name)
                 if target is None:
                     raise no_queue()
                 target.duplicate_rate = float(duplicate_rate)
             else:
                 self.duplicate_rate = float(duplicate_rate)
         if seed is not None:
-            self.seed = seed
+            if account is None:
+                self.seed = seed
+                self._seeds.clear()
+            else:
+                self._seeds[account] = seed
             for each in list(self._queues.values()):
-                with each.cond:
-                    each.rng = queue_rng(seed, each.name)
+                if account is None or each.account == account:
+                    with each.cond:
+                        each.rng = queue_rng(seed, each.name)
         out: dict = {"duplicate_rate": self.duplicate_rate, "seed": self.seed}
+        if account is not None:
+            out.update(account=account, seed=self._seeds.get(account, self.seed))
         overrides = {
-            name: q.duplicate_rate
-            for name, q in list(self._queues.items())
+            ("" if q.account == ACCOUNT else f"{q.account}/") + q.name: q.duplicate_rate
+            for q in list(self._queues.values())
             if q.duplicate_rate is not None
         }
         if overrides:
@@ -171,19 +253,21 @@ class SQSService:
         return handler(params, ctx)
 
     def queue_url(self, queue: Queue, ctx: Context) -> str:
-        return f"{ctx.base_url}/{ACCOUNT}/{queue.name}"
+        return f"{ctx.base_url}/{queue.account}/{queue.name}"
 
-    def _queue(self, params: dict) -> Queue:
-        url = _get_str(params, "QueueUrl")
-        name = url.rstrip("/").rsplit("/", 1)[-1]
-        queue = self._queues.get(name)
+    def _queue(self, params: dict, ctx: Context) -> Queue:
+        """The queue a QueueUrl names: its account from the URL, the region of the request."""
+        account, name = queue_location(_get_str(params, "QueueUrl"), ctx)
+        queue = self._queues.get((account, ctx.region, name))
         if queue is None:
             raise no_queue()
         return queue
 
     def _queue_by_arn(self, arn: str) -> Queue | None:
-        name = arn.rsplit(":", 1)[-1]
-        queue = self._queues.get(name)
+        parts = arn.split(":")
+        if len(parts) != 6:
+            return None
+        queue = self._queues.get((parts[4], parts[3], parts[5]))
         return queue if queue is not None and queue.arn == arn else None
 
     # --- queues -----------------------------------------------------------------------------
@@ -211,7 +295,7 @@ class SQSService:
         if not isinstance(tags, dict):
             raise invalid("tags must be a map of keys to values.")
         with self._lock:
-            existing = self._queues.get(name)
+            existing = self._queues.get((ctx.account, ctx.region, name))
             if existing is not None:
                 for key, value in given.items():
                     if existing.attributes.get(key, "") != value:
@@ -221,16 +305,17 @@ class SQSService:
                             f"for attribute {key}",
                         )
                 return {"QueueUrl": self.queue_url(existing, ctx)}
-            now = self.clock.now()
+            now = self.now(ctx.account)
             attrs = dict(qattrs.DEFAULTS)
             if fifo:
                 attrs.update(qattrs.FIFO_DEFAULTS)
             attrs.update(given)
-            arn = f"arn:aws:sqs:{ctx.region}:{ACCOUNT}:{name}"
+            arn = f"arn:aws:sqs:{ctx.region}:{ctx.account}:{name}"
             cls = FifoQueue if fifo else StandardQueue
-            queue = cls(name, arn, attrs, now, queue_rng(self.seed, name))
+            seed = self._seeds.get(ctx.account, self.seed)
+            queue = cls(name, arn, attrs, now, queue_rng(seed, name))
             queue.tags = {str(k): str(v) for k, v in tags.items()}
-            self._queues[name] = queue
+            self._queues[queue.key] = queue
         return {"QueueUrl": self.queue_url(queue, ctx)}
 
     def _check_redrive(self, attrs: dict[str, str], fifo: bool) -> None:
@@ -252,7 +337,8 @@ class SQSService:
 
     def op_GetQueueUrl(self, params: dict, ctx: Context) -> dict:
         name = _get_str(params, "QueueName")
-        queue = self._queues.get(name)
+        owner = _get_str(params, "QueueOwnerAWSAccountId", required=False) or ctx.account
+        queue = self._queues.get((owner, ctx.region, name))
         if queue is None:
             raise no_queue()
         return {"QueueUrl": self.queue_url(queue, ctx)}
@@ -261,7 +347,11 @@ class SQSService:
         prefix = _get_str(params, "QueueNamePrefix", required=False) or ""
         limit = _get_int(params, "MaxResults", 1, 1000)
         token = _get_str(params, "NextToken", required=False)
-        names = sorted(n for n in self._queues if n.startswith(prefix))
+        names = sorted(
+            name
+            for account, region, name in list(self._queues)
+            if account == ctx.account and region == ctx.region and name.startswith(prefix)
+        )
         start = 0
         if token:
             try:
@@ -269,7 +359,7 @@ class SQSService:
             except ValueError:
                 raise invalid("Invalid NextToken.") from None
         end = start + limit if limit else len(names)
-        out: dict = {"QueueUrls": [f"{ctx.base_url}/{ACCOUNT}/{n}" for n in names[start:end]]}
+        out: dict = {"QueueUrls": [f"{ctx.base_url}/{ctx.account}/{n}" for n in names[start:end]]}
         if limit and end < len(names):
             out["NextToken"] = base64.b64encode(str(end).encode()).decode()
         if not out["QueueUrls"] and not limit:
@@ -277,16 +367,17 @@ class SQSService:
         return out
 
     def op_DeleteQueue(self, params: dict, ctx: Context) -> dict:
-        queue = self._queue(params)
+        queue = self._queue(params, ctx)
         with self._lock:
-            self._queues.pop(queue.name, None)
+            if self._queues.get(queue.key) is queue:
+                del self._queues[queue.key]
         with queue.cond:
             queue.deleted = True
             queue.cond.notify_all()
         return {}
 
     def _attributes_of(self, queue: Queue, names: list[str]) -> dict[str, str]:
-        now = self.clock.now()
+        now = self.now(queue.account)
         with queue.cond:
             queue.tick(now)
             values = dict(queue.attributes)
@@ -305,7 +396,7 @@ class SQSService:
         return {n: values[n] for n in names if values.get(n, "") != ""}
 
     def op_GetQueueAttributes(self, params: dict, ctx: Context) -> dict:
-        queue = self._queue(params)
+        queue = self._queue(params, ctx)
         names = _get_list(params, "AttributeNames")
         for name in names:
             if name != "All" and name not in qattrs.ALL_NAMES:
@@ -314,7 +405,7 @@ class SQSService:
         return {"Attributes": attrs} if attrs else {}
 
     def op_SetQueueAttributes(self, params: dict, ctx: Context) -> dict:
-        queue = self._queue(params)
+        queue = self._queue(params, ctx)
         raw = params.get("Attributes")
         if raw is None:
             raise missing("Attributes")
@@ -325,13 +416,13 @@ class SQSService:
             for key, value in given.items():
                 if value == "" and key not in qattrs.DEFAULTS:
                     queue.attributes.pop(key, None)
-            queue.modified_at = self.clock.now()
+            queue.modified_at = self.now(queue.account)
             queue.cond.notify_all()
         return {}
 
     def op_PurgeQueue(self, params: dict, ctx: Context) -> dict:
-        queue = self._queue(params)
-        now = self.clock.now()
+        queue = self._queue(params, ctx)
+        now = self.now(queue.account)
         with queue.cond:
             if queue.last_purge is not None and now - queue.last_purge < PURGE_INTERVAL:
                 raise SQSError(
@@ -343,16 +434,18 @@ class SQSService:
         return {}
 
     def op_ListDeadLetterSourceQueues(self, params: dict, ctx: Context) -> dict:
-        target = self._queue(params)
+        target = self._queue(params, ctx)
         urls = []
-        for queue in sorted(self._queues.values(), key=lambda q: q.name):
+        for queue in sorted(list(self._queues.values()), key=lambda q: q.name):
+            if (queue.account, queue.region) != (target.account, target.region):
+                continue
             redrive = queue.redrive
             if redrive and redrive[0] == target.arn:
                 urls.append(self.queue_url(queue, ctx))
         return {"queueUrls": urls}
 
     def op_TagQueue(self, params: dict, ctx: Context) -> dict:
-        queue = self._queue(params)
+        queue = self._queue(params, ctx)
         tags = params.get("Tags")
         if not isinstance(tags, dict) or not tags:
             raise missing("Tags")
@@ -361,7 +454,7 @@ class SQSService:
         return {}
 
     def op_UntagQueue(self, params: dict, ctx: Context) -> dict:
-        queue = self._queue(params)
+        queue = self._queue(params, ctx)
         keys = _get_list(params, "TagKeys")
         if not keys:
             raise missing("TagKeys")
@@ -371,7 +464,7 @@ class SQSService:
         return {}
 
     def op_ListQueueTags(self, params: dict, ctx: Context) -> dict:
-        queue = self._queue(params)
+        queue = self._queue(params, ctx)
         return {"Tags": dict(queue.tags)} if queue.tags else {}
 
     # --- sending ----------------------------------------------------------------------------
@@ -395,7 +488,7 @@ class SQSService:
             md5_attributes=md5_of_attributes(attributes),
             sent_at=now,
             expires_at=now + queue.attr_int("MessageRetentionPeriod"),
-            sender_id=ctx.access_key,
+            sender_id=ctx.account,
             system_attributes=system,
         )
         limit = queue.attr_int("MaximumMessageSize")
@@ -471,14 +564,15 @@ class SQSService:
         otherwise reuse its previous run's ids and collide with leftovers)."""
         draw = queue.rng.getrandbits(128)
         with self._issued_lock:
-            count = self._issued.get(queue.name, 0)
-            self._issued[queue.name] = count + 1
-        raw = f"{queue.name}\n{count}\n{draw}".encode()
+            count = self._issued.get(queue.key, 0)
+            self._issued[queue.key] = count + 1
+        scope = "" if queue.account == ACCOUNT else f"{queue.account}\n"
+        raw = f"{scope}{queue.name}\n{count}\n{draw}".encode()
         return str(uuid.UUID(bytes=hashlib.blake2b(raw, digest_size=16).digest(), version=4))
 
     def op_SendMessage(self, params: dict, ctx: Context) -> dict:
-        queue = self._queue(params)
-        now = self.clock.now()
+        queue = self._queue(params, ctx)
+        now = self.now(queue.account)
         msg, delay, response = self._new_message(queue, params, ctx, now)
         with queue.cond:
             if queue.deleted:
@@ -523,9 +617,9 @@ class SQSService:
         return {"Id": entry_id, "SenderFault": True, "Code": err.code, "Message": err.message}
 
     def op_SendMessageBatch(self, params: dict, ctx: Context) -> dict:
-        queue = self._queue(params)
+        queue = self._queue(params, ctx)
         entries = self._batch_entries(params)
-        now = self.clock.now()
+        now = self.now(queue.account)
         prepared, failed = [], []
         total = 0
         for entry in entries:
@@ -564,15 +658,15 @@ class SQSService:
         system_names = set(_get_list(params, "AttributeNames"))
         system_names |= set(_get_list(params, "MessageSystemAttributeNames"))
         attr_names = _get_list(params, "MessageAttributeNames")
-        queue = self._queue(params)  # after the parameter checks, as AWS validates first
+        queue = self._queue(params, ctx)  # after the parameter checks, as AWS validates first
         if wait is None:
             wait = queue.attr_int("ReceiveMessageWaitTimeSeconds")
         if visibility is None:
             visibility = queue.attr_int("VisibilityTimeout")
         if attempt is not None and isinstance(queue, FifoQueue):
             with queue.cond:
-                queue.tick(self.clock.now())
-                repeat = queue.repeat_attempt(attempt, self.clock.now())
+                queue.tick(self.now(queue.account))
+                repeat = queue.repeat_attempt(attempt, self.now(queue.account))
             if repeat is not None:
                 return {"Messages": repeat} if repeat else {}
         deadline = time.monotonic() + wait
@@ -583,7 +677,7 @@ class SQSService:
                 while True:
                     if queue.deleted:
                         break
-                    now = self.clock.now()
+                    now = self.now(queue.account)
                     queue.tick(now)
                     picked = queue.take(now, limit, long_poll=wait > 0)
                     redrive = queue.redrive
@@ -627,7 +721,7 @@ class SQSService:
         target = self._queue_by_arn(arn)
         if target is None:
             return  # AWS keeps them too, but we cannot: the target is gone
-        now = self.clock.now()
+        now = self.now(target.account)
         with target.cond:
             for msg in moved:
                 msg.key = target.new_key()
@@ -644,7 +738,7 @@ class SQSService:
             target.cond.notify(len(moved))
 
     def _receipt(self, queue: Queue, msg: Message) -> str:
-        raw = f"{queue.name}\n{msg.key}\n{msg.receive_count}\n{uuid.uuid4().hex}"
+        raw = f"{queue.arn}\n{msg.key}\n{msg.receive_count}\n{uuid.uuid4().hex}"
         return base64.urlsafe_b64encode(raw.encode()).decode("ascii")
 
     def _render(self, queue: Queue, msg: Message, system: set[str], attr_names: list) -> dict:
@@ -692,7 +786,7 @@ class SQSService:
             raise SQSError(
                 "ReceiptHandleIsInvalid", f'The input receipt handle "{handle}" is not valid.'
             ) from None
-        if name != queue.name:
+        if name != queue.arn:
             raise SQSError(
                 "ReceiptHandleIsInvalid",
                 f'The input receipt handle "{handle}" is not valid for this queue.',
@@ -704,7 +798,7 @@ class SQSService:
 
     def _delete(self, queue: Queue, handle: object) -> None:
         with queue.cond:
-            queue.tick(self.clock.now())
+            queue.tick(self.now(queue.account))
             msg, latest = self._resolve(queue, handle)
             # AWS: an outdated receipt handle "succeeds, but the message will not be deleted".
             if msg is not None and latest:
@@ -717,7 +811,7 @@ class SQSService:
             raise missing("VisibilityTimeout")
         visibility = _get_int({"VisibilityTimeout": visibility}, "VisibilityTimeout", 0, 43200)
         with queue.cond:
-            now = self.clock.now()
+            now = self.now(queue.account)
             queue.tick(now)
             msg, latest = self._resolve(queue, handle)
             if msg is None or not latest:
@@ -731,12 +825,12 @@ class SQSService:
             queue.cond.notify()
 
     def op_DeleteMessage(self, params: dict, ctx: Context) -> dict:
-        queue = self._queue(params)
+        queue = self._queue(params, ctx)
         self._delete(queue, params.get("ReceiptHandle"))
         return {}
 
     def op_DeleteMessageBatch(self, params: dict, ctx: Context) -> dict:
-        queue = self._queue(params)
+        queue = self._queue(params, ctx)
         return self._each_entry(
             params, lambda entry: self._delete(queue, entry.get("ReceiptHandle"))
         )
@@ -756,12 +850,12 @@ class SQSService:
         return out
 
     def op_ChangeMessageVisibility(self, params: dict, ctx: Context) -> dict:
-        queue = self._queue(params)
+        queue = self._queue(params, ctx)
         self._change(queue, params.get("ReceiptHandle"), params.get("VisibilityTimeout"))
         return {}
 
     def op_ChangeMessageVisibilityBatch(self, params: dict, ctx: Context) -> dict:
-        queue = self._queue(params)
+        queue = self._queue(params, ctx)
         return self._each_entry(
             params,
             lambda entry: self._change(

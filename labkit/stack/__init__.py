@@ -31,52 +31,26 @@ def up(mode: str = "embedded", **options: Any) -> Lab:
     """Start the lab stack (or attach to the running one) and return it.
 
     embedded options: ``ical_delay`` (seconds the calendar task sleeps, default 0),
-    ``redis_db``, ``sqs_port``, ``api_port``, ``seed``, ``timeout``.
+    ``redis_db``, ``sqs_port``, ``api_port``, ``seed``, ``timeout``; compose: ``timeout``.
     """
     from labkit.stack import state as st
+    from labkit.stack.modes import get_mode
 
-    if mode not in MODES:
-        raise StackError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
-    if mode == "embedded":
-        from labkit.stack import embedded
+    driver = get_mode(mode)
+    with st.stack_lock():
+        current = st.read_state()
+        if driver.recorded and current and current.get("mode") != mode:
+            raise StackError(
+                f"a stack in {current.get('mode')} mode is recorded; run `labkit down` first"
+            )
+        # The one place the state file is written: modes call `record` (under this lock).
+        record = st.write_state if driver.recorded else _record_nothing
+        recorded, notes = driver.up(current if driver.recorded else None, record, **options)
+    return Lab(recorded, notes)
 
-        recorded, notes = embedded.up(**options)
-        return Lab(recorded, notes)
-    if mode == "compose":
-        from labkit.stack import compose
-        from labkit.stack.clients import EMULATOR_CREDENTIALS
 
-        with st.stack_lock():
-            current = st.read_state()
-            if current and current.get("mode") == "embedded":
-                raise StackError("an embedded stack is running; run `labkit down` first")
-            recorded = compose.up(**options)
-            recorded["env"] = {
-                "AWS_ENDPOINT_URL_SQS": recorded["urls"]["sqs"],
-                "AWS_DEFAULT_REGION": "us-east-1",
-                **EMULATOR_CREDENTIALS,
-                "CELERY_BROKER_URL": recorded["urls"]["redis"],
-                "CELERY_RESULT_BACKEND": recorded["urls"]["redis"],
-            }
-            st.write_state(recorded)
-        lab = Lab(recorded)
-        from labkit.stack.lesson_queues import create_lesson_queues
-
-        create_lesson_queues(lab.sqs)
-        return lab
-    from labkit.stack import aws
-    from labkit.stack.lesson_queues import create_lesson_queues
-
-    lab = Lab(
-        {
-            "mode": "aws",
-            "urls": {"sqs": aws.AWS_SQS_URL},
-            "env": {"AWS_DEFAULT_REGION": aws.REGION},
-        }
-    )
-    aws.check(lab.sqs)
-    create_lesson_queues(lab.sqs, update=False)
-    return lab
+def _record_nothing(state: dict[str, Any]) -> None:
+    """`record` for a mode that runs nothing locally (aws): there is nothing to stop later."""
 
 
 def connect() -> Lab:
@@ -92,55 +66,26 @@ def connect() -> Lab:
 def down() -> list[str]:
     """Stop every process of the stack and forget it; return the services stopped."""
     from labkit.stack import state as st
+    from labkit.stack.modes import get_mode
 
     with st.stack_lock():
         recorded = st.read_state()
         if not recorded:
             return []
-        if recorded.get("mode") == "compose":
-            from labkit.stack import compose
-
-            stopped = compose.down(recorded)
-        else:
-            from labkit.stack import embedded
-
-            stopped = embedded.down(recorded)
+        stopped = get_mode(recorded.get("mode") or "embedded").down(recorded)
         st.clear_state()
     return stopped
 
 
 def status_rows(mode: str | None = None) -> list[dict[str, Any]]:
+    """One health row per service (service, status, url, pid, detail) of the recorded stack,
+    or of SQS on AWS when ``mode`` is "aws"."""
+    from labkit.stack.modes import get_mode
     from labkit.stack.state import read_state
 
     recorded = read_state()
-    if mode == "aws":
-        return _aws_rows()
-    if recorded and recorded.get("mode") == "compose":
-        from labkit.stack import compose
-
-        return compose.status_rows(recorded)
-    from labkit.stack import embedded
-
-    return embedded.status_rows(recorded)
-
-
-def _aws_rows() -> list[dict[str, Any]]:
-    from labkit.stack import aws
-
-    try:
-        aws.check(aws.sqs_client())
-        ok, detail = True, "credentials accepted"
-    except StackError as exc:
-        ok, detail = False, str(exc)
-    return [
-        {
-            "service": "sqs",
-            "status": "ok" if ok else "down",
-            "url": aws.AWS_SQS_URL,
-            "pid": None,
-            "detail": detail,
-        }
-    ]
+    name = "aws" if mode == "aws" else (recorded or {}).get("mode") or "embedded"
+    return get_mode(name).status_rows(recorded)
 
 
 def status(mode: str | None = None):  # noqa: ANN201 - pandas.DataFrame

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-REGION = "us-east-1"
+from labkit.aws_credentials import DEFAULT_REGION
+
 EMULATOR_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "labkit", "AWS_SECRET_ACCESS_KEY": "labkit"}
 
 
-def emulator_client(url: str, region: str = REGION) -> Any:
+def emulator_client(url: str, region: str = DEFAULT_REGION) -> Any:
     """A boto3 SQS client bound to the SQS emulator (or any SQS endpoint) at ``url``."""
     import boto3
     from botocore.config import Config

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +21,8 @@ from labkit.aws_credentials import mask_url
 from labkit.net import free_port, port_is_free
 from labkit.paths import database_file, default_database_url, log_dir, state_dir
 from labkit.stack import health
-from labkit.stack.clients import EMULATOR_CREDENTIALS, REGION, emulator_client
-from labkit.stack.errors import ServiceUnavailable, StackError
+from labkit.stack.clients import DEFAULT_REGION, EMULATOR_CREDENTIALS, emulator_client
+from labkit.stack.errors import ServiceUnavailable
 from labkit.stack.processes import (
     create_time,
     labkit_argv,
@@ -33,7 +34,6 @@ from labkit.stack.processes import (
     stop_recorded,
 )
 from labkit.stack.redis import configured_redis_url, host_port, start_redis_server, with_db
-from labkit.stack.state import read_state, stack_lock, write_state
 
 PREFERRED_PORTS = {"sqs": 9324, "api": 6400}
 SERVICES = ("redis", "sqs", "api", "worker")
@@ -73,7 +73,7 @@ def service_env(state: dict[str, Any]) -> dict[str, str]:
         "CELERY_DEFAULT_QUEUE": "ical",
         "ICAL_DELAY_SECONDS": str(state["options"]["ical_delay"]),
         "AWS_ENDPOINT_URL_SQS": sqs_url,
-        "AWS_DEFAULT_REGION": REGION,
+        "AWS_DEFAULT_REGION": DEFAULT_REGION,
         **EMULATOR_CREDENTIALS,
     }
     return env
@@ -238,6 +238,8 @@ def log_tail_of(svc: dict[str, Any], lines: int = 8) -> str:
 
 
 def up(
+    current: dict[str, Any] | None,
+    record: Callable[[dict[str, Any]], None],
     ical_delay: float | None = None,
     redis_db: int | None = None,
     sqs_port: int | None = None,
@@ -245,57 +247,51 @@ def up(
     seed: int | None = None,
     timeout: float = START_TIMEOUT,
 ) -> tuple[dict[str, Any], list[str]]:
-    """Start the embedded stack or attach to it; return its state and notes (one line each).
+    """Start the embedded stack or attach to the ``current`` one; return its state and notes.
 
+    Called by `labkit.stack.up` under the stack lock; ``record`` writes the state file.
     ``ical_delay`` None keeps the running worker's setting (0 on a fresh start); a different
     value restarts the API and the worker with it.
     """
     opts = {"sqs_port": sqs_port, "api_port": api_port, "seed": seed}
     notes: list[str] = []
-    with stack_lock():
-        state = read_state()
-        if state and state.get("mode") != "embedded":
-            raise StackError(
-                f"a stack in {state.get('mode')} mode is recorded; run `labkit down` first"
-            )
-        if state is None:
-            state = {
-                "mode": "embedded",
-                "started_at": time.time(),
-                "services": {},
-                "urls": {"database": sqlite_url()},
-                "options": {"ical_delay": ical_delay or 0, "redis_db": stack_redis_db(redis_db)},
-            }
-        options = state["options"]
-        restart = {
-            name for name in SERVICES if not service_healthy(name, state["services"].get(name))
+    state = current
+    if state is None:
+        state = {
+            "mode": "embedded",
+            "started_at": time.time(),
+            "services": {},
+            "urls": {"database": sqlite_url()},
+            "options": {"ical_delay": ical_delay or 0, "redis_db": stack_redis_db(redis_db)},
         }
-        for name in sorted(restart & set(state["services"])):
-            notes.append(f"{name}: not running, restarted")
-        if ical_delay is not None and float(ical_delay) != float(options["ical_delay"]):
-            options["ical_delay"] = ical_delay
-            restart |= {"api", "worker"}
-        if redis_db is not None and int(redis_db) != int(options["redis_db"]):
-            options["redis_db"] = int(redis_db)
-            restart |= {"redis", "api", "worker"}
-        _stop_all(state, restart)
-        before = {name: state["services"].get(name, {}).get("url") for name in ("redis", "sqs")}
-        for name in ("redis", "sqs"):
-            if name in restart:
-                _start(name, state, notes, opts)
-                if state["services"][name]["url"] != before[name]:
-                    restart |= {"api", "worker"}
-        refresh_urls(state)
-        for name in ("api", "worker"):
-            if name in restart:
-                _start(name, state, notes, opts)
-        refresh_urls(state)
-        notes = list(state.get("port_notes", {}).values()) + notes
-        state["notes"] = notes
-        write_state(state)  # before waiting: a failed start can still be stopped by `down`
-        _wait_healthy(state, restart & {"sqs", "api", "worker", "redis"}, timeout)
-        state["ready_at"] = time.time()
-        write_state(state)
+    options = state["options"]
+    restart = {name for name in SERVICES if not service_healthy(name, state["services"].get(name))}
+    for name in sorted(restart & set(state["services"])):
+        notes.append(f"{name}: not running, restarted")
+    if ical_delay is not None and float(ical_delay) != float(options["ical_delay"]):
+        options["ical_delay"] = ical_delay
+        restart |= {"api", "worker"}
+    if redis_db is not None and int(redis_db) != int(options["redis_db"]):
+        options["redis_db"] = int(redis_db)
+        restart |= {"redis", "api", "worker"}
+    _stop_all(state, restart)
+    before = {name: state["services"].get(name, {}).get("url") for name in ("redis", "sqs")}
+    for name in ("redis", "sqs"):
+        if name in restart:
+            _start(name, state, notes, opts)
+            if state["services"][name]["url"] != before[name]:
+                restart |= {"api", "worker"}
+    refresh_urls(state)
+    for name in ("api", "worker"):
+        if name in restart:
+            _start(name, state, notes, opts)
+    refresh_urls(state)
+    notes = list(state.get("port_notes", {}).values()) + notes
+    state["notes"] = notes
+    record(state)  # before waiting: a failed start can still be stopped by `down`
+    _wait_healthy(state, restart & {"sqs", "api", "worker", "redis"}, timeout)
+    state["ready_at"] = time.time()
+    record(state)
     return state, notes
 
 

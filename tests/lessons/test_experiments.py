@@ -203,3 +203,23 @@ def test_an_interrupted_experiment_stops_its_threads(sqs, new_queue, monkeypatch
     for thread in started:
         thread.join(timeout=5)
     assert not any(t.is_alive() for t in started), "consumers kept receiving after the interrupt"
+
+
+def test_options_objects_and_keywords_mean_the_same(sqs, new_queue) -> None:
+    publishing = experiments.PublishOptions(count=6, prepend="P-", batch=True)
+    consuming = experiments.ConsumeOptions(consumers=2, names=["left", "right"])
+    run = experiments.experiment(
+        sqs, new_queue(), publishing=publishing, consuming=consuming, progress=False
+    )
+    assert sorted(run.deliveries["body"]) == sorted(f"P-Message {i}" for i in range(6))
+    assert set(run.deliveries["consumer"]) <= {"left", "right"} and run.summary.missing == 0
+    # a keyword beside an options object overrides that one field
+    again = experiments.experiment(sqs, new_queue(), publishing=publishing, count=3, progress=False)
+    assert list(again.sends["body"]) == [f"P-Message {i}" for i in range(3)]
+
+
+def test_an_unknown_keyword_names_the_accepted_ones(sqs, new_queue) -> None:
+    with pytest.raises(TypeError, match="unexpected keyword argument.*countt.*count"):
+        experiments.experiment(sqs, new_queue(), countt=5, progress=False)
+    with pytest.raises(TypeError, match="ConsumeOptions takes"):
+        experiments.consume(sqs, new_queue(), prepend="A-", progress=False)

@@ -238,7 +238,8 @@ def test_system_and_message_attributes(sqs, make_queue):
         "ApproximateFirstReceiveTimestamp",
     }
     assert int(msg["Attributes"]["SentTimestamp"]) >= before
-    assert msg["Attributes"]["SenderId"] == "AKIDLABKITTEST"
+    # the caller's account (AWS: the user or role id; never the access key id)
+    assert msg["Attributes"]["SenderId"] == "000000000000"
     assert set(msg["MessageAttributes"]) == {"client", "weight.kg"}
     assert msg["MessageAttributes"]["weight.kg"]["DataType"] == "Number.kg"
     sqs.change_message_visibility(
