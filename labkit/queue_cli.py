@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import argparse
 import csv
+import errno
+import os
 import re
 import sys
 import time
@@ -27,6 +29,14 @@ BANNER = r"""
 """
 NUMBER = re.compile(r"Message (\d+)$")
 RECORD_FIELDS = ["time", "client", "body", "number", "message_id", "receive_count"]
+# A cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets
+# (`=HYPERLINK(...)` in a message body would be live in the student's spreadsheet).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """``cell`` as a spreadsheet shows it as text: a leading formula character gets a `'`."""
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -227,8 +237,8 @@ def receive(
                     record[1].writerow(
                         [
                             f"{now:.6f}",
-                            client,
-                            body,
+                            spreadsheet_safe(client),
+                            spreadsheet_safe(body),
                             match.group(1) if match else "",
                             message["MessageId"],
                             message.get("Attributes", {}).get("ApproximateReceiveCount", ""),
@@ -248,8 +258,16 @@ def receive(
 def _open_record(path: Path | None) -> tuple[TextIO, Any] | None:
     if path is None:
         return None
-    new = not path.exists() or path.stat().st_size == 0
-    handle = open(path, "a", newline="")  # noqa: SIM115 - closed by receive()
+    # O_NOFOLLOW: a symlink planted at the path (to ~/.bashrc, say) is refused, not written
+    # through. The error is an OSError like any unwritable path, reported by the caller.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise OSError(exc.errno, "it is a symbolic link (not followed)") from None
+        raise
+    new = os.fstat(fd).st_size == 0
+    handle = open(fd, "a", newline="")  # noqa: SIM115 - closed by receive()
     writer = csv.writer(handle)
     if new:
         writer.writerow(RECORD_FIELDS)

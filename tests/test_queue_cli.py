@@ -198,3 +198,42 @@ def test_record_into_a_missing_folder_is_one_line(
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1, err
     assert str(record) in err and "--record" in err and not record.parent.exists()
+
+
+def test_record_neutralises_spreadsheet_formulas(
+    sqs_endpoint: str, sqs: object, capsys: pytest.CaptureFixture, tmp_path: Path
+) -> None:
+    name = make_queue(sqs)
+    url = sqs.get_queue_url(QueueName=name)["QueueUrl"]  # type: ignore[attr-defined]
+    bodies = ['=HYPERLINK("http://evil.example","x")', "+1+1", "-2+3", "@SUM(A1)", "plain"]
+    for body in bodies:
+        sqs.send_message(  # type: ignore[attr-defined]
+            QueueUrl=url,
+            MessageBody=body,
+            MessageAttributes={"client": {"DataType": "String", "StringValue": "=cmd|x"}},
+        )
+    record = tmp_path / "arrivals.csv"
+    receive(sqs_endpoint, name, capsys, "--record", str(record))
+    with open(record, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert sorted(row["body"] for row in rows) == sorted(
+        ["'" + b if b[0] in "=+-@" else b for b in bodies]
+    )
+    assert {row["client"] for row in rows} == {"'=cmd|x"}
+
+
+def test_record_does_not_follow_a_symlink(
+    sqs_endpoint: str, sqs: object, capsys: pytest.CaptureFixture, tmp_path: Path
+) -> None:
+    name = make_queue(sqs)
+    target = tmp_path / "bashrc"
+    target.write_text("precious\n")
+    record = tmp_path / "arrivals.csv"
+    record.symlink_to(target)
+    code = queue(
+        sqs_endpoint, "--name", name, "--client-name", "r", "--receive", "--record", str(record)
+    )
+    assert code == 1
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "symbolic link" in err, err
+    assert target.read_text() == "precious\n"

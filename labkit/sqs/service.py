@@ -162,9 +162,11 @@ class SQSService:
         return {"now": self.now(account), "offset": self.clock.offset + self._offsets[account]}
 
     def reset(self) -> None:
-        """Forget every queue of every account (their long polls end)."""
+        """Forget every queue of every account (their long polls end) and every account's
+        clock moves."""
         with self._lock:
             queues, self._queues = list(self._queues.values()), {}
+            self._offsets.clear()
         for queue in queues:
             with queue.cond:
                 queue.deleted = True
@@ -175,7 +177,11 @@ class SQSService:
     ) -> dict:
         """Empty one account's queues (or one of them) as if new: messages (in flight and
         delayed too), FIFO deduplication, receive attempts and the PurgeQueue limit are
-        forgotten; the queues, their attributes and tags stay."""
+        forgotten; the queues, their attributes and tags stay. Emptying the whole account
+        (no ``queue``) also undoes its clock moves."""
+        if queue is None:
+            with self._lock:
+                self._offsets.pop(account, None)
         chosen = [
             q
             for (acct, reg, name), q in list(self._queues.items())

@@ -14,13 +14,14 @@ from labkit.aws_credentials import DEFAULT_REGION
 EMULATOR_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "labkit", "AWS_SECRET_ACCESS_KEY": "labkit"}
 
 
-def emulator_client(url: str, region: str = DEFAULT_REGION) -> Any:
-    """A boto3 SQS client bound to the SQS emulator (or any SQS endpoint) at ``url``."""
+def emulator_client(url: str, region: str = DEFAULT_REGION, service: str = "sqs") -> Any:
+    """A boto3 SQS client (``service="sns"``: SNS, on the same port) bound to the emulator (or
+    any SQS endpoint) at ``url``."""
     import boto3
     from botocore.config import Config
 
     return boto3.client(
-        "sqs",
+        service,
         endpoint_url=url,
         region_name=region,
         aws_access_key_id=EMULATOR_CREDENTIALS["AWS_ACCESS_KEY_ID"],

@@ -144,7 +144,23 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0 if rows and all(row["status"] == "ok" for row in rows) else 1
 
 
+def _state_dir_error(exc: OSError, command: str) -> int:
+    """One line for a state dir the command cannot use (read-only, full, not a folder)."""
+    home = os.environ.get("LABKIT_HOME") or ".labkit/"
+    return _fail(
+        f"cannot use the lab's state folder {home} ({exc.strerror or exc}): make it writable "
+        f"or set LABKIT_HOME to a writable folder, then run `labkit {command}` again"
+    )
+
+
 def cmd_logs(args: argparse.Namespace) -> int:
+    try:
+        return _logs(args)
+    except OSError as exc:
+        return _state_dir_error(exc, "logs")
+
+
+def _logs(args: argparse.Namespace) -> int:
     from labkit.paths import log_dir
     from labkit.stack.processes import log_tail
 
@@ -173,6 +189,8 @@ def cmd_down(args: argparse.Namespace) -> int:
         stopped = down()
     except StackError as exc:
         return _fail(str(exc))
+    except OSError as exc:
+        return _state_dir_error(exc, "down")
     print(f"stopped: {', '.join(stopped)}" if stopped else "no lab stack was running")
     return 0
 

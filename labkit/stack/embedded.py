@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -36,6 +38,9 @@ from labkit.stack.processes import (
 from labkit.stack.redis import configured_redis_url, host_port, start_redis_server, with_db
 
 PREFERRED_PORTS = {"sqs": 9324, "api": 6400}
+# Set in the environment of every service the stack spawns (value: the state dir), so `down`
+# finds them even when stack.json is lost, damaged or was never written (an interrupted `up`).
+STACK_MARK = "LABKIT_STACK_HOME"
 SERVICES = ("redis", "sqs", "api", "worker")
 START_TIMEOUT = 30.0
 POLL = 0.02
@@ -73,6 +78,7 @@ def service_env(state: dict[str, Any]) -> dict[str, str]:
         "CELERY_DEFAULT_QUEUE": "ical",
         "ICAL_DELAY_SECONDS": str(state["options"]["ical_delay"]),
         "AWS_ENDPOINT_URL_SQS": sqs_url,
+        "AWS_ENDPOINT_URL_SNS": sqs_url,  # topics live on the emulator's port
         "AWS_DEFAULT_REGION": DEFAULT_REGION,
         **EMULATOR_CREDENTIALS,
     }
@@ -98,10 +104,22 @@ def service_alive(name: str, svc: dict[str, Any]) -> bool:
     return pid_alive(svc.get("pid"), svc.get("started"))
 
 
-def service_healthy(name: str, svc: dict[str, Any] | None) -> bool:
-    """Pid alive AND the service's own health check answers."""
+def service_healthy(
+    name: str, svc: dict[str, Any] | None, state: dict[str, Any] | None = None
+) -> bool:
+    """Pid alive AND the service's own health check answers.
+
+    With the stack's ``state``, a worker must also answer a ping over the broker (a stopped or
+    hung worker keeps its pid and its "ready." line); without it (polling during start-up)
+    the log line is enough.
+    """
     if not svc or not service_alive(name, svc):
         return False
+    if name == "worker" and state is not None and svc.get("node"):
+        broker = state.get("services", {}).get("redis", {}).get("url")
+        return health.worker_ok(svc.get("log"), svc.get("log_offset", 0)) and health.worker_answers(
+            broker, svc["node"]
+        )
     if name == "redis":
         return health.redis_ok(svc.get("url"))
     if name == "sqs":
@@ -138,7 +156,7 @@ def _pick_port(service: str, wanted: int | None, state: dict[str, Any], settle: 
 
 
 def _start(name: str, state: dict[str, Any], notes: list[str], opts: dict[str, Any]) -> None:
-    """(Re)start one service and record it in ``state`` (not yet written)."""
+    """(Re)start one service and record it in ``state`` (written at once through `record`)."""
     services = state["services"]
     old = services.get(name, {})
     stop_recorded(old.get("pid"), old.get("started"), timeout=2)
@@ -161,10 +179,11 @@ def _start(name: str, state: dict[str, Any], notes: list[str], opts: dict[str, A
             "url": with_db(url, state["options"]["redis_db"]),
             "log": str(log),
         }
+        _record_now(state, opts)
         return
     wanted = opts.get(f"{name}_port") or old.get("port") or PREFERRED_PORTS.get(name)
     settle = 1.0 if old.get("port") == wanted else 0.0  # its own port, just released
-    env = service_env(state)
+    env = service_env(state) | {STACK_MARK: str(state_dir().resolve())}
     if name == "sqs":
         port = _pick_port("sqs", wanted, state, settle)
         argv = labkit_argv("sqs-server", "--host", "127.0.0.1", "--port", str(port))
@@ -177,8 +196,10 @@ def _start(name: str, state: dict[str, Any], notes: list[str], opts: dict[str, A
         url = f"http://127.0.0.1:{port}"
     else:
         port, url = None, None
-        # `labkit worker` always sends task events (lessons watch them) and skips mingle.
-        argv = labkit_argv("worker", "--loglevel", "info")
+        # `labkit worker` always sends task events (lessons watch them) and skips mingle. Its
+        # node name is its own, so `labkit status` pings this worker and no other.
+        node = f"labkit-stack-{uuid.uuid4().hex[:8]}@{socket.gethostname()}"
+        argv = labkit_argv("worker", "--loglevel", "info", "--hostname", node)
     proc, offset = spawn(argv, log, env)
     services[name] = {
         "pid": proc.pid,
@@ -188,6 +209,17 @@ def _start(name: str, state: dict[str, Any], notes: list[str], opts: dict[str, A
         "log": str(log),
         "log_offset": offset,
     }
+    if name == "worker":
+        services[name]["node"] = node
+    _record_now(state, opts)
+
+
+def _record_now(state: dict[str, Any], opts: dict[str, Any]) -> None:
+    """Write the state as soon as a process is spawned: an `up` interrupted from here on
+    leaves nothing `down` cannot see (``opts["record"]`` is `labkit.stack`'s writer)."""
+    record = opts.get("record")
+    if record is not None:
+        record(state)
 
 
 def _stop_all(state: dict[str, Any], names: set[str], timeout: float = 2) -> None:
@@ -253,7 +285,7 @@ def up(
     ``ical_delay`` None keeps the running worker's setting (0 on a fresh start); a different
     value restarts the API and the worker with it.
     """
-    opts = {"sqs_port": sqs_port, "api_port": api_port, "seed": seed}
+    opts = {"sqs_port": sqs_port, "api_port": api_port, "seed": seed, "record": record}
     notes: list[str] = []
     state = current
     if state is None:
@@ -265,7 +297,9 @@ def up(
             "options": {"ical_delay": ical_delay or 0, "redis_db": stack_redis_db(redis_db)},
         }
     options = state["options"]
-    restart = {name for name in SERVICES if not service_healthy(name, state["services"].get(name))}
+    restart = {
+        name for name in SERVICES if not service_healthy(name, state["services"].get(name), state)
+    }
     for name in sorted(restart & set(state["services"])):
         notes.append(f"{name}: not running, restarted")
     if ical_delay is not None and float(ical_delay) != float(options["ical_delay"]):
@@ -314,6 +348,33 @@ def down(state: dict[str, Any]) -> list[str]:
     return stopped
 
 
+def stray_processes(home: Path | None = None) -> list[int]:
+    """Pids of this state dir's services that no stack.json may list: process-group leaders
+    whose environment carries `STACK_MARK` for ``home``, or a Redis keeping its data there."""
+    import psutil
+
+    home = (home or state_dir()).resolve()
+    redis_dir = str(home / "redis-data")
+    found = []
+    for proc in psutil.process_iter(["pid", "cmdline"]):
+        try:
+            if proc.pid == os.getpid() or os.getpgid(proc.pid) != proc.pid:
+                continue
+            cmdline = proc.info["cmdline"] or []
+            if redis_dir in cmdline or proc.environ().get(STACK_MARK) == str(home):
+                found.append(proc.pid)
+        except (psutil.Error, OSError):
+            continue
+    return found
+
+
+def stop_strays(timeout: float = 5) -> list[int]:
+    """Stop what `stray_processes` finds (all at once); return their pids."""
+    strays = stray_processes()
+    stop_all_recorded([{"pid": pid, "started": create_time(pid)} for pid in strays], timeout)
+    return strays
+
+
 def status_rows(state: dict[str, Any] | None) -> list[dict[str, Any]]:
     """One row per service: service, status, url, pid, detail (what to do when it is down)."""
     rows = []
@@ -321,18 +382,26 @@ def status_rows(state: dict[str, Any] | None) -> list[dict[str, Any]]:
     for name in ("sqs", "redis", "database", "api", "worker"):
         if name == "database":
             url = (state or {}).get("urls", {}).get("database")
-            ok = health.database_ok(url)
-            rows.append(_row(name, ok, url, None, "SQLite file" if ok else "not configured"))
+            problem = health.database_problem(url)
+            if problem is None:
+                detail = "SQLite file, writable" if url.startswith("sqlite") else "answers"
+            elif url:
+                detail = f"{problem}: free disk space or fix the file, then `labkit up`"
+            else:
+                detail = problem
+            rows.append(_row(name, problem is None, url, None, detail))
             continue
         svc = services.get(name)
         if not svc:
             rows.append(_row(name, False, None, None, "not running: run `labkit up`"))
             continue
-        ok = service_healthy(name, svc)
+        ok = service_healthy(name, svc, state)
         if ok:
             detail = "external (LABKIT_REDIS_URL)" if svc.get("external") else "answers"
         elif not service_alive(name, svc):
             detail = "process not running: run `labkit up` to restart it"
+        elif name == "worker":
+            detail = "running but not answering a ping (stopped or hung?): `labkit up` restarts it"
         else:
             detail = f"running but not answering: see `labkit logs {name}`"
         rows.append(_row(name, ok, svc.get("url"), svc.get("pid"), detail))

@@ -38,6 +38,17 @@ class Lab:
         return emulator_client(self.require("sqs"))
 
     @cached_property
+    def sns(self):  # noqa: ANN201 - boto3 SNS client
+        """A boto3 SNS client: on AWS in aws mode, else the emulator's topics (same port)."""
+        if self.mode == "aws":
+            from labkit.stack.aws import sns_client
+
+            return sns_client()
+        from labkit.stack.clients import emulator_client
+
+        return emulator_client(self.require("sqs"), service="sns")
+
+    @cached_property
     def api(self):  # noqa: ANN201 - TaskOverflowClient
         """A TaskOverflowClient for this stack's API."""
         from labkit.taskoverflow.client import TaskOverflowClient

@@ -28,10 +28,25 @@ from labkit.stack.errors import StackError
 T = TypeVar("T")
 
 
+# What belongs to one AWS key pair: when ``extra`` brings its own pair (the emulator's dummy
+# keys), an inherited session token or profile would be sent beside keys it does not match,
+# and a real Learner Lab token would travel to the emulator.
+_KEY_PAIR_COMPANIONS = ("AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_PROFILE")
+
+
 def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    """The caller's environment plus ``extra``, with unbuffered Python output for live logs."""
+    """The caller's environment plus ``extra``, with unbuffered Python output for live logs.
+
+    When ``extra`` sets ``AWS_ACCESS_KEY_ID``, the caller's session token and profile are not
+    inherited (unless ``extra`` sets them too).
+    """
     env = dict(os.environ)
-    env.update(extra or {})
+    extra = extra or {}
+    if "AWS_ACCESS_KEY_ID" in extra:
+        for name in _KEY_PAIR_COMPANIONS:
+            if name not in extra:
+                env.pop(name, None)
+    env.update(extra)
     env["PYTHONUNBUFFERED"] = "1"
     return env
 

@@ -13,6 +13,8 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
+from labkit.aws_credentials import redact
+
 log = logging.getLogger(__name__)
 
 
@@ -38,7 +40,9 @@ MESSAGES = {
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def api_error(exc: ApiError):
-        return jsonify({"error": exc.message, **exc.extra}), exc.status
+        # Messages may quote a broker or backend URL: every string goes through the one mask.
+        extra = {k: redact(v) if isinstance(v, str) else v for k, v in exc.extra.items()}
+        return jsonify({"error": redact(exc.message), **extra}), exc.status
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

@@ -293,7 +293,7 @@ def test_clock_refuses_infinite_and_nan_advances(sqs_endpoint):
 def _request(action: str, params: dict) -> bytes:
     body = json.dumps(params).encode()
     head = (
-        f"POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: AmazonSQS.{action}\r\n"
+        f"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Amz-Target: AmazonSQS.{action}\r\n"
         f"Content-Type: application/x-amz-json-1.0\r\nContent-Length: {len(body)}\r\n\r\n"
     )
     return head.encode() + body

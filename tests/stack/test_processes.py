@@ -144,3 +144,20 @@ def test_compose_without_a_docker_engine_is_one_line(tmp_path: Path) -> None:
         assert result.stdout == ""
         assert len(result.stderr.strip().splitlines()) == 1, result.stderr
         assert expected in result.stderr and "labkit up --mode embedded" in result.stderr
+
+
+def test_a_real_session_token_is_not_passed_beside_the_emulator_keys(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from labkit.stack.clients import EMULATOR_CREDENTIALS
+    from labkit.stack.processes import child_env
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "ASIAREALKEYREALKEY00")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "real-secret")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "real-session-token")
+    monkeypatch.setenv("AWS_PROFILE", "learner-lab")
+    env = child_env(dict(EMULATOR_CREDENTIALS))
+    assert env["AWS_ACCESS_KEY_ID"] == "labkit"
+    assert "AWS_SESSION_TOKEN" not in env and "AWS_PROFILE" not in env
+    # A child given no keys of its own (AWS mode) keeps the caller's whole set.
+    assert child_env({})["AWS_SESSION_TOKEN"] == "real-session-token"
