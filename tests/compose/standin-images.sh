@@ -29,6 +29,8 @@ build() {
   local started=$SECONDS
   # shellcheck disable=SC2086 # MIRROR is empty or one URL
   mmdebstrap --quiet --variant=minbase --include="$include" \
+    --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-exclude=/usr/share/man/*' \
+    --dpkgopt='path-exclude=/usr/share/locale/*' \
     --customize-hook="$CUSTOMIZE" "$SUITE" - $MIRROR |
     docker import --change 'LABEL queue-lab.stand-in=1' "$@" - "$tag" >/dev/null
   log "$tag built in $((SECONDS - started)) s"
@@ -55,11 +57,15 @@ ensure() {
       --change 'CMD ["python3"]'
     ;;
   postgres:*)
+    # The package's own cluster goes: it was made while the host's PostgreSQL held 5432, so it
+    # says 5433, and pg_isready (Debian's wrapper) would ask there.
     CUSTOMIZE="cp '$here/postgres-entrypoint.sh' \"\$1/usr/local/bin/docker-entrypoint.sh\" &&
-      chmod 755 \"\$1/usr/local/bin/docker-entrypoint.sh\""
+      chmod 755 \"\$1/usr/local/bin/docker-entrypoint.sh\" &&
+      rm -rf \"\$1/etc/postgresql\" \"\$1/var/lib/postgresql\"/*"
     build "$tag" postgresql,postgresql-client,locales \
       --change 'ENV LANG=C.UTF-8' \
       --change 'ENV PGDATA=/var/lib/postgresql/data' \
+      --change 'ENV PGPORT=5432' \
       --change 'EXPOSE 5432' \
       --change 'ENTRYPOINT ["/usr/local/bin/docker-entrypoint.sh"]' \
       --change 'CMD []'
