@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from labkit.error_hints import explain
 from labkit.paths import REPO_ROOT, TERRAFORM_DIR
 
 log = logging.getLogger(__name__)
@@ -280,7 +281,8 @@ def describe_error(exc: BaseException, endpoint: str) -> CredentialsError:
                 f"may have ended. {RENEW_STEP}.",
             )
         message = scrub(str(exc.response.get("Error", {}).get("Message", "")))
-        return CredentialsError("error", f"AWS at {endpoint} answered {code}: {message}")
+        # AWS's words quoted, labkit's hint (if any) after them, marked as ours
+        return CredentialsError("error", explain(f"AWS at {endpoint} answered", code, message))
     return CredentialsError(
         "error", f"Checking the AWS credentials at {endpoint} failed: {scrub(str(exc))}"
     )

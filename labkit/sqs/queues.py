@@ -135,6 +135,7 @@ class Queue:
         msg.receive_count += 1
         if msg.first_receive_at is None:
             msg.first_receive_at = now
+        msg.received_at = now
         self._hide_until(msg, now + visibility, INFLIGHT)
         self._on_hidden(msg)
 
@@ -295,8 +296,10 @@ class FifoQueue(Queue):
         return rendered
 
     def forget_dedup(self) -> None:
+        """Forget deduplication ids and remembered receive attempts (an emptied queue)."""
         self._dedup.clear()
         self._dedup_order.clear()
+        self._attempts.clear()
 
     def add(self, msg: Message, now: float, delay: float) -> None:
         self.groups.setdefault(msg.group_id, Group()).messages.append(msg)

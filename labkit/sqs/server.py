@@ -28,7 +28,7 @@ from labkit.sqs.sns.service import SNSService
 from labkit.web_guard import MAX_JSON_DEPTH, configured_hosts, is_json_type, json_depth, refusal
 
 JSON_TYPE = "application/x-amz-json-1.0"
-MAX_REQUEST_BYTES = 2 * 1024 * 1024  # a full batch of 256 KiB, base64 and JSON overhead included
+MAX_REQUEST_BYTES = 4 * 1024 * 1024  # 1 MiB of messages, JSON-escaped (at most 3x) and more
 _log = logging.getLogger(__name__)
 
 
@@ -228,14 +228,15 @@ class _Handler(BaseHTTPRequestHandler):
             )
             return
         try:
-            result = self.service.dispatch(action, params, self._context())
+            ctx = self._context()
+            result = self.service.dispatch(action, params, ctx)
         except SQSError as err:
             self._error(err)
             return
         except Exception as exc:  # a bug of ours: still an AWS-shaped answer, never a hang
             self._error(SQSError("InternalError", f"Internal error: {exc!r}", status=500))
             return
-        self._send(200, as_json(result), JSON_TYPE)
+        self._send(200, as_json(result), JSON_TYPE, ctx.reply_headers)
 
     def _sns(self, form: bytes) -> bool:
         """Answer an SNS action (boto3's sns client posts the query protocol); False if the
