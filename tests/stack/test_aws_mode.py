@@ -138,6 +138,7 @@ def test_expired_or_wrong_token_is_one_line_with_the_learner_lab_step(student, t
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)
 def test_lesson_01_runs_on_aws_mode(student, endpoint, tmp_path):
     notebook = next(NOTEBOOK_DIR.glob("01_*.ipynb"))
     copy = shutil.copy(notebook, student["cwd"] / notebook.name)  # beside its .env

@@ -100,6 +100,7 @@ def test_urls_follow_the_ports():
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(300)
 def test_the_worker_health_check_hears_its_own_node(redis_url, tmp_path):
     node = f"healthprobe{os.getpid()}@{socket.gethostname()}"
     env = {
