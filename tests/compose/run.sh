@@ -84,8 +84,9 @@ if docker compose version >/dev/null 2>&1; then
 else
   COMPOSE=(docker-compose)
 fi
+COMPOSE_VERSION="${COMPOSE[*]} $("${COMPOSE[@]}" version --short 2>/dev/null || true)"
 COMPOSE+=(-f "$ROOT/docker-compose.yml" -p "$PROJECT")
-log "engine $(docker version -f '{{.Server.Version}}'), compose: $("${COMPOSE[@]:0:2}" version --short 2>/dev/null || "${COMPOSE[0]}" version --short)"
+log "engine $(docker version -f '{{.Server.Version}}'), compose: $COMPOSE_VERSION"
 
 # --- 2. Base images, the image ----------------------------------------------------------------
 
@@ -175,7 +176,7 @@ left=$(docker volume ls -q --filter "label=com.docker.compose.project=$PROJECT")
 {
   echo "# make test-compose, $(date -u +'%Y-%m-%d %H:%M UTC')"
   echo
-  echo "- engine: Docker $(docker version -f '{{.Server.Version}}'); compose: ${COMPOSE[*]:0:2}"
+  echo "- engine: Docker $(docker version -f '{{.Server.Version}}'); compose: $COMPOSE_VERSION"
   echo "- stand-in base images: ${standins:-none (the real ones)}"
   echo "- image queue-lab:latest: $image_mb MB ($((image_mb - base_mb)) MB over python:3.11-slim, $base_mb MB here)"
   echo

@@ -83,6 +83,14 @@ ensure() {
   esac
 }
 
+# The three at once: each is mostly waiting on the package mirror.
+pids=()
 for tag in "${@:-python:3.11-slim postgres:16 redis:7}"; do
-  for one in $tag; do ensure "$one"; done
+  for one in $tag; do
+    ensure "$one" &
+    pids+=($!)
+  done
 done
+status=0
+for pid in "${pids[@]}"; do wait "$pid" || status=1; done
+exit $status
