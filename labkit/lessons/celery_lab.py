@@ -70,6 +70,13 @@ def fail(message: str = "this task fails on purpose") -> None:
     raise ValueError(message)
 
 
+@celery.task(name="fail_late", acks_late=True)
+def fail_late(message: str = "this task fails on purpose") -> None:
+    """`fail` with acks_late: acknowledged after it ran, even though it raised (Celery's
+    task_acks_on_failure_or_timeout, on by default), so SQS deletes it and never redelivers."""
+    raise ValueError(message)
+
+
 def configure(env: Mapping[str, str] | Any) -> Celery:
     """Point the app at a stack: ``env`` is `Lab.env` or a Lab (its `env` is used)."""
     env = getattr(env, "env", env)
@@ -358,3 +365,145 @@ def throughput_experiment(
     summary["speedup"] = summary["throughput"] / summary["throughput"].iloc[0]
     summary.attrs["events"] = pd.concat(frames, ignore_index=True)
     return summary
+
+
+# ---------------------------------------------------------------------------------------------
+# Section 6's environment, and workers on modules the student wrote
+
+
+def sqs_environment(lab: Any) -> dict[str, str]:
+    """The AWS variables a Celery process needs for `sqs://` on this stack: the Learner Lab
+    credentials on AWS, else the emulator's endpoint (`AWS_ENDPOINT_URL_SQS`) and its keys."""
+    if lab.mode == "aws":
+        from labkit.aws_credentials import load_aws_credentials
+
+        return {**load_aws_credentials().as_env(), "AWS_DEFAULT_REGION": "us-east-1"}
+    return {
+        "AWS_ENDPOINT_URL_SQS": lab.urls["sqs"],
+        "AWS_ACCESS_KEY_ID": lab.env.get("AWS_ACCESS_KEY_ID", "labkit"),
+        "AWS_SECRET_ACCESS_KEY": lab.env.get("AWS_SECRET_ACCESS_KEY", "labkit"),
+        "AWS_DEFAULT_REGION": lab.env.get("AWS_DEFAULT_REGION", "us-east-1"),
+    }
+
+
+def start_student_worker(lab: Any, module: str, queue: str) -> Any:
+    """Run `celery --app MODULE worker` on the module the notebook wrote (``%%writefile``).
+
+    This kernel gets the handout's variables first (CELERY_BROKER_URL, CELERY_RESULT_BACKEND:
+    the stack's; CELERY_DEFAULT_QUEUE: ``queue``, so the lesson never shares TaskOverflow's
+    `ical` queue), as the compose file gives them to the API and the worker. Returns the worker
+    handle, or None (with one line saying why) while the module has no Celery app yet or the
+    worker cannot load it.
+    """
+    import importlib
+    import sys
+    from pathlib import Path
+
+    from labkit.stack.errors import StackError
+    from labkit.stack.processes import start_celery_worker
+
+    broker = lab.env["CELERY_BROKER_URL"]
+    env = {
+        "CELERY_BROKER_URL": broker,
+        "CELERY_RESULT_BACKEND": lab.env.get("CELERY_RESULT_BACKEND") or broker,
+        "CELERY_DEFAULT_QUEUE": queue,
+    }
+    os.environ.update(env)
+    folder = str(Path.cwd())
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+    importlib.invalidate_caches()
+    try:
+        loaded = sys.modules.get(module)
+        loaded = importlib.reload(loaded) if loaded else importlib.import_module(module)
+    except Exception as error:  # noqa: BLE001 - the student's import error, in one line
+        print(f"… {module}.py does not import yet ({type(error).__name__}: {error})")
+        return None
+    if not any(isinstance(value, Celery) for value in vars(loaded).values()):
+        print(f"… {module}.py has no Celery app yet: write it in the cell above and run it")
+        return None
+    worker = start_celery_worker(
+        module,
+        env={**lab.env, **env, "PYTHONPATH": os.pathsep.join([folder, *sys.path])},
+        queues=[queue],
+        name=f"{module}-worker",
+    )
+    try:
+        return wait_ready([worker], timeout=30)[0]
+    except StackError as error:
+        print(f"… the worker could not start on {module}.py: {error}")
+        return None
+
+
+def database_url(lab: Any) -> str:
+    """Lesson 06's database as SQLAlchemy names it (the handout's SQLALCHEMY_DATABASE_URI): a
+    SQLite file in the state dir, standing for the compose file's PostgreSQL."""
+    from labkit.paths import state_dir
+
+    return f"sqlite:///{state_dir() / 'lesson06-results.sqlite'}"
+
+
+def section6_env(lab: Any) -> dict[str, str]:
+    """Section 6's settings for lesson 06's worker and producer: SQS as broker (the AWS
+    variables of `sqs_environment`), the database as result backend."""
+    return {
+        **sqs_environment(lab),
+        "CELERY_BROKER_URL": "sqs://",
+        "CELERY_RESULT_BACKEND": "db+" + database_url(lab),
+    }
+
+
+def fresh_queues(
+    sqs: Any, queues: Mapping[str, bool], visibility_timeout: int = 1800, seed: int | None = None
+) -> dict:
+    """Create lesson 06's queues (name -> FIFO?) and empty them, in-flight messages included:
+    a re-run starts clean. Returns {name: url}. On AWS a purge is allowed once a minute; a
+    quick re-run finds the queue drained already."""
+    from labkit.lessons.experiments import start_clean
+
+    urls = {}
+    for name, fifo in queues.items():
+        attributes = {"VisibilityTimeout": str(visibility_timeout)}
+        if fifo:
+            attributes["FifoQueue"] = "true"
+        urls[name] = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+    start_clean(sqs, *urls.values(), seed=seed)
+    for url in urls.values():
+        with contextlib.suppress(sqs.exceptions.PurgeQueueInProgress):
+            sqs.purge_queue(QueueUrl=url)
+    return urls
+
+
+def decode_task_message(body: str) -> tuple[dict, list]:
+    """A Celery task message as kombu sends it to SQS: base64 of a JSON envelope whose own
+    `body` is base64 of `[args, kwargs, options]`; returns (envelope, call)."""
+    import base64
+    import json
+
+    envelope = json.loads(base64.b64decode(body))
+    return envelope, json.loads(base64.b64decode(envelope["body"]))
+
+
+def order_frame(results: list[Any], groups: list[str]):  # noqa: ANN201 - pandas.DataFrame
+    """Task number against the order the worker finished them (from the result backend), in
+    the columns `plots.plot_standard_vs_fifo` reads."""
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {
+            "number": range(len(results)),
+            "group": groups,
+            "message_id": [r.id for r in results],
+            "done": [r.date_done for r in results],
+        }
+    )
+    frame["position"] = frame["done"].rank(method="first").astype(int) - 1
+    frame["client"] = "tasks"
+    return frame.sort_values("position", ignore_index=True)
+
+
+def queue_depth(sqs: Any, url: str) -> int:
+    """Messages in ``url``, visible and in flight."""
+    names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+    attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"]
+    return sum(int(attrs[name]) for name in names)
