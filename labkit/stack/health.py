@@ -104,7 +104,7 @@ def database_ok(url: str | None) -> bool:
     return database_problem(url) is None
 
 
-def worker_answers(broker_url: str | None, node: str | None, timeout: float = 1.0) -> bool:
+def worker_answers(broker_url: str | None, node: str | None, timeout: float = 2.0) -> bool:
     """True when the Celery worker ``node`` answers a ping over the broker within ``timeout``.
 
     A stopped (SIGSTOP) or hung worker still has a live pid and a "ready." line in its log;
