@@ -28,6 +28,7 @@ from labkit.stack.errors import ServiceUnavailable
 from labkit.stack.processes import (
     create_time,
     labkit_argv,
+    listens_on,
     log_tail,
     pid_alive,
     spawn,
@@ -107,7 +108,7 @@ def service_alive(name: str, svc: dict[str, Any]) -> bool:
 def service_healthy(
     name: str, svc: dict[str, Any] | None, state: dict[str, Any] | None = None
 ) -> bool:
-    """Pid alive AND the service's own health check answers.
+    """Pid alive, listening on its own port, AND the service's own health check answers.
 
     With the stack's ``state``, a worker must also answer a ping over the broker (a stopped or
     hung worker keeps its pid and its "ready." line); without it (polling during start-up)
@@ -115,6 +116,8 @@ def service_healthy(
     """
     if not svc or not service_alive(name, svc):
         return False
+    if svc.get("port") and svc.get("pid") and not listens_on(svc["pid"], svc["port"]):
+        return False  # the port answers, but for another process (another user's stack)
     if name == "worker" and state is not None and svc.get("node"):
         broker = state.get("services", {}).get("redis", {}).get("url")
         return health.worker_ok(svc.get("log"), svc.get("log_offset", 0)) and health.worker_answers(
@@ -229,11 +232,27 @@ def _stop_all(state: dict[str, Any], names: set[str], timeout: float = 2) -> Non
     stop_all_recorded([services[name] for name in sorted(names) if name in services], timeout)
 
 
-def _wait_healthy(state: dict[str, Any], names: set[str], timeout: float) -> None:
-    """Poll every 20 ms until each of ``names`` is healthy; queues go on SQS as soon as it is."""
+def port_clash(svc: dict[str, Any]) -> bool:
+    """True when a service exited because another process took its port first (two stacks of
+    two LABKIT_HOMEs starting at once both saw 9324 free)."""
+    return bool(svc.get("port")) and "ddress already in use" in log_tail_of(svc, 40)
+
+
+def _wait_healthy(
+    state: dict[str, Any],
+    names: set[str],
+    timeout: float,
+    retry: Callable[[str], set[str]] | None = None,
+) -> None:
+    """Poll every 20 ms until each of ``names`` is healthy; queues go on SQS as soon as it is.
+
+    ``retry(name)`` restarts a service whose port was taken under it (returning the services
+    started again), at most three times in all.
+    """
     from labkit.stack.lesson_queues import create_lesson_queues
 
     pending = set(names)
+    retries = 3
     deadline = time.monotonic() + timeout
     while pending:
         for name in sorted(pending):
@@ -242,6 +261,10 @@ def _wait_healthy(state: dict[str, Any], names: set[str], timeout: float) -> Non
                 pending.discard(name)
                 if name == "sqs":
                     create_lesson_queues(emulator_client(svc["url"]))
+            elif retry and retries and not service_alive(name, svc) and port_clash(svc):
+                retries -= 1
+                pending |= retry(name)
+                break
             elif not service_alive(name, svc):
                 raise ServiceUnavailable(
                     name,
@@ -320,13 +343,28 @@ def up(
         if name in restart:
             _start(name, state, notes, opts)
     refresh_urls(state)
-    notes = list(state.get("port_notes", {}).values()) + notes
-    state["notes"] = notes
+    state["notes"] = list(state.get("port_notes", {}).values()) + notes
     record(state)  # before waiting: a failed start can still be stopped by `down`
-    _wait_healthy(state, restart & {"sqs", "api", "worker", "redis"}, timeout)
+
+    def on_free_port(name: str) -> set[str]:
+        """Start ``name`` again on a free port (and what depends on its address)."""
+        if opts.get(f"{name}_port"):
+            return set()  # a port the user asked for: its failure is reported as it is
+        again = {name} | ({"api", "worker"} if name == "sqs" else set())
+        _stop_all(state, again - {name})
+        _start(name, state, notes, opts)
+        refresh_urls(state)
+        for other in sorted(again - {name}):
+            _start(other, state, notes, opts)
+        refresh_urls(state)
+        state["notes"] = list(state.get("port_notes", {}).values()) + notes
+        record(state)
+        return again
+
+    _wait_healthy(state, restart & {"sqs", "api", "worker", "redis"}, timeout, on_free_port)
     state["ready_at"] = time.time()
     record(state)
-    return state, notes
+    return state, state["notes"]
 
 
 def redis_data_dir() -> Path:

@@ -108,6 +108,20 @@ def pid_alive(pid: int | None, started: float | None = None) -> bool:
         return False
 
 
+def listens_on(pid: int | None, port: int) -> bool:
+    """True when process ``pid`` itself holds the listening socket of ``port`` (so an answer
+    on that port is its own, not another user's stack that took the port first)."""
+    if not pid:
+        return False
+    try:
+        connections = psutil.Process(pid).net_connections(kind="tcp")
+    except psutil.Error:
+        return False
+    return any(
+        c.status == psutil.CONN_LISTEN and c.laddr and c.laddr.port == port for c in connections
+    )
+
+
 def group_members(pgid: int) -> list[psutil.Process]:
     """Every live process of the process group ``pgid`` (walks the whole process table)."""
     members = []
@@ -322,18 +336,21 @@ def start_celery_worker(
     name: str = "worker",
     loglevel: str = "info",
     pool: str = "prefork",
+    owned: bool = True,
 ) -> CeleryWorkerHandle:
     """Start `celery --app APP worker` as a child process logging to `log_dir()/<name>.log`.
 
     ``env`` carries what the worker needs to reach the broker (e.g. `Lab.env`). Mingle and
     gossip are off: they only delay start-up by a second waiting for other workers to answer.
-    Call ``wait_ready()`` on the handle before sending work that must be timed.
+    ``owned`` (default) ties the worker to this process: it stops when we die, however we die
+    (`labkit.stack.lifeline`). Call ``wait_ready()`` on the handle before sending timed work.
     """
+    from labkit.stack import lifeline
+
     hostname = f"{name}@%h"
+    launcher = lifeline.argv(os.getpid(), "celery") if owned else [sys.executable, "-m", "celery"]
     argv = [
-        sys.executable,
-        "-m",
-        "celery",
+        *launcher,
         "--app",
         app,
         "worker",
