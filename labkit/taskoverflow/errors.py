@@ -61,11 +61,16 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(PoolTimeout)
     def database_down(exc: Exception):
         log.warning("database error: %s", exc.__class__.__name__)
-        return jsonify(
-            {
-                "error": "the database cannot be reached: check SQLALCHEMY_DATABASE_URI and that it runs"
-            }
-        ), 503
+        text = str(exc).lower()
+        if "disk is full" in text or "no space left" in text:
+            message = "the database cannot write: its disk is full; free space and retry"
+        elif "readonly" in text or "read-only" in text:
+            message = "the database cannot write: its file or disk is read-only"
+        else:
+            message = (
+                "the database cannot be reached: check SQLALCHEMY_DATABASE_URI and that it runs"
+            )
+        return jsonify({"error": message}), 503
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

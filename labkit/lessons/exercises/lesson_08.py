@@ -9,7 +9,7 @@ import json
 import uuid
 from typing import Any
 
-from labkit.lessons.check import exercise, known_answer
+from labkit.lessons.checker import exercise, known_answer
 
 #: Exercise 2's probe events: (event, priority) and whether the policy must let it through.
 POLICY_PROBES = [
