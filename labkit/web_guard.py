@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import re
+from fnmatch import fnmatchcase
 from urllib.parse import urlsplit
 
 ALLOWED_HOSTS_ENV = "LABKIT_ALLOWED_HOSTS"
@@ -35,17 +36,36 @@ _BRACKET = re.compile(rb"[\[\]{}]")
 
 
 def configured_hosts(environ: dict[str, str] | None = None) -> frozenset[str]:
-    """The host names `LABKIT_ALLOWED_HOSTS` adds (lower case, ports and brackets dropped)."""
-    raw = (os.environ if environ is None else environ).get(ALLOWED_HOSTS_ENV, "")
+    """The host names `LABKIT_ALLOWED_HOSTS` adds (lower case, ports and brackets dropped; a
+    `*` is a wildcard), plus the public names of the proxies the lab runs behind: a GitHub
+    Codespace's forwarded ports (`CODESPACE_NAME-PORT.<forwarding domain>`) and a JupyterHub's
+    public URL (`JUPYTERHUB_PUBLIC_URL`, `JUPYTERHUB_PUBLIC_HUB_URL`)."""
+    env = os.environ if environ is None else environ
+    items = env.get(ALLOWED_HOSTS_ENV, "").split(",")
+    items += [env.get("JUPYTERHUB_PUBLIC_URL", ""), env.get("JUPYTERHUB_PUBLIC_HUB_URL", "")]
+    codespace = env.get("CODESPACE_NAME", "").strip().lower()
+    domain = env.get("GITHUB_CODESPACES_PORT_FORWARDING_DOMAIN", "").strip().lower()
+    if codespace and domain:
+        items.append(f"{codespace}-[0-9]*.{domain}")
     hosts = set()
-    for item in raw.split(","):
+    for item in items:
         item = item.strip().lower()
         if "://" in item:  # a whole URL pasted: keep its host
             item = urlsplit(item).netloc
+        if "*" in item or "[" in item:
+            hosts.add(item.split(":")[0] if item.count(":") == 1 else item)
+            continue
         name = host_name(item)
         if name:
             hosts.add(name)
     return frozenset(hosts)
+
+
+def _listed(name: str, allowed: frozenset[str]) -> bool:
+    """``name`` is in ``allowed``, exactly or through a wildcard entry."""
+    if name in allowed:
+        return True
+    return any(("*" in entry or "[" in entry) and fnmatchcase(name, entry) for entry in allowed)
 
 
 def host_name(host: str | None) -> str | None:
@@ -69,7 +89,7 @@ def host_allowed(host: str | None, extra: frozenset[str] | None = None) -> bool:
     name = host_name(host)
     if name is None:
         return False
-    return name in LOOPBACK_HOSTS or name in (configured_hosts() if extra is None else extra)
+    return name in LOOPBACK_HOSTS or _listed(name, configured_hosts() if extra is None else extra)
 
 
 def origin_allowed(
@@ -93,7 +113,7 @@ def origin_allowed(
         return True
     name = host_name(parts.netloc)
     allowed = configured_hosts() if extra is None else extra
-    return name is not None and name in allowed and name not in LOOPBACK_HOSTS
+    return name is not None and name not in LOOPBACK_HOSTS and _listed(name, allowed)
 
 
 def is_json_type(content_type: str | None) -> bool:

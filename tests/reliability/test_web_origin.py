@@ -221,3 +221,21 @@ def test_emulator_refuses_an_sns_action_sent_as_a_cross_site_get(emulator) -> No
     assert status == 403
     status, _, body = call(emulator.port, "GET", "/?Action=ListTopics")
     assert status == 200 and b"from-a-page" not in body
+
+
+def test_a_codespace_or_jupyterhub_proxy_is_allowed_without_configuration() -> None:
+    env = {
+        "CODESPACE_NAME": "fuzzy-robot-x7",
+        "GITHUB_CODESPACES_PORT_FORWARDING_DOMAIN": "app.github.dev",
+        "JUPYTERHUB_PUBLIC_URL": "https://hub.uq.example/",
+    }
+    allowed = configured_hosts(env)
+    assert host_allowed("fuzzy-robot-x7-6400.app.github.dev", allowed)
+    assert origin_allowed("https://fuzzy-robot-x7-6400.app.github.dev", "localhost:6400", allowed)
+    assert origin_allowed("https://hub.uq.example", "127.0.0.1:6400", allowed)
+    # Another codespace (anyone can host a page there) is still another site.
+    assert not origin_allowed("https://other-space-6400.app.github.dev", "localhost:6400", allowed)
+    assert not host_allowed("evil.app.github.dev", allowed)
+    assert host_allowed(
+        "lab-1.uni.example:8443", configured_hosts({"LABKIT_ALLOWED_HOSTS": "*.uni.example"})
+    )
