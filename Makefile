@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: lab run test soak bench lint up down status clean
+.PHONY: lab run test test-compose soak bench lint up down status clean
 
 # The venv is rebuilt when requirements.txt or pyproject.toml is newer than the stamp.
 $(STAMP): requirements.txt pyproject.toml
@@ -29,6 +29,12 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -p no:cacheprovider -n 2 --dist loadfile tests
 	$(BIN)/python -m pytest -p no:cacheprovider --nbval-lax --nbval-current-env notebooks
+
+## test-compose: the Docker path for real: installs Docker/Compose when missing, builds the image,
+## starts the compose stack on free ports, runs lessons 01, 05, 06 in it, then `labkit down`
+## (timings and image size in build/compose/report.md)
+test-compose: $(STAMP)
+	bash tests/compose/run.sh
 
 ## soak: the long load and fault tests
 soak: $(STAMP)
