@@ -107,23 +107,31 @@ def service_alive(name: str, svc: dict[str, Any]) -> bool:
 
 
 def service_healthy(
-    name: str, svc: dict[str, Any] | None, state: dict[str, Any] | None = None
+    name: str,
+    svc: dict[str, Any] | None,
+    state: dict[str, Any] | None = None,
+    ping: bool = False,
 ) -> bool:
     """Pid alive, listening on its own port, AND the service's own health check answers.
 
-    With the stack's ``state``, a worker must also answer a ping over the broker (a stopped or
-    hung worker keeps its pid and its "ready." line); without it (polling during start-up)
-    the log line is enough.
+    A worker stopped by SIGSTOP keeps its pid and its "ready." line: with the stack's
+    ``state`` (attaching in `up`) a stopped process is unhealthy; with ``ping`` (`labkit
+    status`, about a second for Celery's import) it must also answer a ping over the broker,
+    which a hung worker does not either.
     """
     if not svc or not service_alive(name, svc):
         return False
     if svc.get("port") and svc.get("pid") and not listens_on(svc["pid"], svc["port"]):
         return False  # the port answers, but for another process (another user's stack)
-    if name == "worker" and state is not None and svc.get("node"):
-        broker = state.get("services", {}).get("redis", {}).get("url")
-        return health.worker_ok(svc.get("log"), svc.get("log_offset", 0)) and health.worker_answers(
-            broker, svc["node"]
-        )
+    if name == "worker" and state is not None:
+        if not health.worker_ok(svc.get("log"), svc.get("log_offset", 0)):
+            return False
+        if health.process_stopped(svc.get("pid")):
+            return False
+        if ping and svc.get("node"):
+            broker = state.get("services", {}).get("redis", {}).get("url")
+            return health.worker_answers(broker, svc["node"])
+        return True
     if name == "redis":
         return health.redis_ok(svc.get("url"))
     if name == "sqs":
@@ -430,7 +438,7 @@ def status_rows(state: dict[str, Any] | None) -> list[dict[str, Any]]:
         if not svc:
             rows.append(_row(name, False, None, None, "not running: run `labkit up`"))
             continue
-        ok = service_healthy(name, svc, state)
+        ok = service_healthy(name, svc, state, ping=True)
         if ok:
             detail = "external (LABKIT_REDIS_URL)" if svc.get("external") else "answers"
         elif not service_alive(name, svc):
