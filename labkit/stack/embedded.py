@@ -37,6 +37,7 @@ from labkit.stack.processes import (
     stop_recorded,
 )
 from labkit.stack.redis import configured_redis_url, host_port, start_redis_server, with_db
+from labkit.waiting import eventually, wait_until
 
 PREFERRED_PORTS = {"sqs": 9324, "api": 6400}
 # Set in the environment of every service the stack spawns (value: the state dir), so `down`
@@ -145,12 +146,7 @@ def service_healthy(
 def _free_soon(port: int, within: float) -> bool:
     """True when ``port`` is free now or within ``within`` seconds (a just-ended server's
     listening socket takes a few milliseconds to go away after its process exits)."""
-    deadline = time.monotonic() + within
-    while not port_is_free(port):
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(POLL)
-    return True
+    return eventually(lambda: port_is_free(port), within, POLL)
 
 
 def _pick_port(service: str, wanted: int | None, state: dict[str, Any], settle: float = 0.0) -> int:
@@ -260,18 +256,18 @@ def _wait_healthy(
     from labkit.stack.lesson_queues import create_lesson_queues
 
     pending = set(names)
-    retries = 3
-    deadline = time.monotonic() + timeout
-    while pending:
+    retries = [3]
+
+    def all_healthy() -> bool:
         for name in sorted(pending):
             svc = state["services"][name]
             if service_healthy(name, svc):
                 pending.discard(name)
                 if name == "sqs":
                     create_lesson_queues(emulator_client(svc["url"]))
-            elif retry and retries and not service_alive(name, svc) and port_clash(svc):
-                retries -= 1
-                pending |= retry(name)
+            elif retry and retries[0] and not service_alive(name, svc) and port_clash(svc):
+                retries[0] -= 1
+                pending.update(retry(name))
                 break
             elif not service_alive(name, svc):
                 raise ServiceUnavailable(
@@ -279,17 +275,18 @@ def _wait_healthy(
                     f"the process exited during start-up; its log {svc.get('log')} ends with:\n"
                     f"{log_tail_of(svc)}\nFix the cause, then run `labkit up` again.",
                 )
-        if not pending:
-            return
-        if time.monotonic() > deadline:
-            name = sorted(pending)[0]
-            svc = state["services"][name]
-            raise ServiceUnavailable(
-                name,
-                f"no answer after {timeout:.0f} s; see `labkit logs {name}` ({svc.get('log')}), "
-                "then `labkit down` and `labkit up`.",
-            )
-        time.sleep(POLL)
+        return not pending
+
+    try:
+        wait_until(all_healthy, timeout, "the stack's services", POLL)
+    except TimeoutError:
+        name = sorted(pending)[0]
+        svc = state["services"][name]
+        raise ServiceUnavailable(
+            name,
+            f"no answer after {timeout:.0f} s; see `labkit logs {name}` ({svc.get('log')}), "
+            "then `labkit down` and `labkit up`.",
+        ) from None
 
 
 def log_tail_of(svc: dict[str, Any], lines: int = 8) -> str:
