@@ -8,9 +8,11 @@ pull in there. What is checked per target is the closure of requirements.txt: th
 installed in this venv (the ones `make lab` installs), walked through each package's
 ``Requires-Dist`` with the *target's* markers, so a dependency only the target needs (pywinpty on
 Windows, appnope on macOS) is checked too, at the newest version its requirement allows. pip
-checks them in one ``--no-deps`` run per target and Python, as `pip download` would pick the
-files, but with ``install --dry-run --report`` so nothing is fetched beyond the index pages
-(the wheels would be 15 x ~90 MB).
+checks every line of requirements.txt and every dependency not installed here from a pure
+``py3-none-any`` wheel (that very file installs anywhere its Requires-Python allows, which is
+checked here) in one ``--no-deps`` run per target and Python, picking files as `pip download`
+does, but with ``install --dry-run --report`` so nothing is fetched beyond the index pages (the
+wheels would be 15 x ~90 MB).
 
 Needs PyPI (the only network the lab uses); skipped, saying so, when it cannot be reached.
 """
@@ -31,6 +33,7 @@ from pathlib import Path
 import pytest
 from packaging.markers import default_environment
 from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
 from packaging.tags import mac_platforms
 from packaging.utils import canonicalize_name
 
@@ -126,6 +129,7 @@ def closure(env: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
     """
     lines: dict[str, str] = {}
     asked: dict[str, list[str]] = {}
+    top = {canonicalize_name(req.name) for req in requirement_lines()}
     todo = [(req, set(req.extras)) for req in requirement_lines() if applies(req, env)]
     seen: set[tuple[str, frozenset[str]]] = set()
     while todo:
@@ -139,7 +143,8 @@ def closure(env: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
         except metadata.PackageNotFoundError:  # the target's own (pywinpty, appnope...)
             lines.setdefault(name, f"{name}{req.specifier}")
             continue
-        lines[name] = f"{name}=={dist.version}"
+        if name in top or not _pure_wheel_everywhere(dist, env):
+            lines[name] = f"{name}=={dist.version}"
         for text in dist.requires or []:
             dep = Requirement(text)
             if applies(dep, env, extras | {""}):
@@ -148,6 +153,20 @@ def closure(env: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
                     asked.setdefault(canonicalize_name(dep.name), []).append(str(dep.specifier))
     fallbacks = {name: ",".join(specs) for name, specs in asked.items()}
     return lines, fallbacks
+
+
+def _pure_wheel_everywhere(dist: metadata.Distribution, env: dict[str, str]) -> bool:
+    """True when ``dist`` was installed from a ``py3-none-any`` wheel that accepts the target's
+    Python: that same file installs on every platform, so pip need not look for it again."""
+    tags = [
+        line.split(":", 1)[1].strip()
+        for line in (dist.read_text("WHEEL") or "").splitlines()
+        if line.startswith("Tag:")
+    ]
+    if not tags or not all(tag.endswith("-none-any") and tag.startswith("py3") for tag in tags):
+        return False
+    requires = dist.metadata.get("Requires-Python")
+    return not requires or SpecifierSet(requires).contains(env["python_full_version"])
 
 
 def pip_pick(target: str, python: str, lines: list[str]) -> subprocess.CompletedProcess:
