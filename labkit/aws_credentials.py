@@ -15,8 +15,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
+from labkit.error_hints import explain
 from labkit.paths import REPO_ROOT, TERRAFORM_DIR
 
 log = logging.getLogger(__name__)
@@ -64,27 +64,50 @@ def mask_secret(value: str | None) -> str:
     return "<none>" if not value else "*" * 8
 
 
-def scrub(text: str) -> str:
-    """``text`` with anything shaped like an AWS access key id masked (for error messages)."""
+# A URL's userinfo: everything from `scheme://` to the LAST `@` of the same word. Unencoded
+# secrets may hold `/`, `?`, `#` or `@`; splitting the URL as RFC 3986 does would show the rest.
+_URL_USERINFO = re.compile(
+    r"\b(?P<scheme>[A-Za-z][A-Za-z0-9+.-]{0,30}://)(?P<userinfo>\S{0,4096})@"
+)
+_SECRET_ASSIGNMENT = re.compile(
+    r"(?P<name>aws_secret_access_key|aws_session_token)(?P<sep>\s*[=:]\s*)(?P<value>[^\s,;'\"]+)",
+    re.IGNORECASE,
+)
+
+
+def _masked_userinfo(userinfo: str, hidden: str) -> str:
+    user, colon, _password = userinfo.partition(":")
+    user = _ACCESS_KEY.sub(lambda m: mask(m.group(1)), user)
+    return f"{user}:{hidden}" if colon else user
+
+
+def redact(text: str, hidden: str = "****") -> str:
+    """``text`` (a URL or a whole message) safe to print or return in an error body.
+
+    The one masking function of labkit: a URL's password (everything between the first `:` of
+    its userinfo and the last `@` of the word) becomes ``hidden``, an access key id anywhere
+    keeps only its ends (`AKIA…WXYZ`), and `aws_secret_access_key=...` / `aws_session_token=...`
+    lose their values. Hosts, ports and paths stay, so the message still says where.
+    """
+    text = _URL_USERINFO.sub(
+        lambda m: f"{m.group('scheme')}{_masked_userinfo(m.group('userinfo'), hidden)}@", text
+    )
+    text = _SECRET_ASSIGNMENT.sub(lambda m: f"{m.group('name')}{m.group('sep')}{hidden}", text)
     return _ACCESS_KEY.sub(lambda m: mask(m.group(1)), text)
+
+
+def scrub(text: str) -> str:
+    """``text`` with credentials masked (an alias of `redact`, for error messages)."""
+    return redact(text)
 
 
 def mask_url(url: str | None, hidden: str = "****") -> str:
     """A connection URL with its password replaced by ``hidden``: `postgresql://user:****@host/db`,
-    `redis://:****@host:6379/0`. Safe to print; '(not set)' for an empty value."""
+    `redis://:****@host:6379/0`, `sqs://AKIA…WXYZ:****@`. Safe to print; '(not set)' for an
+    empty value. Same rules as `redact`."""
     if not url:
         return "(not set)"
-    try:
-        parts = urlsplit(url)
-        has_password = parts.password is not None
-    except ValueError:  # unparsable (e.g. a broken IPv6 host): hide everything after the scheme
-        scheme, sep, _ = url.partition("://")
-        return f"{scheme}://{hidden}" if sep else hidden
-    if not has_password:
-        return url
-    userinfo, host = parts.netloc.rsplit("@", 1)
-    user = userinfo.split(":", 1)[0]
-    return urlunsplit(parts._replace(netloc=f"{user}:{hidden}@{host}"))
+    return redact(url, hidden)
 
 
 @dataclass(frozen=True)
@@ -258,7 +281,8 @@ def describe_error(exc: BaseException, endpoint: str) -> CredentialsError:
                 f"may have ended. {RENEW_STEP}.",
             )
         message = scrub(str(exc.response.get("Error", {}).get("Message", "")))
-        return CredentialsError("error", f"AWS at {endpoint} answered {code}: {message}")
+        # AWS's words quoted, labkit's hint (if any) after them, marked as ours
+        return CredentialsError("error", explain(f"AWS at {endpoint} answered", code, message))
     return CredentialsError(
         "error", f"Checking the AWS credentials at {endpoint} failed: {scrub(str(exc))}"
     )

@@ -5,12 +5,19 @@ same output lines; it talks to the running lab stack's SQS emulator unless `--mo
 `--endpoint` says otherwise. Two course bugs are fixed: an unknown queue is told apart from
 credential and network failures (each with its next step), and a message without the `client`
 attribute is shown as `unknown` instead of crashing the receiver.
+
+For a class demo: it acts in the class account (notebooks have accounts of their own),
+`--fresh` empties the class account's queues and forgets FIFO deduplication first, `--rate`
+paces the sends so arrivals can be watched, and a FIFO send that the queue deduplicated whole
+says so (the emulator marks deduplicated sends; AWS does not, so there it stays silent).
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import errno
+import os
 import re
 import sys
 import time
@@ -27,6 +34,14 @@ BANNER = r"""
 """
 NUMBER = re.compile(r"Message (\d+)$")
 RECORD_FIELDS = ["time", "client", "body", "number", "message_id", "receive_count"]
+# A cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets
+# (`=HYPERLINK(...)` in a message body would be live in the student's spreadsheet).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """``cell`` as a spreadsheet shows it as text: a leading formula character gets a `'`."""
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -36,14 +51,24 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="the course's queue tool: send 100 messages, or receive them",
         description="Send 100 messages to an SQS queue, or receive and delete them forever.",
     )
-    p.add_argument("--name", required=True, help="queue name, e.g. csse6400_prac")
-    p.add_argument("--client-name", required=True, help="name sent with each message")
+    p.add_argument("--name", help="queue name, e.g. csse6400_prac (required)")
+    p.add_argument("--client-name", help="name sent with each message (required)")
     action = p.add_mutually_exclusive_group()
     action.add_argument("--send", dest="receive", action="store_false", help="send (default)")
     action.add_argument("--receive", dest="receive", action="store_true", help="receive")
     p.add_argument("--prepend", default="", help="text put before each message body")
     p.add_argument("--count", type=_positive, default=100, help="messages to send (default 100)")
     p.add_argument("--batch", action="store_true", help="send in batches of 10")
+    p.add_argument(
+        "--rate",
+        type=_rate,
+        help="messages per second (default: as fast as SQS answers); e.g. 4 for a class demo",
+    )
+    p.add_argument(
+        "--fresh",
+        action="store_true",
+        help="first empty the class account's queues and forget FIFO deduplication (emulator)",
+    )
     p.add_argument("--mode", choices=["embedded", "aws"], default="embedded", help="where SQS is")
     p.add_argument("--endpoint", help="SQS endpoint URL (default: the lab stack's emulator)")
     p.add_argument("--record", type=Path, help="receiver: append arrivals to this CSV file")
@@ -51,6 +76,18 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--max-idle", type=float, help="receiver: stop after this many seconds without messages"
     )
     p.set_defaults(func=run, receive=False)
+
+
+def _rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number of messages per second"
+        ) from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError("must be more than 0 messages per second")
+    return value
 
 
 def _positive(text: str) -> int:
@@ -108,11 +145,29 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
                 file=sys.stderr,
             )
             return 1
+    if not args.fresh or args.name or args.client_name:
+        given = {"--name": args.name, "--client-name": args.client_name}
+        missing = [flag for flag, value in given.items() if not value]
+        if missing:
+            print(
+                f"labkit queue: {' and '.join(missing)} required, e.g. --name csse6400_prac "
+                '--client-name "Client 1" (or only --fresh to empty the class queues)',
+                file=sys.stderr,
+            )
+            return 2
     try:
         sqs, endpoint = _client(args, out)
     except StackError as exc:
         print(str(exc), file=sys.stderr)
         return 1
+    if args.fresh:
+        try:
+            print(fresh_start(sqs, endpoint), file=out, flush=True)
+        except StackError as exc:
+            print(str(exc), file=sys.stderr)
+            return 1
+        if not args.name:
+            return 0
     print(BANNER, file=out)
     try:
         queue_url = sqs.get_queue_url(QueueName=args.name)["QueueUrl"]
@@ -134,17 +189,98 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
             record[0].close()
 
 
+def fresh_start(sqs: Any, endpoint: str | None) -> str:
+    """Empty every queue of the client's account (the class account for the CLI) and forget
+    their FIFO deduplication; one line saying what was done. StackError on AWS."""
+    from labkit.stack.clients import CLASS_ACCOUNT, client_account
+    from labkit.stack.errors import StackError
+
+    if endpoint is None or "amazonaws.com" in endpoint:
+        raise StackError(
+            "--fresh needs the lab's SQS emulator: on AWS a FIFO queue remembers bodies for 5 "
+            'minutes whatever you do; send new ones with --prepend "A-" instead'
+        )
+    account = client_account(sqs)
+    answer = admin_call(endpoint, "reset", {"account": account})
+    names = answer.get("queues", [])
+    whose = "the class account" if account == CLASS_ACCOUNT else f"account {account}"
+    listed = f" ({', '.join(names)})" if names else ""
+    return (
+        f"Fresh start: emptied {len(names)} queue(s) of {whose}{listed}: "
+        f"{answer.get('messages', 0)} message(s) removed, FIFO deduplication forgotten"
+    )
+
+
+def admin_call(endpoint: str, route: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """POST to the emulator's admin ``route``; StackError (one line) when it fails."""
+    import requests
+
+    from labkit.stack.errors import StackError
+
+    url = endpoint.rstrip("/") + "/_labkit/" + route
+    try:
+        reply = requests.post(url, json=payload, timeout=10)
+    except requests.RequestException:
+        raise StackError(
+            f"the SQS emulator at {endpoint} does not answer; start it with `labkit up`"
+        ) from None
+    if reply.status_code != 200:
+        raise StackError(f"the SQS emulator refused {route}: {reply.text.strip()}")
+    return reply.json()
+
+
+#: Response header with which the emulator marks sends it deduplicated (AWS sends none).
+DEDUP_HEADER = "x-labkit-deduplicated"
+
+
+def _deduplicated(reply: dict[str, Any]) -> int:
+    headers = reply.get("ResponseMetadata", {}).get("HTTPHeaders", {})
+    try:
+        return int(headers.get(DEDUP_HEADER, 0))
+    except ValueError:
+        return 0
+
+
+def dedup_note(name: str, deduplicated: int, count: int) -> str | None:
+    """The one line a FIFO publisher prints when the queue dropped its sends as duplicates."""
+    if not deduplicated:
+        return None
+    share = "All" if deduplicated == count else f"{deduplicated} of"
+    return (
+        f"{share} {count} messages were deduplicated: {name} saw the same bodies in the last "
+        'five minutes, so nothing new was queued; send new bodies with --prepend "A-", or run '
+        "`labkit queue --fresh` to empty the class queues and forget deduplication"
+    )
+
+
+class _Pace:
+    """Keeps sends at ``rate`` per second on an absolute schedule (no drift); None: no wait."""
+
+    def __init__(self, rate: float | None) -> None:
+        self.rate = rate
+        self.start = time.monotonic()
+
+    def wait(self, sent: int) -> None:
+        if self.rate:
+            delay = self.start + sent / self.rate - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+
+
 def send(sqs: Any, queue_url: str, args: argparse.Namespace, out: TextIO) -> int:
     """Send `{prepend}Message {i}` for i in 0..count-1, each with the `client` attribute."""
     from tqdm import tqdm
 
     fifo = args.name.endswith(".fifo")
+    pace = _Pace(getattr(args, "rate", None))
+    deduplicated = 0
     extra = {"MessageGroupId": "default"} if fifo else {}
     attributes = {"client": {"DataType": "String", "StringValue": args.client_name}}
     print("Sending Messages:", file=out, flush=True)
     bar = tqdm(total=args.count, desc="Working...", file=sys.stderr)
     if args.batch:
         for start in range(0, args.count, 10):
+            pace.wait(start)
             entries = [
                 {
                     "Id": str(i),
@@ -155,6 +291,7 @@ def send(sqs: Any, queue_url: str, args: argparse.Namespace, out: TextIO) -> int
                 for i in range(start, min(start + 10, args.count))
             ]
             result = sqs.send_message_batch(QueueUrl=queue_url, Entries=entries)
+            deduplicated += _deduplicated(result)
             if result.get("Failed"):
                 failed = result["Failed"][0]
                 bar.close()
@@ -165,14 +302,19 @@ def send(sqs: Any, queue_url: str, args: argparse.Namespace, out: TextIO) -> int
             bar.update(len(entries))
     else:
         for i in range(args.count):
-            sqs.send_message(
+            pace.wait(i)
+            reply = sqs.send_message(
                 QueueUrl=queue_url,
                 MessageBody=f"{args.prepend}Message {i}",
                 MessageAttributes=attributes,
                 **extra,
             )
+            deduplicated += _deduplicated(reply)
             bar.update(1)
     bar.close()
+    note = dedup_note(args.name, deduplicated, args.count) if fifo else None
+    if note:
+        print(note, file=out, flush=True)
     return 0
 
 
@@ -203,8 +345,6 @@ def receive(
                 MessageSystemAttributeNames=["ApproximateReceiveCount"],
             )
             messages = reply.get("Messages", [])
-            if messages:
-                last = time.monotonic()
             for message in messages:
                 now = time.time()
                 client = (
@@ -227,8 +367,8 @@ def receive(
                     record[1].writerow(
                         [
                             f"{now:.6f}",
-                            client,
-                            body,
+                            spreadsheet_safe(client),
+                            spreadsheet_safe(body),
                             match.group(1) if match else "",
                             message["MessageId"],
                             message.get("Attributes", {}).get("ApproximateReceiveCount", ""),
@@ -236,6 +376,8 @@ def receive(
                     )
                     record[0].flush()
                 sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+            if messages:  # idle means waiting without messages, not the time spent on them
+                last = time.monotonic()
     except KeyboardInterrupt:
         pass
     finally:
@@ -248,8 +390,16 @@ def receive(
 def _open_record(path: Path | None) -> tuple[TextIO, Any] | None:
     if path is None:
         return None
-    new = not path.exists() or path.stat().st_size == 0
-    handle = open(path, "a", newline="")  # noqa: SIM115 - closed by receive()
+    # O_NOFOLLOW: a symlink planted at the path (to ~/.bashrc, say) is refused, not written
+    # through. The error is an OSError like any unwritable path, reported by the caller.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise OSError(exc.errno, "it is a symbolic link (not followed)") from None
+        raise
+    new = os.fstat(fd).st_size == 0
+    handle = open(fd, "a", newline="")  # noqa: SIM115 - closed by receive()
     writer = csv.writer(handle)
     if new:
         writer.writerow(RECORD_FIELDS)

@@ -308,6 +308,9 @@ class TerraformFolder:
             if attr == "arn":
                 return f"arn:aws:sqs:{self.region}:{self.account_id}:{queue}"
             return f"https://sqs.{self.region}.amazonaws.com/{self.account_id}/{queue}"
+        if rtype == "aws_sns_topic" and attr in ("arn", "id"):
+            topic = str(self.evaluate(body.get("name"), True, depth + 1))
+            return f"arn:aws:sns:{self.region}:{self.account_id}:{topic}"
         if rtype == "aws_iam_role" and attr == "arn":
             role = str(self.evaluate(body.get("name"), True, depth + 1))
             return f"arn:aws:iam::{self.account_id}:role/{role}"

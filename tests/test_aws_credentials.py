@@ -311,3 +311,58 @@ def test_one_mask_url_for_the_api_and_the_notebooks() -> None:
     url = "redis://:pw-" + "x" * 8 + "@redis:6379/0"
     assert settings.mask_url(url) == "redis://:***@redis:6379/0"
     assert config.mask_url(url) == "redis://:****@redis:6379/0"
+
+
+SLASHED = "wJalr" + "XUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"  # holds "/", as real secrets may
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"sqs://{KEY}:{SLASHED}@",
+        f"sqs://{KEY}:{SLASHED}@localhost:9324",
+        f"sqs://{KEY}:ab#{SLASHED}@",
+        f"sqs://{KEY}:ab?{SLASHED}@",
+        f"sqs://{KEY}:ab@{SLASHED}@sqs.us-east-1.amazonaws.com",
+        f"https://{KEY}@sqs.us-east-1.amazonaws.com/000000000000/q",
+        f"https://{KEY}:{SLASHED}@sqs.us-east-1.amazonaws.com/000000000000/q",
+    ],
+)
+def test_mask_url_hides_every_part_of_a_secret_and_the_key_id(url: str) -> None:
+    masked = config.mask_url(url)
+    assert KEY not in masked and "AKIA…MNOP" in masked
+    for part in SLASHED.split("/"):
+        assert part not in masked, masked
+    assert masked.startswith(url.split("://")[0] + "://")
+
+
+def test_redact_masks_credentials_anywhere_in_a_message() -> None:
+    message = (
+        f"the broker at sqs://{KEY}:{SLASHED}@ cannot be reached; "
+        f"aws_secret_access_key = {SLASHED} and AWS_SESSION_TOKEN={SLASHED}x"
+    )
+    masked = config.redact(message)
+    assert KEY not in masked
+    for part in SLASHED.split("/"):
+        assert part not in masked, masked
+    assert "cannot be reached" in masked
+
+
+def test_api_503_body_hides_the_key_and_the_secret(tmp_path: Path) -> None:
+    from labkit.net import free_port
+    from labkit.taskoverflow.app import create_app
+
+    closed = free_port()
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'db'}",
+            "CELERY_BROKER_URL": f"sqs://{KEY}:{SLASHED}@127.0.0.1:{closed}",
+            "CELERY_RESULT_BACKEND": f"redis://:{SLASHED}@127.0.0.1:{closed}/0",
+        }
+    )
+    reply = app.test_client().post("/api/v1/todos/ical")
+    assert reply.status_code == 503
+    text = reply.get_data(as_text=True)
+    assert KEY not in text
+    for part in SLASHED.split("/"):
+        assert part not in text, text

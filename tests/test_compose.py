@@ -93,6 +93,7 @@ def test_environment_names(services):
         assert env["CELERY_BROKER_URL"] == "redis://redis:6379"
         assert "@database:5432/todo" in env["SQLALCHEMY_DATABASE_URI"]
     assert services["lab"]["environment"]["AWS_ENDPOINT_URL_SQS"] == "http://sqs:9324"
+    assert services["lab"]["environment"]["AWS_ENDPOINT_URL_SNS"] == "http://sqs:9324"
 
 
 def test_health_checks_and_start_order(services):

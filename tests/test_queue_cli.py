@@ -151,9 +151,12 @@ def test_missing_aws_credentials_are_told_apart(monkeypatch, capsys, tmp_path: P
     assert "No AWS credentials" in err and "Learner Lab" in err
 
 
-def test_usage_errors_exit_2() -> None:
+def test_usage_errors_exit_2(capsys) -> None:  # noqa: ANN001
+    assert main(["queue", "--name", "q"]) == 2  # --client-name is required, as in the course tool
+    err = capsys.readouterr().err.strip()
+    assert "--client-name" in err and "\n" not in err
     with pytest.raises(SystemExit) as exc:
-        main(["queue", "--name", "q"])  # --client-name is required, as in the course tool
+        main(["queue", "--name", "q", "--client-name", "c", "--rate", "0"])
     assert exc.value.code == 2
 
 
@@ -198,3 +201,122 @@ def test_record_into_a_missing_folder_is_one_line(
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1, err
     assert str(record) in err and "--record" in err and not record.parent.exists()
+
+
+def test_rate_paces_the_sends(sqs_endpoint: str, sqs, capsys) -> None:  # noqa: ANN001
+    name = make_queue(sqs)
+    start = time.monotonic()
+    args = ["--name", name, "--client-name", "c", "--count", "11", "--rate", "10"]
+    assert queue(sqs_endpoint, *args) == 0
+    assert time.monotonic() - start >= 1.0  # 11 sends at 10 a second: the last after 1 s
+    assert len(arrivals(receive(sqs_endpoint, name, capsys))) == 11
+
+
+def _class_client(endpoint: str):  # noqa: ANN202 - boto3 client
+    from labkit.stack.clients import emulator_client
+
+    return emulator_client(endpoint)
+
+
+def _demo_receiver(endpoint: str, name: str) -> subprocess.Popen:
+    """The tutor's first terminal: `labkit queue --receive`, stopping after 2 s of quiet."""
+    argv = [sys.executable, "-m", "labkit", "queue", "--endpoint", endpoint, "--name", name]
+    argv += ["--client-name", "Receiver", "--receive", "--max-idle", "2"]
+    return subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def _demo(endpoint: str, name: str, capsys, *extra: str) -> tuple[int, str]:  # noqa: ANN001
+    """Receiver in one process, publisher here (the second terminal); (delivered, its output)."""
+    receiver = _demo_receiver(endpoint, name)
+    capsys.readouterr()
+    assert queue(endpoint, "--name", name, "--client-name", "Client 1", *extra) == 0
+    printed = capsys.readouterr().out
+    output = receiver.communicate(timeout=60)[0]
+    return len(arrivals(output.splitlines())), printed
+
+
+def test_the_two_terminal_fifo_demo_after_lesson_01(sqs_endpoint: str, capsys) -> None:  # noqa: ANN001
+    from labkit.lessons.experiments import experiment
+    from labkit.stack.clients import emulator_client
+    from labkit.stack.lesson_queues import create_lesson_queues
+
+    name = "csse6400_prac.fifo"
+    create_lesson_queues(_class_client(sqs_endpoint))
+    # Lesson 01 in a notebook: its kernel's own account, the handout's queue name.
+    kernel = emulator_client(sqs_endpoint, account="123456789012")
+    create_lesson_queues(kernel)
+    lesson = experiment(kernel, kernel.get_queue_url(QueueName=name)["QueueUrl"], progress=False)
+    assert lesson.summary.delivered == 100
+    assert queue(sqs_endpoint, "--fresh") == 0  # whatever earlier tests left in the class queue
+    assert "Fresh start: emptied" in capsys.readouterr().out
+
+    delivered, _ = _demo(sqs_endpoint, name, capsys)
+    assert delivered == 100, "the notebook's run did not touch the class queue"
+    delivered, printed = _demo(sqs_endpoint, name, capsys)
+    assert delivered == 0
+    notes = [line for line in printed.splitlines() if "deduplicated" in line]
+    assert len(notes) == 1 and "--prepend" in notes[0] and "--fresh" in notes[0], printed
+    assert notes[0].startswith("All 100 messages were deduplicated")
+    delivered, printed = _demo(sqs_endpoint, name, capsys, "--prepend", "A-")
+    assert delivered == 100 and "deduplicated" not in printed
+
+    # A lesson run in the class account (an old notebook, or a tutor's script): --fresh helps.
+    classroom = _class_client(sqs_endpoint)
+    url = classroom.get_queue_url(QueueName=name)["QueueUrl"]
+    assert experiment(classroom, url, prepend="B-", progress=False).summary.delivered == 100
+    assert queue(sqs_endpoint, "--fresh") == 0
+    said = capsys.readouterr().out
+    assert "class account" in said and name in said and "deduplication forgotten" in said
+    delivered, printed = _demo(sqs_endpoint, name, capsys, "--prepend", "B-")
+    assert delivered == 100 and "deduplicated" not in printed
+    # Batches too: one line for the whole run.
+    again = ["--name", name, "--client-name", "Client 1", "--prepend", "B-", "--batch"]
+    assert queue(sqs_endpoint, *again) == 0
+    assert capsys.readouterr().out.count("All 100 messages were deduplicated") == 1
+
+
+def test_fresh_on_aws_is_one_line() -> None:
+    from labkit.queue_cli import fresh_start
+    from labkit.stack.errors import StackError
+
+    with pytest.raises(StackError, match="--prepend"):
+        fresh_start(None, None)
+
+
+def test_record_neutralises_spreadsheet_formulas(
+    sqs_endpoint: str, sqs: object, capsys: pytest.CaptureFixture, tmp_path: Path
+) -> None:
+    name = make_queue(sqs)
+    url = sqs.get_queue_url(QueueName=name)["QueueUrl"]  # type: ignore[attr-defined]
+    bodies = ['=HYPERLINK("http://evil.example","x")', "+1+1", "-2+3", "@SUM(A1)", "plain"]
+    for body in bodies:
+        sqs.send_message(  # type: ignore[attr-defined]
+            QueueUrl=url,
+            MessageBody=body,
+            MessageAttributes={"client": {"DataType": "String", "StringValue": "=cmd|x"}},
+        )
+    record = tmp_path / "arrivals.csv"
+    receive(sqs_endpoint, name, capsys, "--record", str(record))
+    with open(record, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert sorted(row["body"] for row in rows) == sorted(
+        ["'" + b if b[0] in "=+-@" else b for b in bodies]
+    )
+    assert {row["client"] for row in rows} == {"'=cmd|x"}
+
+
+def test_record_does_not_follow_a_symlink(
+    sqs_endpoint: str, sqs: object, capsys: pytest.CaptureFixture, tmp_path: Path
+) -> None:
+    name = make_queue(sqs)
+    target = tmp_path / "bashrc"
+    target.write_text("precious\n")
+    record = tmp_path / "arrivals.csv"
+    record.symlink_to(target)
+    code = queue(
+        sqs_endpoint, "--name", name, "--client-name", "r", "--receive", "--record", str(record)
+    )
+    assert code == 1
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "symbolic link" in err, err
+    assert target.read_text() == "precious\n"

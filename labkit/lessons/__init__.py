@@ -40,8 +40,8 @@ _EXPORTS = {
     "wait_until": "progress",
 }
 
-# The `check` submodule is itself callable: ``labkit.lessons.check("01.x", answer)``.
-from labkit.lessons import check as check  # noqa: E402
+# Exercise checks, loaded at once: ``labkit.lessons.check("01.x", answer)`` (a plain function).
+from labkit.lessons.checker import check as check  # noqa: E402
 
 __all__ = sorted([*_EXPORTS, "check"])
 

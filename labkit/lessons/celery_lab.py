@@ -358,3 +358,71 @@ def throughput_experiment(
     summary["speedup"] = summary["throughput"] / summary["throughput"].iloc[0]
     summary.attrs["events"] = pd.concat(frames, ignore_index=True)
     return summary
+
+
+# ---------------------------------------------------------------------------------------------
+# Section 6's environment, and workers on modules the student wrote
+
+
+def sqs_environment(lab: Any) -> dict[str, str]:
+    """The AWS variables a Celery process needs for `sqs://` on this stack: the Learner Lab
+    credentials on AWS, else the emulator's endpoint (`AWS_ENDPOINT_URL_SQS`) and its keys."""
+    if lab.mode == "aws":
+        from labkit.aws_credentials import load_aws_credentials
+
+        return {**load_aws_credentials().as_env(), "AWS_DEFAULT_REGION": "us-east-1"}
+    return {
+        "AWS_ENDPOINT_URL_SQS": lab.urls["sqs"],
+        "AWS_ACCESS_KEY_ID": lab.env.get("AWS_ACCESS_KEY_ID", "labkit"),
+        "AWS_SECRET_ACCESS_KEY": lab.env.get("AWS_SECRET_ACCESS_KEY", "labkit"),
+        "AWS_DEFAULT_REGION": lab.env.get("AWS_DEFAULT_REGION", "us-east-1"),
+    }
+
+
+def start_student_worker(lab: Any, module: str, queue: str) -> Any:
+    """Run `celery --app MODULE worker` on the module the notebook wrote (``%%writefile``).
+
+    This kernel gets the handout's variables first (CELERY_BROKER_URL, CELERY_RESULT_BACKEND:
+    the stack's; CELERY_DEFAULT_QUEUE: ``queue``, so the lesson never shares TaskOverflow's
+    `ical` queue), as the compose file gives them to the API and the worker. Returns the worker
+    handle, or None (with one line saying why) while the module has no Celery app yet or the
+    worker cannot load it.
+    """
+    import importlib
+    import sys
+    from pathlib import Path
+
+    from labkit.stack.errors import StackError
+    from labkit.stack.processes import start_celery_worker
+
+    broker = lab.env["CELERY_BROKER_URL"]
+    env = {
+        "CELERY_BROKER_URL": broker,
+        "CELERY_RESULT_BACKEND": lab.env.get("CELERY_RESULT_BACKEND") or broker,
+        "CELERY_DEFAULT_QUEUE": queue,
+    }
+    os.environ.update(env)
+    folder = str(Path.cwd())
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+    importlib.invalidate_caches()
+    try:
+        loaded = sys.modules.get(module)
+        loaded = importlib.reload(loaded) if loaded else importlib.import_module(module)
+    except Exception as error:  # noqa: BLE001 - the student's import error, in one line
+        print(f"… {module}.py does not import yet ({type(error).__name__}: {error})")
+        return None
+    if not any(isinstance(value, Celery) for value in vars(loaded).values()):
+        print(f"… {module}.py has no Celery app yet: write it in the cell above and run it")
+        return None
+    worker = start_celery_worker(
+        module,
+        env={**lab.env, **env, "PYTHONPATH": os.pathsep.join([folder, *sys.path])},
+        queues=[queue],
+        name=f"{module}-worker",
+    )
+    try:
+        return wait_ready([worker], timeout=30)[0]
+    except StackError as error:
+        print(f"… the worker could not start on {module}.py: {error}")
+        return None

@@ -279,6 +279,9 @@ class _Shared:
     position: int = 0
     last_activity: float = field(default_factory=time.monotonic)
     errors: list[Exception] = field(default_factory=list)
+    #: (client, body) of every message this run sends; deliveries of others are foreign
+    ours: set[tuple[str, str]] | None = None
+    foreign: int = 0
 
     def touch(self) -> None:
         self.last_activity = time.monotonic()
@@ -507,6 +510,10 @@ def _handle(
 
 def _record_delivery(row: dict[str, Any], shared: _Shared, expected: int | None) -> None:
     with shared.lock:
+        if shared.ours is not None and (row["client"], row["body"]) not in shared.ours:
+            shared.foreign += 1  # someone else's message (AWS: the queue is shared)
+            shared.touch()
+            return
         shared.deliveries.append(row)
         if row["deleted"]:
             shared.handled.add(row["message_id"])
@@ -619,6 +626,8 @@ class Run:
     sends: pd.DataFrame
     deliveries: pd.DataFrame
     label: str = ""
+    #: Messages received that this run did not send (left out of ``deliveries``)
+    foreign: int = 0
 
     @property
     def summary(self) -> pd.Series:
@@ -666,7 +675,7 @@ def experiment(
     if receive.expected is None:
         receive = replace(receive, expected=send.count * send.publishers)
     queue = _Queue(sqs, queue_url)
-    shared = _Shared()
+    shared = _Shared(ours=_our_messages(send))
     consumer_threads = _start_consumers(queue, shared, receive)
     try:
         publisher_threads = _start_publishers(queue, shared, send)
@@ -687,10 +696,38 @@ def experiment(
         raise shared.errors[0]
     sends = _sends_frame(shared)
     deliveries = _deliveries_frame(shared)
+    # Same bodies from someone else (another student running this lesson on AWS): other ids.
+    theirs = ~deliveries["message_id"].isin(set(sends["message_id"].dropna()))
+    foreign = shared.foreign + int(deliveries.loc[theirs, "message_id"].nunique())
+    deliveries = deliveries[~theirs].reset_index(drop=True)
     sent_at = dict(zip(sends["message_id"], sends["sent_at"], strict=True))
     client_time = deliveries["message_id"].map(sent_at)
     deliveries["sent_at"] = client_time.fillna(deliveries["sent_at"]).astype(float)
-    return Run(queue_url=queue_url, sends=sends, deliveries=deliveries, label=label)
+    if foreign:
+        print(foreign_note(sqs, queue_url, foreign))
+    return Run(queue_url, sends, deliveries, label=label, foreign=foreign)
+
+
+def _our_messages(send: PublishOptions) -> set[tuple[str, str]]:
+    """(client, body) of every message an experiment's publishers send."""
+    pairs = zip(send.client_names(), send.prefixes(), strict=True)
+    return {(client, f"{prefix}Message {i}") for client, prefix in pairs for i in range(send.count)}
+
+
+def foreign_note(sqs: Any, queue_url: str, foreign: int) -> str:
+    """One line for messages a run received but did not send."""
+    name = queue_url.rstrip("/").rsplit("/", 1)[-1]
+    endpoint = getattr(getattr(sqs, "meta", None), "endpoint_url", "") or ""
+    where = (
+        f"on AWS {name} is one real queue shared by everyone using these credentials (another "
+        "student, a worker, a `labkit queue` terminal)"
+        if "amazonaws.com" in endpoint
+        else f"something else in this account sends to {name} too"
+    )
+    return (
+        f"Note: {foreign} message(s) received came from someone else, not this run's publishers: "
+        f"{where}; they were deleted and left out of the results."
+    )
 
 
 def drain(sqs: Any, queue_url: str, timeout: float = 30.0, empty_replies: int | None = None) -> int:
@@ -756,9 +793,14 @@ def _admin_url(sqs: Any, route: str) -> str:
 
 
 def _admin(sqs: Any, route: str, payload: dict) -> dict:
+    """POST to an admin route, scoped to the account ``sqs`` acts in (a kernel's own): one
+    notebook moving its clock or emptying its queues leaves every other notebook's alone."""
     import requests
 
+    from labkit.stack.clients import client_account
+
     url = _admin_url(sqs, route)
+    payload = {"account": client_account(sqs), **payload}
     try:
         reply = requests.post(url, json=payload, timeout=10)
     except requests.RequestException:
@@ -797,23 +839,33 @@ def seed_emulator(sqs: Any, seed: int) -> None:
 DEDUP_INTERVAL = 300
 
 
+def _queue_scope(queue_url: str) -> dict[str, str]:
+    """The admin scope of a queue URL (`http://HOST/<account>/<name>`): its account and name."""
+    from labkit.stack.clients import is_account
+
+    parts = queue_url.rstrip("/").rsplit("/", 2)
+    scope = {"queue": parts[-1]}
+    if len(parts) == 3 and is_account(parts[-2]):
+        scope["account"] = parts[-2]
+    return scope
+
+
 def start_clean(sqs: Any, *queue_urls: str, seed: int | None = None) -> str:
     """Empty ``queue_urls`` so a lesson can be re-run; returns one line saying what was done.
 
-    On the emulator the clock first moves past the 5 minute deduplication interval (and every
-    visibility timeout), so messages a previous run sent are neither deduplicated nor hidden;
-    ``seed`` seeds the emulator, and the queues are purged (in-flight messages too). On AWS the
-    queues are only drained (`drain`): re-sending the same bodies to a FIFO queue within 5
-    minutes is deduplicated there (use a different ``prepend``).
+    On the emulator each queue is emptied (visible, in flight and delayed messages) and its
+    FIFO deduplication forgotten, in this kernel's account only, and ``seed`` seeds this
+    account's random choices; no clock moves, so other notebooks running beside this one are
+    not disturbed. On AWS the queues are only drained (`drain`): re-sending the same bodies to
+    a FIFO queue within 5 minutes is deduplicated there (use a different ``prepend``).
     """
     emulator = is_emulator(sqs)
     urls = list(dict.fromkeys(queue_urls))
     if emulator:
         if seed is not None:
             seed_emulator(sqs, seed)
-        advance_clock(sqs, DEDUP_INTERVAL + 1)  # also past PurgeQueue's one-a-minute limit
-        removed = sum(_purge(sqs, url) for url in urls)
+        removed = sum(int(_admin(sqs, "reset", _queue_scope(url))["messages"]) for url in urls)
     else:
         removed = sum(drain(sqs, url, empty_replies=2) for url in urls)
-    where = "emulator clock moved past the dedup interval" if emulator else "AWS: drained only"
+    where = "emulator dedup forgotten" if emulator else "AWS: drained only"
     return f"{len(queue_urls)} queue(s) emptied ({removed} old message(s) removed); {where}"

@@ -37,6 +37,14 @@ class Clock:
             listener()
         return self.now()
 
+    def rewind(self) -> None:
+        """Back to real time (the admin reset): whatever `advance` added is undone."""
+        with self._lock:
+            self._offset = 0.0
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener()
+
     @property
     def offset(self) -> float:
         return self._offset

@@ -8,12 +8,13 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from labkit.sqs.errors import SQSError, invalid
+from labkit.sqs.errors import SQSError, invalid, invalid_value
 
 # Characters SQS allows in a body or string attribute (XML 1.0 character range).
 _BAD_CHARS = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _ATTR_NAME = re.compile(r"^[A-Za-z0-9_\-.]{1,256}$")
-_DATA_TYPE = re.compile(r"^(String|Number|Binary)(\.[^\s]{1,250})?$")
+_DATA_TYPE = re.compile(r"^(String|Number|Binary)(\.\S+)?$")
+_NUMBER = re.compile(r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$")
 MAX_ATTRIBUTES = 10
 
 VISIBLE, INFLIGHT, DELAYED = "visible", "inflight", "delayed"
@@ -42,19 +43,28 @@ class Message:
     version: int = 0
     receive_count: int = 0
     first_receive_at: float | None = None
+    received_at: float = 0.0  # the latest receive (a visibility timeout counts from it)
     shard: int = 0
 
     def size(self) -> int:
         return len(self.body.encode("utf-8")) + attributes_size(self.attributes)
 
 
-def check_text(value: str, what: str) -> None:
-    if _BAD_CHARS.search(value):
-        raise SQSError(
-            "InvalidMessageContents",
-            f"Invalid characters found in {what}. Allowed: #x9 | #xA | #xD | #x20 to #xD7FF | "
-            "#xE000 to #xFFFD | #x10000 to #x10FFFF.",
-        )
+INVALID_CHARACTERS = (
+    "Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF "
+    "| #xE000 to #xFFFD | #x10000 to #x10FFFF"
+)
+
+
+def has_bad_characters(value: str) -> bool:
+    """True if ``value`` holds a character SQS refuses (control characters, lone surrogates)."""
+    return bool(_BAD_CHARS.search(value))
+
+
+def check_text(value: str) -> None:
+    """A message body: AWS answers InvalidMessageContents for a character outside XML 1.0."""
+    if has_bad_characters(value):
+        raise SQSError("InvalidMessageContents", INVALID_CHARACTERS)
 
 
 def attributes_size(attributes: dict[str, dict]) -> int:
@@ -67,72 +77,103 @@ def attributes_size(attributes: dict[str, dict]) -> int:
     return total
 
 
-def parse_attributes(raw: object, what: str = "MessageAttributes") -> dict[str, dict]:
+def _check_name(name: object) -> str:
+    if not isinstance(name, str) or not name:
+        raise invalid("Message (user) attribute names must not be empty.")
+    if len(name.encode("utf-8", "surrogatepass")) >= 256:
+        raise invalid("Message (user) attribute names must be shorter than 256 Bytes")
+    if not _ATTR_NAME.match(name):
+        raise invalid(
+            "Message (user) attributes name can only contain upper and lower score characters, "
+            "digits, periods, hyphens and underscores. "
+        )
+    if (
+        name.lower().startswith(("aws.", "amazon."))
+        or name.startswith(".")
+        or name.endswith(".")
+        or ".." in name
+    ):
+        raise invalid(
+            "You can't use message attribute names beginning with 'AWS.' or 'Amazon.'. These "
+            "strings are reserved for internal use. Additionally, they cannot start or end with "
+            "'.'."
+        )
+    return name
+
+
+def _check_type(data_type: object) -> str:
+    if not isinstance(data_type, str) or not data_type:
+        raise invalid("Missing required parameter DataType")
+    if len(data_type.encode("utf-8", "surrogatepass")) >= 256:
+        raise invalid("Message (user) attribute types must be shorter than 256 Bytes")
+    if not _DATA_TYPE.match(data_type) or has_bad_characters(data_type):
+        raise invalid(
+            "Type for parameter MessageAttributes.Attribute_name.DataType must be prefixed with "
+            f'"String", "Binary", or "Number", but was: {data_type}'
+        )
+    return data_type
+
+
+def _empty(name: str, base: str) -> SQSError:
+    return invalid(
+        f"Message (user) attribute '{name}' must contain a non-empty value of type '{base}'."
+    )
+
+
+def parse_attributes(raw: object) -> dict[str, dict]:
     """Validate message attributes from a request; ``BinaryValue`` comes back decoded."""
     if raw is None:
         return {}
     if not isinstance(raw, dict):
-        raise invalid(f"{what} must be a map of attribute name to value.")
+        raise invalid_value("MessageAttributes", raw, "MessageAttributes must be a map.")
     if len(raw) > MAX_ATTRIBUTES:
         raise invalid(
             f"Number of message attributes [{len(raw)}] exceeds the allowed maximum [10]."
         )
     out: dict[str, dict] = {}
     for name, attr in raw.items():
-        lowered = name.lower()
-        if (
-            not _ATTR_NAME.match(name)
-            or name.startswith(".")
-            or name.endswith(".")
-            or ".." in name
-            or lowered.startswith(("aws.", "amazon."))
-        ):
-            raise invalid(
-                f"Message attribute name '{name}' is invalid: use up to 256 letters, digits, "
-                "'_', '-' or '.', not starting with 'AWS.' or 'Amazon.'."
-            )
+        _check_name(name)
         if not isinstance(attr, dict):
-            raise invalid(f"The message attribute '{name}' must be an object.")
-        data_type = attr.get("DataType")
-        if not isinstance(data_type, str) or not data_type:
-            raise invalid(f"The message attribute '{name}' must contain a non-empty DataType.")
-        if not _DATA_TYPE.match(data_type) or len(data_type) > 256:
-            raise invalid(
-                f"The type of message attribute '{name}' is invalid: use String, Number or "
-                "Binary, optionally followed by '.' and a custom label."
-            )
+            raise invalid_value(f"MessageAttributes.{name}", attr, "must be a map.")
+        data_type = _check_type(attr.get("DataType"))
         if attr.get("StringListValues") or attr.get("BinaryListValues"):
-            raise invalid("StringListValues and BinaryListValues are not implemented by SQS.")
+            raise invalid("StringListValue and BinaryListValue are not implemented.")
         base = data_type.split(".", 1)[0]
         if base == "Binary":
             value = attr.get("BinaryValue")
             if not isinstance(value, str) or not value:
-                raise invalid(
-                    f"The message attribute '{name}' with type 'Binary' must use field 'Binary'."
-                )
+                raise _empty(name, base)
             try:
                 decoded = base64.b64decode(value, validate=True)
             except (binascii.Error, ValueError):
-                raise invalid(
-                    f"The binary value of message attribute '{name}' is not valid base64."
+                raise invalid_value(
+                    f"MessageAttributes.{name}.BinaryValue", value, "not valid base64."
                 ) from None
             out[name] = {"DataType": data_type, "BinaryValue": decoded}
             continue
         value = attr.get("StringValue")
         if not isinstance(value, str) or value == "":
-            raise invalid(
-                f"The message attribute '{name}' with type '{base}' must use field 'String'."
-            )
-        check_text(value, f"message attribute '{name}'")
-        if base == "Number":
-            try:
-                number = Decimal(value)
-            except InvalidOperation:
-                number = None
-            if number is None or not number.is_finite():
-                raise invalid(f"Can't cast the value of message attribute '{name}' to a number.")
+            raise _empty(name, base)
+        if has_bad_characters(value):
+            raise invalid(INVALID_CHARACTERS)  # AWS: InvalidParameterValue, not ...Contents
+        if base == "Number" and not _is_number(value):
+            raise invalid(f"Can't cast the value of message (user) attribute '{name}' to a number.")
         out[name] = {"DataType": data_type, "StringValue": value}
     return out
+
+
+def _is_number(value: str) -> bool:
+    """A Number attribute: a decimal of up to 38 significant digits, 10^-128 to 10^+126."""
+    if not _NUMBER.match(value):
+        return False
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        return False
+    if number.is_zero():
+        return True
+    digits = number.normalize().as_tuple().digits
+    return len(digits) <= 38 and Decimal("1e-128") <= abs(number) <= Decimal("1e126")
 
 
 def render_attributes(attributes: dict[str, dict]) -> dict[str, dict]:
@@ -150,13 +191,14 @@ def render_attributes(attributes: dict[str, dict]) -> dict[str, dict]:
 
 
 def select_attributes(attributes: dict[str, dict], names: list[str]) -> dict[str, dict]:
-    """The attributes a ReceiveMessage asked for: names, ``All``/``.*`` or ``prefix.*``."""
+    """The attributes a ReceiveMessage asked for: names, ``All``/``*``/``.*`` (every one) or
+    ``prefix.*`` (``Hel.*`` matches ``Hello`` and ``Help.Me``); unknown names match nothing."""
     if not names or not attributes:
         return {}
-    if "All" in names or ".*" in names:
+    if "All" in names or "*" in names or ".*" in names:
         return attributes
     wanted = {}
-    prefixes = [n[:-1] for n in names if n.endswith(".*")]
+    prefixes = [n[:-2] for n in names if n.endswith(".*")]
     for name, attr in attributes.items():
         if name in names or any(name.startswith(p) for p in prefixes):
             wanted[name] = attr

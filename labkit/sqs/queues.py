@@ -40,6 +40,7 @@ class Queue:
     def __init__(self, name: str, arn: str, attributes: dict[str, str], created_at: float, rng):
         self.name = name
         self.arn = arn
+        _, _, _, self.region, self.account, _ = arn.split(":", 5)
         self.attributes = attributes
         self.tags: dict[str, str] = {}
         self.created_at = created_at
@@ -54,6 +55,11 @@ class Queue:
         self._expiry: list[tuple[float, int]] = []
         self.counts = {VISIBLE: 0, INFLIGHT: 0, DELAYED: 0}
         self._next_key = 0
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """(account, region, name): a queue name is unique within one account and region."""
+        return (self.account, self.region, self.name)
 
     # --- attributes -------------------------------------------------------------------------
     def attr_int(self, name: str) -> int:
@@ -129,6 +135,7 @@ class Queue:
         msg.receive_count += 1
         if msg.first_receive_at is None:
             msg.first_receive_at = now
+        msg.received_at = now
         self._hide_until(msg, now + visibility, INFLIGHT)
         self._on_hidden(msg)
 
@@ -289,8 +296,10 @@ class FifoQueue(Queue):
         return rendered
 
     def forget_dedup(self) -> None:
+        """Forget deduplication ids and remembered receive attempts (an emptied queue)."""
         self._dedup.clear()
         self._dedup_order.clear()
+        self._attempts.clear()
 
     def add(self, msg: Message, now: float, delay: float) -> None:
         self.groups.setdefault(msg.group_id, Group()).messages.append(msg)

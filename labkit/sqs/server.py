@@ -20,17 +20,22 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
+from labkit.sqs.accounts import DEFAULT_REGION, caller_of, is_account_id
 from labkit.sqs.clock import Clock
 from labkit.sqs.errors import SQSError
-from labkit.sqs.service import DEFAULT_REGION, Context, SQSService, as_json
+from labkit.sqs.service import Context, SQSService, as_json
+from labkit.sqs.sns.service import SNSService
+from labkit.web_guard import MAX_JSON_DEPTH, configured_hosts, is_json_type, json_depth, refusal
 
 JSON_TYPE = "application/x-amz-json-1.0"
-MAX_REQUEST_BYTES = 2 * 1024 * 1024  # a full batch of 256 KiB, base64 and JSON overhead included
-_SCOPE = re.compile(r"Credential=([^/,\s]+)/\d{8}/([a-z0-9-]+)/")
+MAX_REQUEST_BYTES = 4 * 1024 * 1024  # 1 MiB of messages, JSON-escaped (at most 3x) and more
 _log = logging.getLogger(__name__)
 
 
 _MAX_HEADERS = 100
+IDLE_TIMEOUT_SECONDS = 60.0  # a connection that sends nothing this long is closed
+MAX_CLOCK_ADVANCE = 365 * 24 * 3600.0  # one call moves the clock a year at most
+_CONTENT_LENGTH = re.compile(r"[0-9]{1,12}")
 
 
 class _Headers(dict):
@@ -46,6 +51,12 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "labkit-sqs"
     sys_version = ""
     service: SQSService  # set on the subclass built by `make_server`
+    sns: SNSService  # topics on the same port (query protocol), delivering into ``service``
+    allowed_hosts: frozenset[str] = frozenset()  # LABKIT_ALLOWED_HOSTS, read by `make_server`
+    # Socket timeout of every read and write: an idle keep-alive or half-open connection ends
+    # (and its thread with it) instead of holding a thread for ever. A long poll waits in the
+    # service, not on the socket, so it is not cut short.
+    timeout = IDLE_TIMEOUT_SECONDS
 
     def parse_request(self) -> bool:
         """Request line and headers, parsed directly (the stdlib's email-based parser costs a
@@ -75,7 +86,32 @@ class _Handler(BaseHTTPRequestHandler):
         self.close_connection = connection == "close" or (
             self.request_version == "HTTP/1.0" and connection != "keep-alive"
         )
-        return True
+        return self._guard()
+
+    def _guard(self) -> bool:
+        """Refuse (403, connection closed) a foreign Host, a cross-site write, and an admin
+        write that is not JSON: what a web page in the student's browser could send."""
+        reason = refusal(
+            self.command,
+            self.headers.get("Host"),
+            self.headers.get("Origin"),
+            self.allowed_hosts,
+            fetch_site=self.headers.get("Sec-Fetch-Site"),
+            # An SNS action may come as a GET (`?Action=Publish...`): it writes all the same.
+            writes=self.command != "GET" or "Action=" in self.path,
+        )
+        if (
+            reason is None
+            and self.command == "POST"
+            and self.path.startswith("/_labkit/")
+            and not is_json_type(self.headers.get("Content-Type"))
+        ):
+            reason = "admin routes take only Content-Type: application/json"
+        if reason is None:
+            return True
+        self.close_connection = True
+        self._send(403, as_json({"error": reason}), "application/json")
+        return False
 
     def log_message(self, format: str, *args) -> None:  # noqa: A002 - stdlib signature
         pass  # quiet: students read their own output, not an access log
@@ -100,10 +136,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _read_body(self) -> bytes | None:
         length = self.headers.get("Content-Length")
-        try:
-            size = int(length) if length else 0
-        except ValueError:
-            size = -1
+        # ASCII digits only: int() would also take "٣", "1_0" or " +5 ".
+        size = (
+            int(length) if length and _CONTENT_LENGTH.fullmatch(length) else (-1 if length else 0)
+        )
         if size < 0 or size > MAX_REQUEST_BYTES:
             self.close_connection = True
             left = min(size, 64 * MAX_REQUEST_BYTES)  # drain it, so the client reads our answer
@@ -126,11 +162,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _context(self) -> Context:
         host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
-        ctx = Context(base_url=f"http://{host}", client_gone=self._client_gone)
-        match = _SCOPE.search(self.headers.get("Authorization", ""))
-        if match:
-            ctx.access_key, ctx.region = match.group(1), match.group(2)
-        return ctx
+        return Context.of(f"http://{host}", caller_of(self.headers), client_gone=self._client_gone)
 
     def _client_gone(self) -> bool:
         """True when the caller closed its connection (a stopped worker's pending long poll)."""
@@ -142,6 +174,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     # --- routes -----------------------------------------------------------------------------
     def do_GET(self) -> None:
+        if "Action=" in self.path and self._sns(self.path.partition("?")[2].encode()):
+            return  # a notification's UnsubscribeURL
         if self.path.split("?")[0] == "/_labkit/health":
             self._send(200, as_json({"status": "ok"}), "application/json")
             return
@@ -172,8 +206,10 @@ class _Handler(BaseHTTPRequestHandler):
             )
             return
         try:
+            if json_depth(body) > MAX_JSON_DEPTH:  # bounded before parsing, not by recursion
+                raise ValueError("nested too deeply")
             params = json.loads(body or b"{}")
-        except (ValueError, RecursionError):  # RecursionError: nesting deeper than json allows
+        except (ValueError, RecursionError):
             self._error(
                 SQSError(
                     "SerializationException",
@@ -192,17 +228,28 @@ class _Handler(BaseHTTPRequestHandler):
             )
             return
         try:
-            result = self.service.dispatch(action, params, self._context())
+            ctx = self._context()
+            result = self.service.dispatch(action, params, ctx)
         except SQSError as err:
             self._error(err)
             return
         except Exception as exc:  # a bug of ours: still an AWS-shaped answer, never a hang
             self._error(SQSError("InternalError", f"Internal error: {exc!r}", status=500))
             return
-        self._send(200, as_json(result), JSON_TYPE)
+        self._send(200, as_json(result), JSON_TYPE, ctx.reply_headers)
+
+    def _sns(self, form: bytes) -> bool:
+        """Answer an SNS action (boto3's sns client posts the query protocol); False if the
+        form is no SNS action."""
+        answer = self.sns.handle(form, self._context())
+        if answer is not None:
+            self._send(answer[0], answer[1], "text/xml")
+        return answer is not None
 
     def _query_protocol(self, body: bytes) -> None:
-        """Old SDKs post form-encoded ``Action=...``: say clearly that JSON is needed."""
+        """SNS actions go to the topics; old SDKs' SQS query requests are told JSON is needed."""
+        if self._sns(body):
+            return
         form = parse_qs(body.decode("utf-8", "replace"))
         action = (form.get("Action") or ["(none)"])[0]
         message = (
@@ -218,6 +265,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _admin(self, path: str, body: bytes) -> None:
         try:
+            if json_depth(body) > MAX_JSON_DEPTH:
+                raise ValueError
             params = json.loads(body or b"{}")
             if not isinstance(params, dict):
                 raise ValueError
@@ -234,14 +283,22 @@ class _Handler(BaseHTTPRequestHandler):
                     isinstance(advance, bool)
                     or not isinstance(advance, int | float)
                     or not math.isfinite(advance)
-                    or advance < 0
+                    or not 0 <= advance <= MAX_CLOCK_ADVANCE
                 ):
-                    raise ValueError("advance must be a finite number of seconds >= 0")
-                now = service.clock.advance(float(advance))
-                result = {"now": now, "offset": service.clock.offset}
+                    raise ValueError(
+                        f"advance must be a finite number of seconds from 0 to "
+                        f"{MAX_CLOCK_ADVANCE:.0f} (a year)"
+                    )
+                _, account, _ = _scope(params)
+                if account is None:
+                    now = service.clock.advance(float(advance))
+                    result = {"now": now, "offset": service.clock.offset}
+                else:
+                    result = service.advance_account(account, float(advance))
             elif path == "/_labkit/reset":
-                service.reset()
-                result = {"status": "reset"}
+                result = _reset(service, params)
+                if "account" not in params:  # one account's reset keeps everyone's topics
+                    self.sns.reset()
             elif path == "/_labkit/config":
                 rate, seed = params.get("duplicate_rate"), params.get("seed")
                 if rate is not None and (
@@ -250,10 +307,10 @@ class _Handler(BaseHTTPRequestHandler):
                     raise ValueError("duplicate_rate must be a number from 0 to 1")
                 if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
                     raise ValueError("seed must be an integer")
-                queue = params.get("queue")
-                if queue is not None and not isinstance(queue, str):
-                    raise ValueError("queue must be a queue name")
-                result = service.configure(duplicate_rate=rate, seed=seed, queue=queue)
+                queue, account, region = _scope(params)
+                result = service.configure(
+                    duplicate_rate=rate, seed=seed, queue=queue, account=account, region=region
+                )
             else:
                 self._send(404, as_json({"error": f"no admin route {path}"}), "application/json")
                 return
@@ -261,6 +318,32 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(400, as_json({"error": str(exc)}), "application/json")
             return
         self._send(200, as_json(result), "application/json")
+
+
+def _scope(params: dict) -> tuple[str | None, str | None, str | None]:
+    """The optional ``queue`` (name or URL), ``account`` and ``region`` of an admin request."""
+    queue, account, region = params.get("queue"), params.get("account"), params.get("region")
+    if queue is not None and not isinstance(queue, str):
+        raise ValueError("queue must be a queue name or URL")
+    if account is not None and not is_account_id(account):
+        raise ValueError("account must be a 12-digit account id")
+    if region is not None and not isinstance(region, str):
+        raise ValueError("region must be a region name such as us-east-1")
+    return queue, account, region
+
+
+def _reset(service: SQSService, params: dict) -> dict:
+    """``{}``: forget every queue. ``{"account": ...}`` (optionally ``region``, ``queue``):
+    empty that account's queues and forget their FIFO deduplication, keeping the queues;
+    answers ``{"status": "emptied", "account", "queues": [names], "messages": n}``."""
+    queue, account, region = _scope(params)
+    if account is None:
+        if queue is not None or region is not None:
+            raise ValueError("name the account whose queues to empty")
+        service.reset()  # also forgets every account's clock moves
+        service.clock.rewind()  # a reset emulator runs on real time again
+        return {"status": "reset", "offset": service.clock.offset}
+    return {"status": "emptied", **service.empty_account(account, region, queue)}
 
 
 class _Server(ThreadingHTTPServer):
@@ -277,8 +360,20 @@ class _Server(ThreadingHTTPServer):
         _log.debug("request from %s failed", client_address, exc_info=True)
 
 
-def make_server(host: str, port: int, service: SQSService) -> ThreadingHTTPServer:
-    handler = type("SQSHandler", (_Handler,), {"service": service})
+def make_server(
+    host: str, port: int, service: SQSService, idle_timeout: float = IDLE_TIMEOUT_SECONDS
+) -> ThreadingHTTPServer:
+    """The emulator's HTTP server; hosts from `LABKIT_ALLOWED_HOSTS` are read once, here."""
+    handler = type(
+        "SQSHandler",
+        (_Handler,),
+        {
+            "service": service,
+            "sns": SNSService(service),
+            "allowed_hosts": configured_hosts(),
+            "timeout": idle_timeout,
+        },
+    )
     return _Server((host, port), handler)
 
 
@@ -305,11 +400,15 @@ class SQSServerHandle:
 
 
 def start(
-    host: str = "127.0.0.1", port: int = 0, seed: int | None = None, clock: Clock | None = None
+    host: str = "127.0.0.1",
+    port: int = 0,
+    seed: int | None = None,
+    clock: Clock | None = None,
+    idle_timeout: float = IDLE_TIMEOUT_SECONDS,
 ) -> SQSServerHandle:
     """Run the emulator on a background thread; ``port=0`` picks a free port."""
     service = SQSService(clock=clock, seed=seed)
-    server = make_server(host, port, service)
+    server = make_server(host, port, service, idle_timeout)
     actual = server.server_address[1]
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.2}, name="sqs-emulator", daemon=True

@@ -10,30 +10,47 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import math
 import re
 import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from labkit.sqs import attributes as qattrs
+from labkit.sqs.accounts import DEFAULT_ACCOUNT, DEFAULT_REGION, Caller, is_account_id
 from labkit.sqs.clock import Clock
 from labkit.sqs.digests import md5_of_attributes, md5_of_body
-from labkit.sqs.errors import SQSError, invalid, missing, no_queue
+from labkit.sqs.errors import (
+    SQSError,
+    invalid,
+    invalid_value,
+    missing,
+    no_queue,
+    unknown_attribute,
+)
 from labkit.sqs.messages import (
     INFLIGHT,
     Message,
+    attributes_size,
     check_text,
     parse_attributes,
     render_attributes,
     select_attributes,
 )
+from labkit.sqs.params import get_int, get_list, get_map, get_str
+from labkit.sqs.permissions import add_statement, remove_statement
 from labkit.sqs.queues import FifoQueue, Queue, StandardQueue, queue_rng
 
-ACCOUNT = "000000000000"
-DEFAULT_REGION = "us-east-1"
+ACCOUNT = DEFAULT_ACCOUNT  # the class account: the CLI's and tutors' (see accounts.py)
 MAX_BATCH = 10
+DEDUP_REQUIRED = (
+    "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId "
+    "provided explicitly"
+)
+MAX_TAGS = 50
+MAX_VISIBILITY = 43_200  # 12 hours, counted from the receive
 PURGE_INTERVAL = 60.0
 _QUEUE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 _BATCH_ID = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
@@ -53,56 +70,109 @@ SYSTEM_ATTRIBUTES = {
 
 @dataclass
 class Context:
-    """What a request says about its caller: the URL it used, its region and access key."""
+    """What a request says about its caller: the URL it used, its account, region and key id."""
 
     base_url: str
+    account: str = DEFAULT_ACCOUNT
     region: str = DEFAULT_REGION
-    access_key: str = "ANONYMOUS"
+    access_key: str = ""
     client_gone: Callable[[], bool] = lambda: False  # the HTTP layer says if the caller hung up
+    # Extra response headers (emulator-only, beside AWS's body): DEDUPLICATED_HEADER.
+    reply_headers: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, base_url: str, caller: Caller, **kwargs) -> Context:
+        return cls(base_url, caller.account, caller.region, caller.access_key, **kwargs)
+
+
+QueueKey = tuple[str, str, str]  # (account, region, name): AWS scopes a queue name to both
+
+
+def queue_location(url: str, ctx: Context) -> tuple[str, str]:
+    """(account, name) a QueueUrl points at; a bare name means the caller's own account."""
+    path = url.split("://", 1)[1] if "://" in url else url
+    parts = [part for part in path.split("?", 1)[0].split("/") if part]
+    if "://" in url:
+        parts = parts[1:]  # the host
+    name = parts[-1] if parts else ""
+    account = parts[-2] if len(parts) >= 2 and is_account_id(parts[-2]) else ctx.account
+    return account, name
 
 
 def _ms(seconds: float) -> str:
     return str(int(seconds * 1000))
 
 
-def _get_int(
-    params: dict, name: str, low: int, high: int, default: int | None = None
-) -> int | None:
-    value = params.get(name)
-    if value is None:
-        return default
-    if isinstance(value, str) and value.lstrip("-").isdigit():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise invalid(
-            f"Value {value!r} for parameter {name} is invalid. Reason: must be an integer."
-        )
-    if not low <= value <= high:
-        raise invalid(
-            f"Value {value} for parameter {name} is invalid. Reason: must be between {low} and {high}."
-        )
+DEDUPLICATED_HEADER = "x-labkit-deduplicated"
+
+
+def _count_duplicates(ctx: Context, count: int) -> None:
+    """Tell the caller how many sends of this call a FIFO queue deduplicated (AWS does not say;
+    the body stays AWS's, the header is the emulator's own)."""
+    if count:
+        ctx.reply_headers[DEDUPLICATED_HEADER] = str(count)
+
+
+def _in_range(name: str, value: int | None, low: int, high: int, reason: str) -> int | None:
+    if value is not None and not low <= value <= high:
+        raise invalid_value(name, value, reason)
     return value
 
 
-def _get_str(params: dict, name: str, required: bool = True) -> str | None:
-    value = params.get(name)
-    if value is None:
-        if required:
-            raise missing(name)
-        return None
-    if not isinstance(value, str):
-        raise invalid(f"Value for parameter {name} is invalid. Reason: must be a string.")
-    return value
+def _entry_size(entry: dict) -> int:
+    """A batch entry's bytes as AWS counts them against the 1 MiB batch limit: body, and each
+    attribute's name, type and value (counted before any entry is validated)."""
+    total = 0
+    body = entry.get("MessageBody")
+    if isinstance(body, str):
+        total += len(body.encode("utf-8", "surrogatepass"))
+    attributes = entry.get("MessageAttributes")
+    if isinstance(attributes, dict):
+        for name, attr in attributes.items():
+            total += len(str(name).encode("utf-8", "surrogatepass"))
+            if isinstance(attr, dict):
+                for field in ("DataType", "StringValue", "BinaryValue"):
+                    value = attr.get(field)
+                    if isinstance(value, str):
+                        # BinaryValue arrives base64-encoded: count the decoded bytes
+                        count = len(value.encode("utf-8", "surrogatepass"))
+                        if field == "BinaryValue":
+                            count = count * 3 // 4 - value[-2:].count("=")
+                        total += count
+    return total
 
 
-def _get_list(params: dict, name: str) -> list[str]:
-    """A list-of-strings parameter (attribute names, tag keys); anything else is a 400."""
-    value = params.get(name)
-    if value is None:
-        return []
-    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise invalid(f"Value for parameter {name} is invalid. Reason: must be a list of strings.")
-    return value
+def _paginate(params: dict, items: list[str]) -> tuple[list[str], str | None]:
+    """A page of ``items`` for MaxResults/NextToken (ListQueues, ListDeadLetterSourceQueues)."""
+    limit = _in_range(
+        "MaxResults",
+        get_int(params, "MaxResults"),
+        1,
+        1000,
+        "MaxResults must be an integer between 1 and 1000.",
+    )
+    token = get_str(params, "NextToken", required=False)
+    start = 0
+    if token:
+        try:
+            start = int(base64.b64decode(token.encode("ascii"), validate=True).decode("ascii"))
+        except (ValueError, UnicodeError):
+            raise invalid_value("NextToken", token, "Invalid NextToken value.") from None
+    end = start + limit if limit else len(items)
+    page = items[start:end] if limit or token else items[:1000]
+    following = base64.b64encode(str(end).encode()).decode() if limit and end < len(items) else None
+    return page, following
+
+
+def _check_tags(tags: dict[str, str], queue_name: str) -> None:
+    """AWS's tag limits: at most 50 per queue, keys of 1 to 128 characters, values up to 256."""
+    if len(tags) > MAX_TAGS:
+        raise invalid(f"Too many tags added for queue {queue_name}.")
+    for key, value in tags.items():
+        if not 1 <= len(key) <= 128:
+            raise invalid("Tag keys must be between 1 and 128 characters in length.")
+        if len(value) > 256:
+            raise invalid("Tag values must be at most 256 characters in length.")
 
 
 class SQSService:
@@ -112,49 +182,117 @@ class SQSService:
         self.clock = clock or Clock()
         self.seed = seed
         self.duplicate_rate = 0.0
-        self._queues: dict[str, Queue] = {}
+        self._queues: dict[QueueKey, Queue] = {}
         self._lock = threading.Lock()
-        self._issued: dict[str, int] = {}  # MessageIds issued per queue name; never reset
+        self._issued: dict[QueueKey, int] = {}  # MessageIds issued per queue; never reset
         self._issued_lock = threading.Lock()
+        self._offsets: dict[str, float] = {}  # an account's own clock offset (advance_account)
+        self._seeds: dict[str, int] = {}  # an account's own seed (configure(account=...))
         self.clock.on_advance(self.wake_all)
 
+    def now(self, account: str = ACCOUNT) -> float:
+        """The clock as ``account`` sees it: the shared clock plus the account's own offset."""
+        return self.clock.now() + self._offsets.get(account, 0.0)
+
     # --- admin ------------------------------------------------------------------------------
-    def wake_all(self) -> None:
+    def wake_all(self, account: str | None = None) -> None:
         for queue in list(self._queues.values()):
-            with queue.cond:
-                queue.cond.notify_all()
+            if account is None or queue.account == account:
+                with queue.cond:
+                    queue.cond.notify_all()
+
+    def advance_account(self, account: str, seconds: float) -> dict:
+        """Move one account's clock forward (its delays, timeouts, dedup windows expire as if
+        ``seconds`` had passed); other accounts' time is untouched. Waiting polls re-check."""
+        if not math.isfinite(seconds) or seconds < 0:
+            raise ValueError("advance must be a finite number of seconds >= 0")
+        with self._lock:
+            self._offsets[account] = self._offsets.get(account, 0.0) + seconds
+        self.wake_all(account)
+        return {"now": self.now(account), "offset": self.clock.offset + self._offsets[account]}
 
     def reset(self) -> None:
+        """Forget every queue of every account (their long polls end) and every account's
+        clock moves."""
         with self._lock:
             queues, self._queues = list(self._queues.values()), {}
+            self._offsets.clear()
         for queue in queues:
             with queue.cond:
                 queue.deleted = True
                 queue.cond.notify_all()
 
-    def configure(
-        self, duplicate_rate: float | None = None, seed: int | None = None, queue: str | None = None
+    def empty_account(
+        self, account: str, region: str | None = None, queue: str | None = None
     ) -> dict:
-        """Set the duplicate rate (of every queue, or of ``queue`` alone) and/or the seed."""
+        """Empty one account's queues (or one of them) as if new: messages (in flight and
+        delayed too), FIFO deduplication, receive attempts and the PurgeQueue limit are
+        forgotten; the queues, their attributes and tags stay. Emptying the whole account
+        (no ``queue``) also undoes its clock moves."""
+        if queue is None:
+            with self._lock:
+                self._offsets.pop(account, None)
+        chosen = [
+            q
+            for (acct, reg, name), q in list(self._queues.items())
+            if acct == account
+            and (region is None or reg == region)
+            and (queue is None or name == queue)
+        ]
+        removed = 0
+        chosen.sort(key=lambda q: (q.region, q.name))
+        for each in chosen:
+            with each.cond:
+                removed += len(each.messages)
+                each.purge()
+                each.last_purge = None
+                if isinstance(each, FifoQueue):
+                    each.forget_dedup()
+                each.cond.notify_all()
+        return {"account": account, "queues": [q.name for q in chosen], "messages": removed}
+
+    def find(self, account: str, region: str, name: str) -> Queue | None:
+        """The queue ``name`` of ``account`` in ``region``, if it exists."""
+        return self._queues.get((account, region, name))
+
+    def configure(
+        self,
+        duplicate_rate: float | None = None,
+        seed: int | None = None,
+        queue: str | None = None,
+        account: str | None = None,
+        region: str | None = None,
+    ) -> dict:
+        """Set the duplicate rate (of every queue, or of ``queue`` alone: a name in ``account``
+        and ``region``, the class account in us-east-1 by default, or a queue URL) and/or the
+        seed (of every queue, or of ``account``'s queues alone, now and when created later)."""
         if duplicate_rate is not None:
             if not 0.0 <= duplicate_rate <= 1.0:
                 raise invalid("duplicate_rate must be between 0 and 1.")
             if queue is not None:
-                target = self._queues.get(queue)
+                account, name = queue_location(queue, Context("", account=account or ACCOUNT))
+                target = self.find(account, region or DEFAULT_REGION, name)
                 if target is None:
                     raise no_queue()
                 target.duplicate_rate = float(duplicate_rate)
             else:
                 self.duplicate_rate = float(duplicate_rate)
         if seed is not None:
-            self.seed = seed
+            if account is None:
+                self.seed = seed
+                self._seeds.clear()
+            else:
+                self._seeds[account] = seed
             for each in list(self._queues.values()):
-                with each.cond:
-                    each.rng = queue_rng(seed, each.name)
+                if account is None or each.account == account:
+                    with each.cond:
+                        each.rng = queue_rng(seed, each.name)
         out: dict = {"duplicate_rate": self.duplicate_rate, "seed": self.seed}
+        if account is not None:
+            out.update(account=account, seed=self._seeds.get(account, self.seed))
         overrides = {
-            name: q.duplicate_rate
-            for name, q in list(self._queues.items())
+            ("" if q.account == ACCOUNT else f"{q.account}/") + q.name: q.duplicate_rate
+            for q in list(self._queues.values())
             if q.duplicate_rate is not None
         }
         if overrides:
@@ -171,47 +309,46 @@ class SQSService:
         return handler(params, ctx)
 
     def queue_url(self, queue: Queue, ctx: Context) -> str:
-        return f"{ctx.base_url}/{ACCOUNT}/{queue.name}"
+        return f"{ctx.base_url}/{queue.account}/{queue.name}"
 
-    def _queue(self, params: dict) -> Queue:
-        url = _get_str(params, "QueueUrl")
-        name = url.rstrip("/").rsplit("/", 1)[-1]
-        queue = self._queues.get(name)
+    def _queue(self, params: dict, ctx: Context) -> Queue:
+        """The queue a QueueUrl names: its account from the URL, the region of the request."""
+        account, name = queue_location(get_str(params, "QueueUrl"), ctx)
+        queue = self._queues.get((account, ctx.region, name))
         if queue is None:
             raise no_queue()
         return queue
 
     def _queue_by_arn(self, arn: str) -> Queue | None:
-        name = arn.rsplit(":", 1)[-1]
-        queue = self._queues.get(name)
+        parts = arn.split(":")
+        if len(parts) != 6:
+            return None
+        queue = self._queues.get((parts[4], parts[3], parts[5]))
         return queue if queue is not None and queue.arn == arn else None
 
     # --- queues -----------------------------------------------------------------------------
     def op_CreateQueue(self, params: dict, ctx: Context) -> dict:
-        name = _get_str(params, "QueueName")
-        raw = params.get("Attributes") or {}
-        if not isinstance(raw, dict):
-            raise SQSError("InvalidAttributeName", "Attributes must be a map of names to strings.")
-        fifo_flag = str(raw.get("FifoQueue", "false")).lower() == "true"
-        fifo = name.endswith(".fifo")
-        base = name[:-5] if fifo else name
-        if not _QUEUE_NAME.match(base) or len(name) > 80:
+        name = get_str(params, "QueueName")
+        raw = params.get("Attributes")
+        flag = raw.get("FifoQueue") if isinstance(raw, dict) else None
+        fifo = flag is True or (isinstance(flag, str) and flag.lower() == "true")
+        if fifo:
+            if not name.endswith(".fifo") or not _QUEUE_NAME.match(name[:-5] + "_fifo"):
+                raise invalid(
+                    "The name of a FIFO queue can only include alphanumeric characters, hyphens, "
+                    "or underscores, must end with .fifo suffix and be 1 to 80 in length"
+                )
+        elif not _QUEUE_NAME.match(name):
             raise invalid(
                 "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in "
-                "length (a FIFO queue's name ends in .fifo)."
-            )
-        if fifo != fifo_flag:
-            raise invalid(
-                "The name of a FIFO queue must end with the .fifo suffix and set the attribute "
-                "FifoQueue=true; a standard queue's name must not end in .fifo."
+                "length"
             )
         given = qattrs.normalise(raw, fifo=fifo, creating=True)
-        self._check_redrive(given, fifo)
-        tags = params.get("tags") or {}
-        if not isinstance(tags, dict):
-            raise invalid("tags must be a map of keys to values.")
+        self._check_redrive(raw, given, fifo, ctx)
+        tags = get_map(params, "tags") or {}
+        _check_tags(tags, name)
         with self._lock:
-            existing = self._queues.get(name)
+            existing = self._queues.get((ctx.account, ctx.region, name))
             if existing is not None:
                 for key, value in given.items():
                     if existing.attributes.get(key, "") != value:
@@ -221,72 +358,71 @@ class SQSService:
                             f"for attribute {key}",
                         )
                 return {"QueueUrl": self.queue_url(existing, ctx)}
-            now = self.clock.now()
+            now = self.now(ctx.account)
             attrs = dict(qattrs.DEFAULTS)
             if fifo:
                 attrs.update(qattrs.FIFO_DEFAULTS)
-            attrs.update(given)
-            arn = f"arn:aws:sqs:{ctx.region}:{ACCOUNT}:{name}"
+            attrs.update({k: v for k, v in given.items() if v != ""})
+            arn = f"arn:aws:sqs:{ctx.region}:{ctx.account}:{name}"
             cls = FifoQueue if fifo else StandardQueue
-            queue = cls(name, arn, attrs, now, queue_rng(self.seed, name))
-            queue.tags = {str(k): str(v) for k, v in tags.items()}
-            self._queues[name] = queue
+            seed = self._seeds.get(ctx.account, self.seed)
+            queue = cls(name, arn, attrs, now, queue_rng(seed, name))
+            queue.tags = dict(tags)
+            self._queues[queue.key] = queue
         return {"QueueUrl": self.queue_url(queue, ctx)}
 
-    def _check_redrive(self, attrs: dict[str, str], fifo: bool) -> None:
-        policy = attrs.get("RedrivePolicy")
-        if not policy:
+    def _check_redrive(self, raw: object, given: dict[str, str], fifo: bool, ctx: Context) -> None:
+        """A RedrivePolicy's dead-letter queue exists, in the same account and region, and is
+        of the same type; the error echoes the policy as the caller wrote it."""
+        if not given.get("RedrivePolicy"):
             return
-        arn, _ = qattrs.parse_redrive_policy(policy)
+        written = raw.get("RedrivePolicy") if isinstance(raw, dict) else given["RedrivePolicy"]
+        arn, _ = qattrs.parse_redrive_policy(given["RedrivePolicy"])
         target = self._queue_by_arn(arn)
-        if target is None:
-            raise invalid(
-                "Value for parameter RedrivePolicy is invalid. Reason: Dead letter target does "
-                "not exist."
-            )
+        if target is None or (target.account, target.region) != (ctx.account, ctx.region):
+            raise invalid_value("RedrivePolicy", written, "Dead letter target does not exist.")
         if target.fifo != fifo:
-            raise invalid(
-                "Value for parameter RedrivePolicy is invalid. Reason: the dead-letter queue of "
-                "a FIFO queue must be FIFO, of a standard queue standard."
+            raise invalid_value(
+                "RedrivePolicy",
+                written,
+                "Dead-letter queue must be same type of queue as the source.",
             )
 
     def op_GetQueueUrl(self, params: dict, ctx: Context) -> dict:
-        name = _get_str(params, "QueueName")
-        queue = self._queues.get(name)
+        name = get_str(params, "QueueName")
+        owner = get_str(params, "QueueOwnerAWSAccountId", required=False) or ctx.account
+        queue = self._queues.get((owner, ctx.region, name))
         if queue is None:
             raise no_queue()
         return {"QueueUrl": self.queue_url(queue, ctx)}
 
     def op_ListQueues(self, params: dict, ctx: Context) -> dict:
-        prefix = _get_str(params, "QueueNamePrefix", required=False) or ""
-        limit = _get_int(params, "MaxResults", 1, 1000)
-        token = _get_str(params, "NextToken", required=False)
-        names = sorted(n for n in self._queues if n.startswith(prefix))
-        start = 0
-        if token:
-            try:
-                start = int(base64.b64decode(token).decode())
-            except ValueError:
-                raise invalid("Invalid NextToken.") from None
-        end = start + limit if limit else len(names)
-        out: dict = {"QueueUrls": [f"{ctx.base_url}/{ACCOUNT}/{n}" for n in names[start:end]]}
-        if limit and end < len(names):
-            out["NextToken"] = base64.b64encode(str(end).encode()).decode()
-        if not out["QueueUrls"] and not limit:
+        prefix = get_str(params, "QueueNamePrefix", required=False) or ""
+        names = sorted(
+            name
+            for account, region, name in list(self._queues)
+            if account == ctx.account and region == ctx.region and name.startswith(prefix)
+        )
+        page, following = _paginate(params, names)
+        if not page:
             return {}
+        out: dict = {"QueueUrls": [f"{ctx.base_url}/{ctx.account}/{n}" for n in page]}
+        if following:
+            out["NextToken"] = following
         return out
 
     def op_DeleteQueue(self, params: dict, ctx: Context) -> dict:
-        queue = self._queue(params)
+        queue = self._queue(params, ctx)
         with self._lock:
-            self._queues.pop(queue.name, None)
+            if self._queues.get(queue.key) is queue:
+                del self._queues[queue.key]
         with queue.cond:
             queue.deleted = True
             queue.cond.notify_all()
         return {}
 
     def _attributes_of(self, queue: Queue, names: list[str]) -> dict[str, str]:
-        now = self.clock.now()
+        now = self.now(queue.account)
         with queue.cond:
             queue.tick(now)
             values = dict(queue.attributes)
@@ -305,33 +441,33 @@ class SQSService:
         return {n: values[n] for n in names if values.get(n, "") != ""}
 
     def op_GetQueueAttributes(self, params: dict, ctx: Context) -> dict:
-        queue = self._queue(params)
-        names = _get_list(params, "AttributeNames")
+        queue = self._queue(params, ctx)
+        names = get_list(params, "AttributeNames")
         for name in names:
             if name != "All" and name not in qattrs.ALL_NAMES:
-                raise SQSError("InvalidAttributeName", f"Unknown Attribute {name}.")
+                raise unknown_attribute(name)
         attrs = self._attributes_of(queue, names)
         return {"Attributes": attrs} if attrs else {}
 
     def op_SetQueueAttributes(self, params: dict, ctx: Context) -> dict:
-        queue = self._queue(params)
+        queue = self._queue(params, ctx)
         raw = params.get("Attributes")
         if raw is None:
             raise missing("Attributes")
         given = qattrs.normalise(raw, fifo=queue.fifo, creating=False)
-        self._check_redrive(given, queue.fifo)
+        self._check_redrive(raw, given, queue.fifo, ctx)
         with queue.cond:
             queue.attributes.update(given)
             for key, value in given.items():
                 if value == "" and key not in qattrs.DEFAULTS:
                     queue.attributes.pop(key, None)
-            queue.modified_at = self.clock.now()
+            queue.modified_at = self.now(queue.account)
             queue.cond.notify_all()
         return {}
 
     def op_PurgeQueue(self, params: dict, ctx: Context) -> dict:
-        queue = self._queue(params)
-        now = self.clock.now()
+        queue = self._queue(params, ctx)
+        now = self.now(queue.account)
         with queue.cond:
             if queue.last_purge is not None and now - queue.last_purge < PURGE_INTERVAL:
                 raise SQSError(
@@ -343,49 +479,125 @@ class SQSService:
         return {}
 
     def op_ListDeadLetterSourceQueues(self, params: dict, ctx: Context) -> dict:
-        target = self._queue(params)
-        urls = []
-        for queue in sorted(self._queues.values(), key=lambda q: q.name):
+        target = self._queue(params, ctx)
+        names = []
+        for queue in sorted(list(self._queues.values()), key=lambda q: q.name):
+            if (queue.account, queue.region) != (target.account, target.region):
+                continue
             redrive = queue.redrive
             if redrive and redrive[0] == target.arn:
-                urls.append(self.queue_url(queue, ctx))
-        return {"queueUrls": urls}
+                names.append(queue.name)
+        page, following = _paginate(params, names)
+        out: dict = {"queueUrls": [f"{ctx.base_url}/{target.account}/{n}" for n in page]}
+        if following:
+            out["NextToken"] = following
+        return out
 
     def op_TagQueue(self, params: dict, ctx: Context) -> dict:
-        queue = self._queue(params)
-        tags = params.get("Tags")
-        if not isinstance(tags, dict) or not tags:
+        queue = self._queue(params, ctx)
+        tags = get_map(params, "Tags")
+        if not tags:
             raise missing("Tags")
         with queue.cond:
-            queue.tags.update({str(k): str(v) for k, v in tags.items()})
+            _check_tags({**queue.tags, **tags}, queue.name)
+            queue.tags.update(tags)
         return {}
 
     def op_UntagQueue(self, params: dict, ctx: Context) -> dict:
-        queue = self._queue(params)
-        keys = _get_list(params, "TagKeys")
-        if not keys:
-            raise missing("TagKeys")
+        queue = self._queue(params, ctx)
+        keys = get_list(params, "TagKeys")
+        if not keys or not all(1 <= len(key) <= 128 for key in keys):
+            raise invalid("Tag keys must be between 1 and 128 characters in length.")
         with queue.cond:
             for key in keys:
                 queue.tags.pop(key, None)
         return {}
 
+    def op_AddPermission(self, params: dict, ctx: Context) -> dict:
+        queue = self._queue(params, ctx)
+        label = get_str(params, "Label")
+        accounts = get_list(params, "AWSAccountIds")
+        actions = get_list(params, "Actions")
+        with queue.cond:
+            policy = add_statement(
+                queue.attributes.get("Policy"), queue.arn, label, accounts, actions
+            )
+            queue.attributes["Policy"] = policy
+        return {}
+
+    def op_RemovePermission(self, params: dict, ctx: Context) -> dict:
+        queue = self._queue(params, ctx)
+        label = get_str(params, "Label")
+        with queue.cond:
+            policy = remove_statement(queue.attributes.get("Policy"), queue.arn, label)
+            if policy:
+                queue.attributes["Policy"] = policy
+            else:
+                queue.attributes.pop("Policy", None)
+        return {}
+
     def op_ListQueueTags(self, params: dict, ctx: Context) -> dict:
-        queue = self._queue(params)
+        queue = self._queue(params, ctx)
         return {"Tags": dict(queue.tags)} if queue.tags else {}
 
     # --- sending ----------------------------------------------------------------------------
-    def _new_message(self, queue: Queue, entry: dict, ctx: Context, now: float) -> tuple:
-        """Validate one send; returns (message or None if deduplicated, delay, response)."""
-        body = _get_str(entry, "MessageBody")
+    def _new_message(
+        self, queue: Queue, entry: dict, ctx: Context, now: float, batch: bool = False
+    ) -> tuple:
+        """Validate one send, in AWS's order; returns (message, delay, response)."""
+        body = get_str(entry, "MessageBody")
         if body == "":
-            raise invalid("The request must contain a non-empty message body.")
-        check_text(body, "the message body")
+            raise missing("MessageBody")
         attributes = parse_attributes(entry.get("MessageAttributes"))
-        system = parse_attributes(entry.get("MessageSystemAttributes"), "MessageSystemAttributes")
-        for name in system:
-            if name != "AWSTraceHeader":
+        limit = queue.attr_int("MaximumMessageSize")
+        size = len(body.encode("utf-8", "surrogatepass")) + attributes_size(attributes)
+        if size > limit:
+            raise invalid(
+                f"One or more parameters {'cannot be validated' if batch else 'are invalid'}. "
+                f"Reason: Message must be shorter than {limit} bytes."
+            )
+        check_text(body)
+        system = parse_attributes(entry.get("MessageSystemAttributes"))
+        for name, attr in system.items():
+            if name != "AWSTraceHeader" or attr["DataType"] != "String":
                 raise invalid(f"Message system attribute name '{name}' is invalid.")
+        group = get_str(entry, "MessageGroupId", required=False)
+        dedup = get_str(entry, "MessageDeduplicationId", required=False)
+        for label, value in (("MessageGroupId", group), ("MessageDeduplicationId", dedup)):
+            if value is not None and not _GROUP_ID.match(value):
+                raise invalid_value(
+                    label,
+                    value,
+                    f"{label} can only include alphanumeric and punctuation characters. 1 to "
+                    "128 in length.",
+                )
+        delay = _in_range(
+            "DelaySeconds",
+            get_int(entry, "DelaySeconds"),
+            0,
+            900,
+            "DelaySeconds must be >= 0 and <= 900.",
+        )
+        if queue.fifo:
+            if delay:  # an explicit 0 is accepted; FIFO queues delay per queue only
+                raise invalid_value(
+                    "DelaySeconds",
+                    delay,
+                    "The request include parameter that is not valid for this queue type.",
+                )
+            delay = None
+            if group is None:
+                raise missing("MessageGroupId")
+            if dedup is None:
+                if queue.attributes.get("ContentBasedDeduplication") != "true":
+                    raise invalid(DEDUP_REQUIRED)
+                dedup = hashlib.sha256(body.encode("utf-8")).hexdigest()
+        elif dedup is not None:
+            raise invalid_value(
+                "MessageDeduplicationId",
+                dedup,
+                "The request includes a parameter that is not valid for this queue type.",
+            )
         msg = Message(
             key=0,
             message_id="",
@@ -395,46 +607,11 @@ class SQSService:
             md5_attributes=md5_of_attributes(attributes),
             sent_at=now,
             expires_at=now + queue.attr_int("MessageRetentionPeriod"),
-            sender_id=ctx.access_key,
+            sender_id=ctx.account,
             system_attributes=system,
+            group_id=group,
+            dedup_id=dedup,
         )
-        limit = queue.attr_int("MaximumMessageSize")
-        if msg.size() > limit:
-            raise invalid(
-                f"One or more parameters are invalid. Reason: Message must be shorter than "
-                f"{limit} bytes (body and attributes together)."
-            )
-        group = _get_str(entry, "MessageGroupId", required=False)
-        dedup = _get_str(entry, "MessageDeduplicationId", required=False)
-        for label, value in (("MessageGroupId", group), ("MessageDeduplicationId", dedup)):
-            if value is not None and not _GROUP_ID.match(value):
-                raise invalid(
-                    f"Value {value} for parameter {label} is invalid. Reason: use 1 to 128 "
-                    "printable ASCII characters."
-                )
-        delay = _get_int(entry, "DelaySeconds", 0, 900)
-        if queue.fifo:
-            if group is None:
-                raise missing("MessageGroupId")
-            if delay is not None:
-                raise invalid(
-                    f"Value {delay} for parameter DelaySeconds is invalid. Reason: The request "
-                    "include parameter that is not valid for this queue type (FIFO queues take "
-                    "DelaySeconds per queue only)."
-                )
-            if dedup is None:
-                if queue.attributes.get("ContentBasedDeduplication") != "true":
-                    raise invalid(
-                        "The queue should either have ContentBasedDeduplication enabled or "
-                        "MessageDeduplicationId provided explicitly"
-                    )
-                dedup = hashlib.sha256(body.encode("utf-8")).hexdigest()
-        elif dedup is not None:
-            raise invalid(
-                "Value for parameter MessageDeduplicationId is invalid. Reason: The request "
-                "include parameter that is not valid for this queue type."
-            )
-        msg.group_id, msg.dedup_id = group, dedup
         if delay is None:
             delay = queue.attr_int("DelaySeconds")
         response = {"MD5OfMessageBody": msg.md5_body}
@@ -444,14 +621,15 @@ class SQSService:
             response["MD5OfMessageSystemAttributes"] = md5_of_attributes(system)
         return msg, delay, response
 
-    def _store(self, queue: Queue, msg: Message, delay: int, response: dict, now: float) -> dict:
-        """Store a validated message (caller holds the queue's lock); fills in ids."""
+    def _store(self, queue: Queue, msg: Message, delay: int, response: dict, now: float) -> bool:
+        """Store a validated message (caller holds the queue's lock); fills in ids. False when
+        a FIFO queue deduplicated it (the response then names the first send)."""
         if isinstance(queue, FifoQueue):
             key = queue.dedup_key(msg.group_id, msg.dedup_id)
             earlier = queue.seen(key, now)
             if earlier is not None:
                 response["MessageId"], response["SequenceNumber"] = earlier
-                return response
+                return False
             msg.sequence_number = queue.next_sequence_number()
             response["SequenceNumber"] = msg.sequence_number
         msg.key = queue.new_key()
@@ -462,7 +640,7 @@ class SQSService:
             queue.place(msg)
         queue.add(msg, now, delay)
         response["MessageId"] = msg.message_id
-        return response
+        return True
 
     def _message_id(self, queue: Queue) -> str:
         """A MessageId that a fresh emulator reproduces from its seed, yet never repeats while
@@ -471,38 +649,45 @@ class SQSService:
         otherwise reuse its previous run's ids and collide with leftovers)."""
         draw = queue.rng.getrandbits(128)
         with self._issued_lock:
-            count = self._issued.get(queue.name, 0)
-            self._issued[queue.name] = count + 1
-        raw = f"{queue.name}\n{count}\n{draw}".encode()
+            count = self._issued.get(queue.key, 0)
+            self._issued[queue.key] = count + 1
+        scope = "" if queue.account == ACCOUNT else f"{queue.account}\n"
+        raw = f"{scope}{queue.name}\n{count}\n{draw}".encode()
         return str(uuid.UUID(bytes=hashlib.blake2b(raw, digest_size=16).digest(), version=4))
 
     def op_SendMessage(self, params: dict, ctx: Context) -> dict:
-        queue = self._queue(params)
-        now = self.clock.now()
+        queue = self._queue(params, ctx)
+        now = self.now(queue.account)
         msg, delay, response = self._new_message(queue, params, ctx, now)
         with queue.cond:
             if queue.deleted:
                 raise no_queue()
-            self._store(queue, msg, delay, response, now)
+            stored = self._store(queue, msg, delay, response, now)
             queue.cond.notify()
+        _count_duplicates(ctx, 0 if stored else 1)
         return response
 
-    def _batch_entries(self, params: dict, field_names: tuple[str, ...] = ()) -> list[dict]:
+    def _batch_entries(self, params: dict, action: str, queue: Queue | None = None) -> list[dict]:
+        """A batch's entries, checked as AWS checks the whole request before any entry runs:
+        count, Ids, and (sending to a FIFO queue) each entry's group and deduplication ids."""
         entries = params.get("Entries")
         if entries is None:
             raise missing("Entries")
         if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
-            raise invalid("Entries must be a list of objects.")
+            raise invalid_value("Entries", entries, "Entries must be a list of maps.")
         if not entries:
             raise SQSError(
-                "EmptyBatchRequest", "There should be at least one entry in the request."
+                "EmptyBatchRequest",
+                f"There should be at least one {action}RequestEntry in the request.",
             )
         if len(entries) > MAX_BATCH:
             raise SQSError(
                 "TooManyEntriesInBatchRequest",
                 f"Maximum number of entries per request are 10. You have sent {len(entries)}.",
             )
-        ids = []
+        fifo = queue is not None and queue.fifo
+        needs_dedup = fifo and queue.attributes.get("ContentBasedDeduplication") != "true"
+        seen: set[str] = set()
         for entry in entries:
             entry_id = entry.get("Id")
             if not isinstance(entry_id, str) or not _BATCH_ID.match(entry_id):
@@ -511,11 +696,13 @@ class SQSService:
                     "A batch entry id can only contain alphanumeric characters, hyphens and "
                     "underscores. It can be at most 80 letters long.",
                 )
-            ids.append(entry_id)
-        if len(set(ids)) != len(ids):
-            raise SQSError(
-                "BatchEntryIdsNotDistinct", "Two or more batch entries have the same Id."
-            )
+            if needs_dedup and not entry.get("MessageDeduplicationId"):
+                raise invalid(DEDUP_REQUIRED)
+            if fifo and not entry.get("MessageGroupId"):
+                raise invalid("The request must contain the parameter MessageGroupId.")
+            if entry_id in seen:
+                raise SQSError("BatchEntryIdsNotDistinct", f"Id {entry_id} repeated.")
+            seen.add(entry_id)
         return entries
 
     @staticmethod
@@ -523,33 +710,34 @@ class SQSService:
         return {"Id": entry_id, "SenderFault": True, "Code": err.code, "Message": err.message}
 
     def op_SendMessageBatch(self, params: dict, ctx: Context) -> dict:
-        queue = self._queue(params)
-        entries = self._batch_entries(params)
-        now = self.clock.now()
+        queue = self._queue(params, ctx)
+        entries = self._batch_entries(params, "SendMessageBatch", queue)
+        total = sum(_entry_size(entry) for entry in entries)
+        if total > qattrs.MAX_MESSAGE_SIZE:
+            raise SQSError(
+                "BatchRequestTooLong",
+                f"Batch requests cannot be longer than {qattrs.MAX_MESSAGE_SIZE} bytes. You have "
+                f"sent {total} bytes.",
+            )
+        now = self.now(queue.account)
         prepared, failed = [], []
-        total = 0
         for entry in entries:
             try:
-                msg, delay, response = self._new_message(queue, entry, ctx, now)
+                msg, delay, response = self._new_message(queue, entry, ctx, now, batch=True)
             except SQSError as err:
                 failed.append(self._failure(entry["Id"], err))
                 continue
-            total += msg.size()
             prepared.append((entry["Id"], msg, delay, response))
-        if total > queue.attr_int("MaximumMessageSize"):
-            raise SQSError(
-                "BatchRequestTooLong",
-                f"Batch requests cannot be longer than {queue.attr_int('MaximumMessageSize')} "
-                f"bytes. You have sent {total} bytes.",
-            )
         successful = []
         with queue.cond:
             if queue.deleted:
                 raise no_queue()
+            duplicates = 0
             for entry_id, msg, delay, response in prepared:
-                self._store(queue, msg, delay, response, now)
+                duplicates += not self._store(queue, msg, delay, response, now)
                 successful.append({"Id": entry_id, **response})
             queue.cond.notify(len(prepared))
+        _count_duplicates(ctx, duplicates)
         out: dict = {"Successful": successful}
         if failed:
             out["Failed"] = failed
@@ -557,22 +745,41 @@ class SQSService:
 
     # --- receiving --------------------------------------------------------------------------
     def op_ReceiveMessage(self, params: dict, ctx: Context) -> dict:
-        limit = _get_int(params, "MaxNumberOfMessages", 1, 10, 1)
-        visibility = _get_int(params, "VisibilityTimeout", 0, 43200)
-        wait = _get_int(params, "WaitTimeSeconds", 0, 20)
-        attempt = _get_str(params, "ReceiveRequestAttemptId", required=False)
-        system_names = set(_get_list(params, "AttributeNames"))
-        system_names |= set(_get_list(params, "MessageSystemAttributeNames"))
-        attr_names = _get_list(params, "MessageAttributeNames")
-        queue = self._queue(params)  # after the parameter checks, as AWS validates first
+        limit = _in_range(
+            "MaxNumberOfMessages",
+            get_int(params, "MaxNumberOfMessages"),
+            1,
+            MAX_BATCH,
+            "Must be between 1 and 10, if provided.",
+        )
+        limit = 1 if limit is None else limit
+        visibility = _in_range(
+            "VisibilityTimeout",
+            get_int(params, "VisibilityTimeout"),
+            0,
+            MAX_VISIBILITY,
+            f"Must be >= 0 and <= {MAX_VISIBILITY}, if provided.",
+        )
+        wait = _in_range(
+            "WaitTimeSeconds",
+            get_int(params, "WaitTimeSeconds"),
+            0,
+            20,
+            "Must be >= 0 and <= 20, if provided.",
+        )
+        attempt = get_str(params, "ReceiveRequestAttemptId", required=False)
+        system_names = set(get_list(params, "AttributeNames"))
+        system_names |= set(get_list(params, "MessageSystemAttributeNames"))
+        attr_names = get_list(params, "MessageAttributeNames")
+        queue = self._queue(params, ctx)  # after the parameter checks, as AWS validates first
         if wait is None:
             wait = queue.attr_int("ReceiveMessageWaitTimeSeconds")
         if visibility is None:
             visibility = queue.attr_int("VisibilityTimeout")
         if attempt is not None and isinstance(queue, FifoQueue):
             with queue.cond:
-                queue.tick(self.clock.now())
-                repeat = queue.repeat_attempt(attempt, self.clock.now())
+                queue.tick(self.now(queue.account))
+                repeat = queue.repeat_attempt(attempt, self.now(queue.account))
             if repeat is not None:
                 return {"Messages": repeat} if repeat else {}
         deadline = time.monotonic() + wait
@@ -583,7 +790,7 @@ class SQSService:
                 while True:
                     if queue.deleted:
                         break
-                    now = self.clock.now()
+                    now = self.now(queue.account)
                     queue.tick(now)
                     picked = queue.take(now, limit, long_poll=wait > 0)
                     redrive = queue.redrive
@@ -627,7 +834,7 @@ class SQSService:
         target = self._queue_by_arn(arn)
         if target is None:
             return  # AWS keeps them too, but we cannot: the target is gone
-        now = self.clock.now()
+        now = self.now(target.account)
         with target.cond:
             for msg in moved:
                 msg.key = target.new_key()
@@ -644,7 +851,7 @@ class SQSService:
             target.cond.notify(len(moved))
 
     def _receipt(self, queue: Queue, msg: Message) -> str:
-        raw = f"{queue.name}\n{msg.key}\n{msg.receive_count}\n{uuid.uuid4().hex}"
+        raw = f"{queue.arn}\n{msg.key}\n{msg.receive_count}\n{uuid.uuid4().hex}"
         return base64.urlsafe_b64encode(raw.encode()).decode("ascii")
 
     def _render(self, queue: Queue, msg: Message, system: set[str], attr_names: list) -> dict:
@@ -686,16 +893,18 @@ class SQSService:
         if not isinstance(handle, str) or not handle:
             raise missing("ReceiptHandle")
         try:
-            name, key, count, _ = base64.urlsafe_b64decode(handle.encode()).decode().split("\n")
+            raw = base64.urlsafe_b64decode(handle.encode("ascii")).decode("utf-8")
+            arn, key, count, _ = raw.split("\n")
             key, count = int(key), int(count)
-        except (ValueError, UnicodeDecodeError):
-            raise SQSError(
-                "ReceiptHandleIsInvalid", f'The input receipt handle "{handle}" is not valid.'
-            ) from None
-        if name != queue.name:
+        except (ValueError, UnicodeError):
             raise SQSError(
                 "ReceiptHandleIsInvalid",
-                f'The input receipt handle "{handle}" is not valid for this queue.',
+                f'The input receipt handle "{handle}" is not a valid receipt handle.',
+            ) from None
+        if arn != queue.arn:
+            raise SQSError(
+                "ReceiptHandleIsInvalid",
+                f'The receipt handle "{handle}" is not valid for this queue.',
             )
         msg = queue.messages.get(key)
         if msg is None:
@@ -704,10 +913,16 @@ class SQSService:
 
     def _delete(self, queue: Queue, handle: object) -> None:
         with queue.cond:
-            queue.tick(self.clock.now())
+            queue.tick(self.now(queue.account))
             msg, latest = self._resolve(queue, handle)
-            # AWS: an outdated receipt handle "succeeds, but the message will not be deleted".
-            if msg is not None and latest:
+            if msg is None:
+                return  # already deleted: AWS answers success
+            if queue.fifo and (not latest or msg.state != INFLIGHT):
+                # FIFO: a handle is good while its receive's visibility timeout lasts
+                raise invalid_value("ReceiptHandle", handle, "The receipt handle has expired.")
+            # Standard: an outdated receipt handle "succeeds, but the message might not be
+            # deleted" (it is not); the latest one deletes, in flight or not.
+            if latest:
                 queue.remove(msg)
                 if queue.fifo:
                     queue.cond.notify()  # the group may be unblocked
@@ -715,36 +930,52 @@ class SQSService:
     def _change(self, queue: Queue, handle: object, visibility: object) -> None:
         if visibility is None:
             raise missing("VisibilityTimeout")
-        visibility = _get_int({"VisibilityTimeout": visibility}, "VisibilityTimeout", 0, 43200)
+        seconds = _in_range(
+            "VisibilityTimeout",
+            get_int({"VisibilityTimeout": visibility}, "VisibilityTimeout"),
+            0,
+            MAX_VISIBILITY,
+            f"Must be >= 0 and <= {MAX_VISIBILITY}, if provided.",
+        )
         with queue.cond:
-            now = self.clock.now()
+            now = self.now(queue.account)
             queue.tick(now)
             msg, latest = self._resolve(queue, handle)
             if msg is None or not latest:
-                raise invalid(
-                    f"Value {handle} for parameter ReceiptHandle is invalid. Reason: Message "
-                    "does not exist or is not available for visibility timeout change."
+                raise invalid_value(
+                    "ReceiptHandle",
+                    handle,
+                    "Message does not exist or is not available for visibility timeout change.",
                 )
             if msg.state != INFLIGHT:
-                raise SQSError("MessageNotInflight", "The message referred to isn't in flight.")
-            queue.change_visibility(msg, now, visibility)
+                return  # its timeout already ended: AWS answers success and changes nothing
+            if now + seconds - msg.received_at > MAX_VISIBILITY:
+                raise invalid_value(
+                    "VisibilityTimeout",
+                    seconds,
+                    f"Total VisibilityTimeout for the message is beyond the limit "
+                    f"[{MAX_VISIBILITY} seconds]",
+                )
+            queue.change_visibility(msg, now, seconds)
             queue.cond.notify()
 
     def op_DeleteMessage(self, params: dict, ctx: Context) -> dict:
-        queue = self._queue(params)
+        queue = self._queue(params, ctx)
         self._delete(queue, params.get("ReceiptHandle"))
         return {}
 
     def op_DeleteMessageBatch(self, params: dict, ctx: Context) -> dict:
-        queue = self._queue(params)
+        queue = self._queue(params, ctx)
         return self._each_entry(
-            params, lambda entry: self._delete(queue, entry.get("ReceiptHandle"))
+            params,
+            "DeleteMessageBatch",
+            lambda entry: self._delete(queue, entry.get("ReceiptHandle")),
         )
 
-    def _each_entry(self, params: dict, action: Callable[[dict], None]) -> dict:
-        """Apply ``action`` to every batch entry; AWS's Successful/Failed answer."""
+    def _each_entry(self, params: dict, name: str, action: Callable[[dict], None]) -> dict:
+        """Apply ``action`` to every entry of batch ``name``; AWS's Successful/Failed answer."""
         successful, failed = [], []
-        for entry in self._batch_entries(params):
+        for entry in self._batch_entries(params, name):
             try:
                 action(entry)
                 successful.append({"Id": entry["Id"]})
@@ -756,14 +987,15 @@ class SQSService:
         return out
 
     def op_ChangeMessageVisibility(self, params: dict, ctx: Context) -> dict:
-        queue = self._queue(params)
+        queue = self._queue(params, ctx)
         self._change(queue, params.get("ReceiptHandle"), params.get("VisibilityTimeout"))
         return {}
 
     def op_ChangeMessageVisibilityBatch(self, params: dict, ctx: Context) -> dict:
-        queue = self._queue(params)
+        queue = self._queue(params, ctx)
         return self._each_entry(
             params,
+            "ChangeMessageVisibilityBatch",
             lambda entry: self._change(
                 queue, entry.get("ReceiptHandle"), entry.get("VisibilityTimeout")
             ),

@@ -70,9 +70,12 @@ def down() -> list[str]:
 
     with st.stack_lock():
         recorded = st.read_state()
-        if not recorded:
-            return []
-        stopped = get_mode(recorded.get("mode") or "embedded").down(recorded)
+        stopped = get_mode(recorded.get("mode") or "embedded").down(recorded) if recorded else []
+        # Services no stack.json lists (an `up` killed mid-start, a damaged file) go too.
+        from labkit.stack.embedded import stop_strays
+
+        if stop_strays():
+            stopped.append("unrecorded services")
         st.clear_state()
     return stopped
 

@@ -32,6 +32,21 @@ def sqs_client():  # noqa: ANN201 - boto3 client
     return boto3.client("sqs", region_name=REGION, **credentials.boto3_kwargs())
 
 
+def sns_client():  # noqa: ANN201 - boto3 client
+    """A boto3 SNS client for AWS in us-east-1 with the lab's credentials (as `sqs_client`)."""
+    import boto3
+
+    from labkit.aws_credentials import RENEW_STEP, load_aws_credentials
+    from labkit.stack.errors import StackError
+
+    credentials = load_aws_credentials()
+    if credentials is None:
+        raise StackError(
+            f"aws: No AWS credentials found (environment, .env, aws.env or credentials). {RENEW_STEP}."
+        )
+    return boto3.client("sns", region_name=REGION, **credentials.boto3_kwargs())
+
+
 def explain(exc: BaseException, endpoint: str | None = None, queue: str | None = None) -> str:
     """One line that says what went wrong talking to SQS and what to do next."""
     from botocore.exceptions import ClientError, EndpointConnectionError

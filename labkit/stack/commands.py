@@ -6,6 +6,7 @@ Errors are one line saying what to do next, with exit code 1; usage errors exit 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -127,7 +128,23 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0 if rows and all(row["status"] == "ok" for row in rows) else 1
 
 
+def _state_dir_error(exc: OSError, command: str) -> int:
+    """One line for a state dir the command cannot use (read-only, full, not a folder)."""
+    home = os.environ.get("LABKIT_HOME") or ".labkit/"
+    return _fail(
+        f"cannot use the lab's state folder {home} ({exc.strerror or exc}): make it writable "
+        f"or set LABKIT_HOME to a writable folder, then run `labkit {command}` again"
+    )
+
+
 def cmd_logs(args: argparse.Namespace) -> int:
+    try:
+        return _logs(args)
+    except OSError as exc:
+        return _state_dir_error(exc, "logs")
+
+
+def _logs(args: argparse.Namespace) -> int:
     from labkit.paths import log_dir
     from labkit.stack.processes import log_tail
 
@@ -156,17 +173,19 @@ def cmd_down(args: argparse.Namespace) -> int:
         stopped = down()
     except StackError as exc:
         return _fail(str(exc))
+    except OSError as exc:
+        return _state_dir_error(exc, "down")
     print(f"stopped: {', '.join(stopped)}" if stopped else "no lab stack was running")
     return 0
 
 
 def cmd_lab(args: argparse.Namespace) -> int:
-    import subprocess
-
     from labkit.paths import NOTEBOOK_DIR
     from labkit.stack.errors import StackError
+    from labkit.stack.state import state_path
 
     args.mode = "embedded"
+    stack_was_running = state_path().exists()
     try:
         lab = _up(args)
     except StackError as exc:
@@ -184,9 +203,62 @@ def cmd_lab(args: argparse.Namespace) -> int:
         argv.append("--no-browser")
     if hasattr(os, "geteuid") and os.geteuid() == 0:  # containers run as root
         argv.append("--allow-root")
-    try:
-        return subprocess.call(argv)
-    except KeyboardInterrupt:
-        return 0
-    finally:
+    code = run_until_signal(argv)
+    if stack_was_running:
         print("JupyterLab stopped; the stack keeps running (`labkit down` stops it)")
+    else:
+        from labkit.stack import down
+
+        stopped = down()  # this command started it: leave nothing running
+        print(f"JupyterLab stopped; stopped the stack it started: {', '.join(stopped) or 'none'}")
+    return code
+
+
+def run_until_signal(argv: list[str], grace: float = 15.0) -> int:
+    """Run ``argv`` (JupyterLab) in a session of its own until it exits or we get SIGTERM /
+    SIGINT; the signal is passed on as SIGTERM (Jupyter then shuts its kernels down), and
+    whatever it started that outlives it after ``grace`` seconds is stopped too.
+    """
+    import signal
+    import subprocess
+
+    import psutil
+
+    proc = subprocess.Popen(argv, start_new_session=True)
+    seen: dict[int, psutil.Process] = {}
+
+    def remember_descendants() -> None:
+        try:
+            for child in psutil.Process(proc.pid).children(recursive=True):
+                seen.setdefault(child.pid, child)
+        except psutil.Error:
+            pass
+
+    def forward(signum: int, _frame: object) -> None:
+        remember_descendants()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+
+    previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        while True:
+            try:
+                code = proc.wait(timeout=2)
+                break
+            except subprocess.TimeoutExpired:
+                remember_descendants()  # kernels started since, and their lesson workers
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        from labkit.stack.processes import stop_group
+
+        stop_group(proc.pid, timeout=1)  # anything left in JupyterLab's own group
+        left = [p for p in seen.values() if p.is_running()]
+        for each in left:
+            with contextlib.suppress(psutil.Error):
+                each.terminate()
+        _, alive = psutil.wait_procs(left, timeout=grace)
+        for each in alive:
+            with contextlib.suppress(psutil.Error):
+                each.kill()
+    return 0 if code in (0, -signal.SIGTERM, 128 + signal.SIGTERM) else code

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -26,6 +28,7 @@ from labkit.stack.errors import ServiceUnavailable
 from labkit.stack.processes import (
     create_time,
     labkit_argv,
+    listens_on,
     log_tail,
     pid_alive,
     spawn,
@@ -42,6 +45,9 @@ from labkit.stack.redis import (
 )
 
 PREFERRED_PORTS = {"sqs": 9324, "api": 6400}
+# Set in the environment of every service the stack spawns (value: the state dir), so `down`
+# finds them even when stack.json is lost, damaged or was never written (an interrupted `up`).
+STACK_MARK = "LABKIT_STACK_HOME"
 SERVICES = ("redis", "sqs", "api", "worker")
 START_TIMEOUT = 30.0
 POLL = 0.02
@@ -79,6 +85,7 @@ def service_env(state: dict[str, Any]) -> dict[str, str]:
         "CELERY_DEFAULT_QUEUE": "ical",
         "ICAL_DELAY_SECONDS": str(state["options"]["ical_delay"]),
         "AWS_ENDPOINT_URL_SQS": sqs_url,
+        "AWS_ENDPOINT_URL_SNS": sqs_url,  # topics live on the emulator's port
         "AWS_DEFAULT_REGION": DEFAULT_REGION,
         **EMULATOR_CREDENTIALS,
     }
@@ -104,10 +111,24 @@ def service_alive(name: str, svc: dict[str, Any]) -> bool:
     return pid_alive(svc.get("pid"), svc.get("started"))
 
 
-def service_healthy(name: str, svc: dict[str, Any] | None) -> bool:
-    """Pid alive AND the service's own health check answers."""
+def service_healthy(
+    name: str, svc: dict[str, Any] | None, state: dict[str, Any] | None = None
+) -> bool:
+    """Pid alive, listening on its own port, AND the service's own health check answers.
+
+    With the stack's ``state``, a worker must also answer a ping over the broker (a stopped or
+    hung worker keeps its pid and its "ready." line); without it (polling during start-up)
+    the log line is enough.
+    """
     if not svc or not service_alive(name, svc):
         return False
+    if svc.get("port") and svc.get("pid") and not listens_on(svc["pid"], svc["port"]):
+        return False  # the port answers, but for another process (another user's stack)
+    if name == "worker" and state is not None and svc.get("node"):
+        broker = state.get("services", {}).get("redis", {}).get("url")
+        return health.worker_ok(svc.get("log"), svc.get("log_offset", 0)) and health.worker_answers(
+            broker, svc["node"]
+        )
     if name == "redis":
         # The pure-Python server answers PING in a millisecond, but on a loaded laptop its
         # threads may wait longer than the binary's 0.5 s: it must not be restarted for that.
@@ -147,7 +168,7 @@ def _pick_port(service: str, wanted: int | None, state: dict[str, Any], settle: 
 
 
 def _start(name: str, state: dict[str, Any], notes: list[str], opts: dict[str, Any]) -> None:
-    """(Re)start one service and record it in ``state`` (not yet written)."""
+    """(Re)start one service and record it in ``state`` (written at once through `record`)."""
     services = state["services"]
     old = services.get(name, {})
     stop_recorded(old.get("pid"), old.get("started"), timeout=2)
@@ -179,10 +200,11 @@ def _start(name: str, state: dict[str, Any], notes: list[str], opts: dict[str, A
         }
         if not server.real:
             notes.append(f"redis: {server.description}")
+        _record_now(state, opts)
         return
     wanted = opts.get(f"{name}_port") or old.get("port") or PREFERRED_PORTS.get(name)
     settle = 1.0 if old.get("port") == wanted else 0.0  # its own port, just released
-    env = service_env(state)
+    env = service_env(state) | {STACK_MARK: str(state_dir().resolve())}
     if name == "sqs":
         port = _pick_port("sqs", wanted, state, settle)
         argv = labkit_argv("sqs-server", "--host", "127.0.0.1", "--port", str(port))
@@ -198,12 +220,14 @@ def _start(name: str, state: dict[str, Any], notes: list[str], opts: dict[str, A
         redis_port = services.get("redis", {}).get("port")
         if redis_port:  # started without waiting (beside SQS and the API): Celery needs it now
             wait_for_port(redis_port, timeout=15)
-        # `labkit worker` always sends task events (lessons watch them) and skips mingle. One
-        # thread instead of a prefork pool process: a forked pool child would hold a second
-        # copy of Flask, SQLAlchemy and Celery (~75 MB of the stack's ~240). What prefork adds
-        # (a job whose pool process dies is requeued at once) is `labkit worker`'s default and
-        # tested there; a killed stack worker's job comes back after the visibility timeout.
-        argv = labkit_argv("worker", "--loglevel", "info", "--pool", "threads")
+        # `labkit worker` always sends task events (lessons watch them) and skips mingle. Its
+        # node name is its own, so `labkit status` pings this worker and no other. One thread
+        # instead of a prefork pool process: a forked pool child would hold a second copy of
+        # Flask, SQLAlchemy and Celery (~75 MB of the stack's ~240). What prefork adds (a job
+        # whose pool process dies is requeued at once) is `labkit worker`'s default and tested
+        # there; a killed stack worker's job comes back after the visibility timeout.
+        node = f"labkit-stack-{uuid.uuid4().hex[:8]}@{socket.gethostname()}"
+        argv = labkit_argv("worker", "--loglevel", "info", "--hostname", node, "--pool", "threads")
     proc, offset = spawn(argv, log, env)
     services[name] = {
         "pid": proc.pid,
@@ -213,6 +237,17 @@ def _start(name: str, state: dict[str, Any], notes: list[str], opts: dict[str, A
         "log": str(log),
         "log_offset": offset,
     }
+    if name == "worker":
+        services[name]["node"] = node
+    _record_now(state, opts)
+
+
+def _record_now(state: dict[str, Any], opts: dict[str, Any]) -> None:
+    """Write the state as soon as a process is spawned: an `up` interrupted from here on
+    leaves nothing `down` cannot see (``opts["record"]`` is `labkit.stack`'s writer)."""
+    record = opts.get("record")
+    if record is not None:
+        record(state)
 
 
 def _stop_all(state: dict[str, Any], names: set[str], timeout: float = 2) -> None:
@@ -222,11 +257,27 @@ def _stop_all(state: dict[str, Any], names: set[str], timeout: float = 2) -> Non
     stop_all_recorded([services[name] for name in sorted(names) if name in services], timeout)
 
 
-def _wait_healthy(state: dict[str, Any], names: set[str], timeout: float) -> None:
-    """Poll every 20 ms until each of ``names`` is healthy; queues go on SQS as soon as it is."""
+def port_clash(svc: dict[str, Any]) -> bool:
+    """True when a service exited because another process took its port first (two stacks of
+    two LABKIT_HOMEs starting at once both saw 9324 free)."""
+    return bool(svc.get("port")) and "ddress already in use" in log_tail_of(svc, 40)
+
+
+def _wait_healthy(
+    state: dict[str, Any],
+    names: set[str],
+    timeout: float,
+    retry: Callable[[str], set[str]] | None = None,
+) -> None:
+    """Poll every 20 ms until each of ``names`` is healthy; queues go on SQS as soon as it is.
+
+    ``retry(name)`` restarts a service whose port was taken under it (returning the services
+    started again), at most three times in all.
+    """
     from labkit.stack.lesson_queues import create_lesson_queues
 
     pending = set(names)
+    retries = 3
     deadline = time.monotonic() + timeout
     while pending:
         for name in sorted(pending):
@@ -235,6 +286,10 @@ def _wait_healthy(state: dict[str, Any], names: set[str], timeout: float) -> Non
                 pending.discard(name)
                 if name == "sqs":
                     create_lesson_queues(emulator_client(svc["url"]))
+            elif retry and retries and not service_alive(name, svc) and port_clash(svc):
+                retries -= 1
+                pending |= retry(name)
+                break
             elif not service_alive(name, svc):
                 raise ServiceUnavailable(
                     name,
@@ -278,7 +333,7 @@ def up(
     ``ical_delay`` None keeps the running worker's setting (0 on a fresh start); a different
     value restarts the API and the worker with it.
     """
-    opts = {"sqs_port": sqs_port, "api_port": api_port, "seed": seed}
+    opts = {"sqs_port": sqs_port, "api_port": api_port, "seed": seed, "record": record}
     notes: list[str] = []
     state = current
     if state is None:
@@ -290,7 +345,9 @@ def up(
             "options": {"ical_delay": ical_delay or 0, "redis_db": stack_redis_db(redis_db)},
         }
     options = state["options"]
-    restart = {name for name in SERVICES if not service_healthy(name, state["services"].get(name))}
+    restart = {
+        name for name in SERVICES if not service_healthy(name, state["services"].get(name), state)
+    }
     for name in sorted(restart & set(state["services"])):
         notes.append(f"{name}: not running, restarted")
     if ical_delay is not None and float(ical_delay) != float(options["ical_delay"]):
@@ -311,13 +368,28 @@ def up(
         if name in restart:
             _start(name, state, notes, opts)
     refresh_urls(state)
-    notes = list(state.get("port_notes", {}).values()) + notes
-    state["notes"] = notes
+    state["notes"] = list(state.get("port_notes", {}).values()) + notes
     record(state)  # before waiting: a failed start can still be stopped by `down`
-    _wait_healthy(state, restart & {"sqs", "api", "worker", "redis"}, timeout)
+
+    def on_free_port(name: str) -> set[str]:
+        """Start ``name`` again on a free port (and what depends on its address)."""
+        if opts.get(f"{name}_port"):
+            return set()  # a port the user asked for: its failure is reported as it is
+        again = {name} | ({"api", "worker"} if name == "sqs" else set())
+        _stop_all(state, again - {name})
+        _start(name, state, notes, opts)
+        refresh_urls(state)
+        for other in sorted(again - {name}):
+            _start(other, state, notes, opts)
+        refresh_urls(state)
+        state["notes"] = list(state.get("port_notes", {}).values()) + notes
+        record(state)
+        return again
+
+    _wait_healthy(state, restart & {"sqs", "api", "worker", "redis"}, timeout, on_free_port)
     state["ready_at"] = time.time()
     record(state)
-    return state, notes
+    return state, state["notes"]
 
 
 def redis_data_dir() -> Path:
@@ -339,6 +411,33 @@ def down(state: dict[str, Any]) -> list[str]:
     return stopped
 
 
+def stray_processes(home: Path | None = None) -> list[int]:
+    """Pids of this state dir's services that no stack.json may list: process-group leaders
+    whose environment carries `STACK_MARK` for ``home``, or a Redis keeping its data there."""
+    import psutil
+
+    home = (home or state_dir()).resolve()
+    redis_dir = str(home / "redis-data")
+    found = []
+    for proc in psutil.process_iter(["pid", "cmdline"]):
+        try:
+            if proc.pid == os.getpid() or os.getpgid(proc.pid) != proc.pid:
+                continue
+            cmdline = proc.info["cmdline"] or []
+            if redis_dir in cmdline or proc.environ().get(STACK_MARK) == str(home):
+                found.append(proc.pid)
+        except (psutil.Error, OSError):
+            continue
+    return found
+
+
+def stop_strays(timeout: float = 5) -> list[int]:
+    """Stop what `stray_processes` finds (all at once); return their pids."""
+    strays = stray_processes()
+    stop_all_recorded([{"pid": pid, "started": create_time(pid)} for pid in strays], timeout)
+    return strays
+
+
 def status_rows(state: dict[str, Any] | None) -> list[dict[str, Any]]:
     """One row per service: service, status, url, pid, detail (what to do when it is down)."""
     rows = []
@@ -346,14 +445,20 @@ def status_rows(state: dict[str, Any] | None) -> list[dict[str, Any]]:
     for name in ("sqs", "redis", "database", "api", "worker"):
         if name == "database":
             url = (state or {}).get("urls", {}).get("database")
-            ok = health.database_ok(url)
-            rows.append(_row(name, ok, url, None, "SQLite file" if ok else "not configured"))
+            problem = health.database_problem(url)
+            if problem is None:
+                detail = "SQLite file, writable" if url.startswith("sqlite") else "answers"
+            elif url:
+                detail = f"{problem}: free disk space or fix the file, then `labkit up`"
+            else:
+                detail = problem
+            rows.append(_row(name, problem is None, url, None, detail))
             continue
         svc = services.get(name)
         if not svc:
             rows.append(_row(name, False, None, None, "not running: run `labkit up`"))
             continue
-        ok = service_healthy(name, svc)
+        ok = service_healthy(name, svc, state)
         if ok and name == "redis":
             detail = svc.get("server") or (
                 "external (LABKIT_REDIS_URL)" if svc.get("external") else "answers"
@@ -362,6 +467,8 @@ def status_rows(state: dict[str, Any] | None) -> list[dict[str, Any]]:
             detail = "answers"
         elif not service_alive(name, svc):
             detail = "process not running: run `labkit up` to restart it"
+        elif name == "worker":
+            detail = "running but not answering a ping (stopped or hung?): `labkit up` restarts it"
         else:
             detail = f"running but not answering: see `labkit logs {name}`"
         rows.append(_row(name, ok, svc.get("url"), svc.get("pid"), detail))

@@ -25,9 +25,18 @@ class Lab:
     ``redis_server`` which one: "redis-server" (a real binary, or compose's container),
     "fakeredis" (labkit's pure-Python server, where no binary exists), "external"
     (LABKIT_REDIS_URL) or None.
+
+    On the emulator (embedded and compose modes) ``account`` is this kernel's own account
+    (`labkit.stack.clients.process_account`): ``sqs`` and the credentials in ``env`` act in it,
+    so a lesson's queues are its own; they are created there on first use. On AWS the
+    account is whatever the credentials belong to, and the queues are shared.
     """
 
-    def __init__(self, state: dict[str, Any], notes: list[str] | None = None) -> None:
+    def __init__(
+        self, state: dict[str, Any], notes: list[str] | None = None, account: str | None = None
+    ) -> None:
+        from labkit.stack.clients import account_credentials, process_account
+
         self.mode: str = state["mode"]
         self.urls: dict[str, str | None] = dict(state.get("urls", {}))
         if self.urls.get("ui"):
@@ -35,7 +44,12 @@ class Lab:
         self.env: dict[str, str] = dict(state.get("env", {}))
         self.notes: list[str] = list(notes or [])
         self.started_at: float | None = state.get("started_at")
+        self.account: str | None = None
+        if self.mode != "aws":
+            self.account = account or process_account()
+            self.env.update(account_credentials(self.account))
         self._state = state
+        self._lesson_queues_made = False
 
     @property
     def has_redis(self) -> bool:
@@ -66,7 +80,18 @@ class Lab:
             return sqs_client()
         from labkit.stack.clients import emulator_client
 
-        return emulator_client(self.require("sqs"))
+        return emulator_client(self.require("sqs"), account=self.account)
+
+    @cached_property
+    def sns(self):  # noqa: ANN201 - boto3 SNS client
+        """A boto3 SNS client: on AWS in aws mode, else the emulator's topics (same port)."""
+        if self.mode == "aws":
+            from labkit.stack.aws import sns_client
+
+            return sns_client()
+        from labkit.stack.clients import emulator_client
+
+        return emulator_client(self.require("sqs"), service="sns", account=self.account)
 
     @cached_property
     def api(self):  # noqa: ANN201 - TaskOverflowClient
@@ -93,7 +118,10 @@ class Lab:
         try:
             return self.sqs.get_queue_url(QueueName=name)["QueueUrl"]
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in MISSING_QUEUE_CODES:
+            missing = exc.response.get("Error", {}).get("Code") in MISSING_QUEUE_CODES
+            if missing and self.ensure_lesson_queues(name):
+                return self.queue_url(name)
+            if missing:
                 raise StackError(
                     f"sqs: no queue named {name!r}; the queues are {self.queue_names()}. "
                     "Declare it in terraform/ and run `labkit up`, or create it with "
@@ -107,7 +135,24 @@ class Lab:
                 "(or labkit.up() in a cell) to restart it",
             ) from None
 
+    def ensure_lesson_queues(self, wanted: str | None = None) -> bool:
+        """Create the lessons' queues (terraform/) in this kernel's account, once; True when
+        they were created now and include ``wanted`` (when given). Not on AWS: Terraform
+        creates them there."""
+        if self.mode == "aws" or self._lesson_queues_made:
+            return False
+        from labkit.stack.lesson_queues import create_lesson_queues, lesson_queues
+
+        definitions = lesson_queues()
+        if wanted is not None and wanted not in {q.name for q in definitions}:
+            return False
+        create_lesson_queues(self.sqs, definitions)
+        self._lesson_queues_made = True
+        return True
+
     def queue_names(self) -> list[str]:
+        """The queues this kernel sees (the lessons' are created on first use)."""
+        self.ensure_lesson_queues()
         urls = self.sqs.list_queues().get("QueueUrls", [])
         return sorted(url.rsplit("/", 1)[-1] for url in urls)
 
@@ -122,6 +167,8 @@ class Lab:
 
     def __repr__(self) -> str:
         lines = [f"Lab(mode={self.mode!r})"]
+        if self.account:
+            lines.append(f"  {'account':<9}{self.account} (this kernel's own queues)")
         lines += [f"  {name:<9}{mask_url(url)}" for name, url in self.urls.items() if url]
         lines += [f"  note: {note}" for note in self.notes]
         return "\n".join(lines)
@@ -132,6 +179,11 @@ class Lab:
             for name, url in self.urls.items()
             if url
         )
+        if self.account:
+            rows += (
+                f"<tr><td>account</td><td><code>{html.escape(self.account)}</code> "
+                "(this kernel's own queues)</td></tr>"
+            )
         notes = "".join(f"<li>{html.escape(note)}</li>" for note in self.notes)
         return (
             f"<b>Lab stack</b> ({html.escape(self.mode)} mode)"

@@ -42,8 +42,26 @@ def create_lesson_queues(
 
     queues = definitions if definitions is not None else lesson_queues()
     try:
-        return create(sqs, queues, update=update)
+        urls = create(sqs, queues, update=update)
+        if update and definitions is None:  # on AWS, Terraform makes the topics too
+            create_lesson_topics(sqs)
+        return urls
     except (BotoCoreError, ClientError) as exc:
         endpoint = sqs.meta.endpoint_url
         local = endpoint if "amazonaws.com" not in endpoint else None
         raise StackError(f"sqs: {explain(exc, local)}") from None
+
+
+def create_lesson_topics(sqs: Any) -> dict[str, dict]:
+    """The SNS topics of terraform/ with their queue subscriptions, on the emulator ``sqs``
+    talks to (SNS shares its port). Idempotent; the queues must exist already."""
+    from labkit.stack.clients import emulator_client
+    from labkit.terraform import TerraformError
+    from labkit.terraform_topics import ensure_topics, topic_definitions
+
+    try:
+        topics = topic_definitions()
+    except TerraformError as exc:
+        raise StackError(f"terraform: {exc}; fix terraform/, then run `labkit up` again") from None
+    sns = emulator_client(sqs.meta.endpoint_url, sqs.meta.region_name, service="sns")
+    return ensure_topics(sns, sqs, topics)

@@ -92,6 +92,7 @@ def compose_env(state: State) -> dict[str, str]:
     urls = state["urls"]
     return {
         "AWS_ENDPOINT_URL_SQS": urls["sqs"],
+        "AWS_ENDPOINT_URL_SNS": urls["sqs"],  # topics live on the emulator's port
         "AWS_DEFAULT_REGION": DEFAULT_REGION,
         **EMULATOR_CREDENTIALS,
         "CELERY_BROKER_URL": urls["redis"],

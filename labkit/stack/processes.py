@@ -28,10 +28,25 @@ from labkit.stack.errors import StackError
 T = TypeVar("T")
 
 
+# What belongs to one AWS key pair: when ``extra`` brings its own pair (the emulator's dummy
+# keys), an inherited session token or profile would be sent beside keys it does not match,
+# and a real Learner Lab token would travel to the emulator.
+_KEY_PAIR_COMPANIONS = ("AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_PROFILE")
+
+
 def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    """The caller's environment plus ``extra``, with unbuffered Python output for live logs."""
+    """The caller's environment plus ``extra``, with unbuffered Python output for live logs.
+
+    When ``extra`` sets ``AWS_ACCESS_KEY_ID``, the caller's session token and profile are not
+    inherited (unless ``extra`` sets them too).
+    """
     env = dict(os.environ)
-    env.update(extra or {})
+    extra = extra or {}
+    if "AWS_ACCESS_KEY_ID" in extra:
+        for name in _KEY_PAIR_COMPANIONS:
+            if name not in extra:
+                env.pop(name, None)
+    env.update(extra)
     env["PYTHONUNBUFFERED"] = "1"
     return env
 
@@ -91,6 +106,20 @@ def pid_alive(pid: int | None, started: float | None = None) -> bool:
         return started is None or abs(proc.create_time() - started) < 1.0
     except psutil.Error:
         return False
+
+
+def listens_on(pid: int | None, port: int) -> bool:
+    """True when process ``pid`` itself holds the listening socket of ``port`` (so an answer
+    on that port is its own, not another user's stack that took the port first)."""
+    if not pid:
+        return False
+    try:
+        connections = psutil.Process(pid).net_connections(kind="tcp")
+    except psutil.Error:
+        return False
+    return any(
+        c.status == psutil.CONN_LISTEN and c.laddr and c.laddr.port == port for c in connections
+    )
 
 
 def group_members(pgid: int) -> list[psutil.Process]:
@@ -307,18 +336,21 @@ def start_celery_worker(
     name: str = "worker",
     loglevel: str = "info",
     pool: str = "prefork",
+    owned: bool = True,
 ) -> CeleryWorkerHandle:
     """Start `celery --app APP worker` as a child process logging to `log_dir()/<name>.log`.
 
     ``env`` carries what the worker needs to reach the broker (e.g. `Lab.env`). Mingle and
     gossip are off: they only delay start-up by a second waiting for other workers to answer.
-    Call ``wait_ready()`` on the handle before sending work that must be timed.
+    ``owned`` (default) ties the worker to this process: it stops when we die, however we die
+    (`labkit.stack.lifeline`). Call ``wait_ready()`` on the handle before sending timed work.
     """
+    from labkit.stack import lifeline
+
     hostname = f"{name}@%h"
+    launcher = lifeline.argv(os.getpid(), "celery") if owned else [sys.executable, "-m", "celery"]
     argv = [
-        sys.executable,
-        "-m",
-        "celery",
+        *launcher,
         "--app",
         app,
         "worker",

@@ -23,12 +23,18 @@ from labkit.taskoverflow.settings import (
     mask_url,
     start_hint,
 )
+from labkit.web_guard import MAX_JSON_DEPTH, json_depth
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 api.add_url_rule("/openapi.json", "openapi", openapi_json)
 
 TODO_FIELDS = ("title", "description", "completed", "deadline_at")
 MAX_ID = 2**31 - 1  # PostgreSQL's integer; larger ids can only be "not found"
+QUEUED_MARK = "queued_at"
+LOST_REASON = (
+    "the lab stack was restarted (or its Redis data was lost) before this job finished: "
+    "its record is gone and no worker will report on it; POST /todos/ical again"
+)
 
 
 # ---- request bodies -------------------------------------------------------------------------
@@ -43,14 +49,22 @@ def json_object(required: bool = True) -> dict:
         return {}
     if not request.is_json:
         raise ApiError(415, "unsupported media type: send JSON with Content-Type: application/json")
+    if json_depth(raw) > MAX_JSON_DEPTH:  # "[[[[..." was a 500; bounded before parsing
+        raise ApiError(400, f"invalid JSON: nested deeper than {MAX_JSON_DEPTH} levels")
     try:
         payload = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ApiError(400, f"invalid JSON: {exc}") from None
-    except RecursionError:  # "[[[[..." deeper than the parser allows was a 500
+    except RecursionError:
         raise ApiError(400, "invalid JSON: nested too deeply") from None
     if not isinstance(payload, dict):
         raise ApiError(400, "request body must be a JSON object")
+    try:  # "\ud800" parses to a lone surrogate, which no database (nor UTF-8) can store
+        json.dumps(payload, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise ApiError(
+            400, "invalid JSON: a string holds a lone surrogate (\\ud800-\\udfff)"
+        ) from None
     return payload
 
 
@@ -216,10 +230,23 @@ def _known_job(task_id: str) -> CalendarJob:
     return job
 
 
+def _backend_down(celery_app: Celery, exc: Exception) -> ApiError:
+    """The 503 for an unreachable result backend (named "broker" when both are one server,
+    as in the lab: the student has one thing to start)."""
+    backend, broker = celery_app.conf.result_backend, celery_app.conf.broker_url
+    service = "broker" if backend == broker else "result backend"
+    return ApiError(
+        503,
+        f"the {service} at {mask_url(backend)} cannot be reached "
+        f"({exc.__class__.__name__}): {start_hint(backend)}",
+        service=service,
+    )
+
+
 def _task_meta(celery_app: Celery, task_id: str) -> dict:
     _require_backend(celery_app)
     try:
-        return celery_app.backend.get_task_meta(task_id)
+        meta = celery_app.backend.get_task_meta(task_id)
     except Exception as exc:  # noqa: BLE001 - any backend failure is "unreachable"
         raise ApiError(
             503,
@@ -227,6 +254,21 @@ def _task_meta(celery_app: Celery, task_id: str) -> dict:
             f"reached ({exc.__class__.__name__}): {start_hint(celery_app.conf.result_backend)}",
             service="result backend",
         ) from None
+    if _lost(meta):
+        return {"status": "FAILURE", "result": LOST_REASON}
+    return meta
+
+
+def _lost(meta: dict) -> bool:
+    """True when the backend has no record of a job this API issued.
+
+    `create_ical` stores a PENDING record with a queued mark before it records the id, and a
+    worker replaces it (STARTED, SUCCESS, FAILURE). A bare PENDING with no result is what the
+    backend says of an id it never saw: its data went (a `labkit down`/`up`, a Redis without
+    its append-only file), so no worker will ever report on the job. Without this the job
+    would show PENDING for ever.
+    """
+    return meta.get("status", "PENDING") == "PENDING" and meta.get("result") is None
 
 
 def _failure_reason(meta: dict) -> str:
@@ -255,7 +297,12 @@ def create_ical():
         todos = [t.to_dict() for t in db.session.scalars(select(Todo).order_by(Todo.id))]
     task_id = str(uuid.uuid4())
     asked_at = utcnow()
-    # Record the id first: a fast worker may finish before this request returns.
+    # Mark the job queued in the result backend first (see `_lost`), then record the id: a fast
+    # worker may finish before this request returns.
+    try:
+        celery_app.backend.store_result(task_id, {QUEUED_MARK: asked_at.isoformat()}, "PENDING")
+    except Exception as exc:  # noqa: BLE001 - any backend failure is "unreachable"
+        raise _backend_down(celery_app, exc) from None
     db.session.add(CalendarJob(task_id=task_id, created_at=asked_at, todo_count=len(todos)))
     db.session.commit()
     try:

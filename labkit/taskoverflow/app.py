@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, jsonify, request
 from sqlalchemy import event
 
 from labkit.taskoverflow import tasks  # noqa: F401 - registers the `ical` shared task
@@ -41,12 +41,34 @@ def _tune_sqlite(app: Flask) -> None:
             cursor.close()
 
 
+def _guard_requests(app: Flask) -> None:
+    """Refuse a foreign Host and a cross-site write before any view runs (`labkit.web_guard`):
+    a page the student opens must not be able to create todos or calendar jobs."""
+    from labkit.web_guard import configured_hosts, refusal
+
+    allowed = frozenset(app.config.get("ALLOWED_HOSTS") or ()) | configured_hosts()
+
+    @app.before_request
+    def _check_origin():
+        reason = refusal(
+            request.method,
+            request.headers.get("Host"),
+            request.headers.get("Origin"),
+            allowed,
+            fetch_site=request.headers.get("Sec-Fetch-Site"),
+        )
+        if reason is not None:
+            return jsonify({"error": reason}), 403
+        return None
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     """A TaskOverflow app configured from the environment, then from ``test_config``.
 
     ``test_config`` may set any Flask key, the environment names (``CELERY_BROKER_URL``...),
-    ``CELERY`` (extra Celery settings) and ``TASKOVERFLOW_CREATE_TABLES`` (False in the worker,
-    which needs no database).
+    ``CELERY`` (extra Celery settings), ``TASKOVERFLOW_CREATE_TABLES`` (False in the worker,
+    which needs no database) and ``ALLOWED_HOSTS`` (host names beside loopback and
+    `LABKIT_ALLOWED_HOSTS` that may reach the API).
     """
     app = Flask(__name__, static_folder="static", static_url_path="/static")
     app.config.from_mapping(
@@ -69,6 +91,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     _tune_sqlite(app)
     celery_init_app(app)
     register_error_handlers(app)
+    _guard_requests(app)
     app.register_blueprint(api)
 
     @app.get("/")

@@ -8,6 +8,7 @@ passed in (icalendar 7's ``Event.new()`` would add a random UID and the current 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 
@@ -16,6 +17,14 @@ from labkit.taskoverflow.dates import parse_datetime
 PRODID = "-//Taskoverflow Calendar//mxm.dk//"
 UID_DOMAIN = "taskoverflow"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# RFC 5545 TEXT allows no control character but HTAB (line breaks travel escaped as `\n`):
+# VT, ESC (terminal escape sequences in a calendar app's log), DEL and C1 are dropped.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def clean_text(text: str) -> str:
+    """``text`` fit for an iCalendar TEXT value: CRLF/CR become LF, other controls go."""
+    return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 class CalendarInputError(ValueError):
@@ -65,6 +74,8 @@ def build_calendar(todos: Iterable[Mapping], stamp: datetime | None = None) -> s
         if todo.get("id") is None:
             raise CalendarInputError(f"item {index} has no id")
         title = todo.get("title")
+        if isinstance(title, str):
+            title = clean_text(title)
         if not isinstance(title, str) or not title:
             raise CalendarInputError(f"todo {todo['id']} has no title")
         event = icalendar.Event()
@@ -74,7 +85,7 @@ def build_calendar(todos: Iterable[Mapping], stamp: datetime | None = None) -> s
         event.add("summary", title)
         description = todo.get("description")
         if description:
-            event.add("description", str(description))
+            event.add("description", clean_text(str(description)))
         cal.add_component(event)
     return cal.to_ical().decode("utf-8")
 

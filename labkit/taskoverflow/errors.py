@@ -13,6 +13,8 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
+from labkit.aws_credentials import redact
+
 log = logging.getLogger(__name__)
 
 
@@ -38,7 +40,9 @@ MESSAGES = {
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def api_error(exc: ApiError):
-        return jsonify({"error": exc.message, **exc.extra}), exc.status
+        # Messages may quote a broker or backend URL: every string goes through the one mask.
+        extra = {k: redact(v) if isinstance(v, str) else v for k, v in exc.extra.items()}
+        return jsonify({"error": redact(exc.message), **extra}), exc.status
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
@@ -57,11 +61,16 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(PoolTimeout)
     def database_down(exc: Exception):
         log.warning("database error: %s", exc.__class__.__name__)
-        return jsonify(
-            {
-                "error": "the database cannot be reached: check SQLALCHEMY_DATABASE_URI and that it runs"
-            }
-        ), 503
+        text = str(exc).lower()
+        if "disk is full" in text or "no space left" in text:
+            message = "the database cannot write: its disk is full; free space and retry"
+        elif "readonly" in text or "read-only" in text:
+            message = "the database cannot write: its file or disk is read-only"
+        else:
+            message = (
+                "the database cannot be reached: check SQLALCHEMY_DATABASE_URI and that it runs"
+            )
+        return jsonify({"error": message}), 503
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

@@ -37,6 +37,9 @@ COMMON_ERRORS = {
 }
 
 
+NAIVE_DATETIME_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?$"
+
+
 def _schemas() -> dict[str, Any]:
     title = {"type": "string", "minLength": 1, "maxLength": TITLE_MAX}
     description = {"type": ["string", "null"], "maxLength": DESCRIPTION_MAX}
@@ -46,7 +49,15 @@ def _schemas() -> dict[str, Any]:
         "(e.g. 2025-04-09T14:00:00 or the course UI's 2025-04-09 14:00:00.000)",
         "examples": ["2025-04-09T14:00:00"],
     }
-    stamp = {"type": "string", "format": "date-time", "description": "ISO 8601, no zone (UTC)"}
+    # SPEC section 2 (the course's contract): datetimes are ISO 8601 WITHOUT a zone, in UTC.
+    # JSON Schema's "date-time" format is RFC 3339, which requires an offset, so the answers
+    # are described by a pattern instead of that format.
+    stamp = {
+        "type": "string",
+        "pattern": NAIVE_DATETIME_PATTERN,
+        "description": "ISO 8601 without zone, UTC (e.g. 2023-02-27T00:00:00)",
+        "examples": ["2023-02-27T00:00:00"],
+    }
     fields = {
         "title": title,
         "description": description,
@@ -88,7 +99,7 @@ def _schemas() -> dict[str, Any]:
                 "title": {"type": "string", "maxLength": TITLE_MAX},
                 "description": description,
                 "completed": {"type": "boolean"},
-                "deadline_at": {"type": ["string", "null"], "format": "date-time"},
+                "deadline_at": {**stamp, "type": ["string", "null"]},
                 "created_at": stamp,
                 "updated_at": stamp,
             },

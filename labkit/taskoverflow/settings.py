@@ -30,6 +30,14 @@ PUBLISH_RETRY_POLICY = {
     "interval_max": 0.5,
 }
 CONNECT_TIMEOUT_SECONDS = 1.5
+# The worker's result writes: a finished calendar is stored even across a Redis blip of about
+# half a minute (retries back off from 0.2 s to 2 s). The API keeps its quick 503s instead.
+WORKER_RESULT_RETRIES = {
+    "result_backend_always_retry": True,
+    "result_backend_max_retries": 30,
+    "result_backend_base_sleep_between_retries_ms": 200,
+    "result_backend_max_sleep_between_retries_ms": 2000,
+}
 
 
 def default_database_uri() -> str:

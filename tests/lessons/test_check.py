@@ -1,28 +1,41 @@
-"""The exercise checker: right, wrong with a hint, not tried; digests; a registry per lesson."""
+"""The exercise checker: right, wrong with a hint, not tried; how answers are read; digests;
+answers that depend on the run and the lab; a registry per lesson."""
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 import labkit.lessons
-from labkit.lessons import check as checks
+from labkit.lessons import checker
 
 
 @pytest.fixture(autouse=True)
 def exercises():
-    checks.known_answer(
-        "test.capital", checks.digest("test.capital", "Brisbane"), hint="it is on a river"
+    checker.known_answer(
+        "test.capital", checker.digest("test.capital", "Brisbane"), hint="it is on a river"
     )
+    checker.known_choice("test.choice", checker.digest("test.choice", "b"), hint="think")
+    checker.known_number("test.seconds", checker.digest("test.seconds", 300), "s", seconds=True)
+    checker.known_number("test.about", checker.digest("test.about", 150), "q", tolerance=10)
 
-    @checks.exercise("test.count", hint="count the rows")
+    @checker.exercise("test.count", hint="count the rows", needs="rows (the list of rows)")
     def _count(answer, data=None):
-        if not isinstance(answer, int):
-            return "give a whole number"
-        return answer == len(data)
+        return checker.read_whole_number(answer) == len(data)
 
     yield
-    for key in ("test.capital", "test.count"):
-        checks._REGISTRY.pop(key, None)
+    for key in ("test.capital", "test.choice", "test.seconds", "test.about", "test.count"):
+        checker._REGISTRY.pop(key, None)
+
+
+def test_check_is_a_plain_function() -> None:
+    import importlib
+    import types
+
+    assert isinstance(labkit.lessons.check, types.FunctionType)
+    assert labkit.lessons.check is checker.check
+    importlib.import_module("labkit.lessons.checker")  # the module never shadows the function
+    assert isinstance(labkit.lessons.check, types.FunctionType)
 
 
 def test_three_outcomes_in_one_line(capsys) -> None:
@@ -39,41 +52,118 @@ def test_three_outcomes_in_one_line(capsys) -> None:
 
 def test_not_tried_is_not_wrong() -> None:
     for blank in (..., None, "  "):
-        assert checks.evaluate("test.capital", blank).status == checks.NOT_TRIED
+        assert checker.evaluate("test.capital", blank).status == checker.NOT_TRIED
 
 
-def test_answers_that_depend_on_the_run() -> None:
-    rows = [1, 2, 3]
-    assert checks.evaluate("test.count", 3, data=rows)
-    wrong = checks.evaluate("test.count", 4, data=rows)
-    assert wrong.status == checks.WRONG and wrong.message == "count the rows"
-    assert checks.evaluate("test.count", "3", data=rows).message == "give a whole number"
-
-
-def test_a_checker_that_cannot_read_the_answer_says_so() -> None:
-    checks.exercise("test.float", hint="a number")(lambda answer, data=None: float(answer) > 1)
+@pytest.mark.parametrize("answer", [3.99, 4.9, 3.5, "3.5", 2.0000001])
+def test_numbers_are_never_truncated(answer) -> None:
+    checker.known_number("test.three", checker.digest("test.three", 3), "three")
     try:
-        result = checks.evaluate("test.float", "lots")
-        assert result.status == checks.WRONG and "could not read" in result.message
+        assert not checker.evaluate("test.three", answer)
+        assert not checker.evaluate("test.count", answer, data=[1, 2, 3])
     finally:
-        checks._REGISTRY.pop("test.float")
+        checker._REGISTRY.pop("test.three")
+
+
+@pytest.mark.parametrize("answer", [3, 3.0, "3", "3.0", " 3 ", "3."])
+def test_numbers_in_any_form(answer) -> None:
+    assert checker.evaluate("test.count", answer, data=[1, 2, 3])
+
+
+@pytest.mark.parametrize(
+    "answer", [300, "300", "300.0", "300 s", "300 seconds", "5 min", "5 minutes"]
+)
+def test_units_are_read(answer) -> None:
+    assert checker.evaluate("test.seconds", answer)
+
+
+def test_units_where_none_is_asked_for_are_refused() -> None:
+    result = checker.evaluate("test.count", "3 min", data=[1, 2, 3])
+    assert not result and "plain number" in result.message
+
+
+def test_a_stated_tolerance() -> None:
+    for right in (150, 141, "159.5", "about 155", "150.0"):
+        assert checker.evaluate("test.about", right)
+    for wrong in (139, 161, 300):
+        result = checker.evaluate("test.about", wrong)
+        assert not result and "±10" in result.message
+
+
+@pytest.mark.parametrize("answer", ["b", "B", "(b)", "b)", "b.", " (B) ", "b) each publisher"])
+def test_letters_in_any_form(answer) -> None:
+    assert checker.evaluate("test.choice", answer)
+
+
+def test_a_letter_that_is_not_an_option() -> None:
+    result = checker.evaluate("test.choice", "d")
+    assert not result and 'one letter: "a", "b", "c"' in result.message
+    assert not checker.evaluate("test.choice", "a")
+
+
+def test_missing_data_is_one_sentence() -> None:
+    result = checker.evaluate("test.count", 3)
+    assert result.status == checker.WRONG
+    assert result.message == "pass data=rows (the list of rows) to check this answer"
+
+
+def test_a_checker_that_breaks_never_raises() -> None:
+    checker.exercise("test.broken", hint="x")(lambda answer, data=None: {}["groups"])
+    try:
+        result = checker.evaluate("test.broken", 1)
+        assert not result and result.message.startswith("the check could not run (KeyError")
+    finally:
+        checker._REGISTRY.pop("test.broken")
 
 
 def test_digests_hide_answers_and_ignore_form() -> None:
-    stored = checks.digest("test.capital", "Brisbane")
+    stored = checker.digest("test.capital", "Brisbane")
     assert "brisbane" not in stored and len(stored) == 64
-    assert checks.digest("test.other", "Brisbane") != stored  # salted by exercise
-    assert checks.normalize(42) == checks.normalize(42.0) == checks.normalize(" 42 ") == "42"
-    assert checks.normalize({"b", "A"}) == checks.normalize(["a", "b"])
-    assert checks.normalize(True) == "true"
+    assert checker.digest("test.other", "Brisbane") != stored  # salted by exercise
+    assert checker.normalize(42) == checker.normalize(42.0) == checker.normalize(" 42 ") == "42"
+    assert checker.normalize("5.0") == "5"
+    assert checker.normalize({"b", "A"}) == checker.normalize(["a", "b"])
+    assert checker.normalize("`MessageGroupId`") == "messagegroupid"
 
 
 def test_unknown_and_duplicate_ids_are_refused() -> None:
-    with pytest.raises(KeyError, match="no exercise 'test.nope'; known: test.capital"):
-        checks.evaluate("test.nope", 1)
+    with pytest.raises(KeyError, match="no exercise 'test.nope'; known: test.about"):
+        checker.evaluate("test.nope", 1)
     with pytest.raises(ValueError, match="registered twice"):
-        checks.exercise("test.count", hint="again")(lambda answer, data=None: True)
+        checker.exercise("test.count", hint="again")(lambda answer, data=None: True)
 
 
-def test_lesson_modules_are_loaded_on_first_use() -> None:
-    assert set(checks.registered()) >= {"test.capital", "test.count"}
+def test_every_lesson_is_loaded_and_no_answer_is_importable() -> None:
+    import importlib
+    import inspect
+
+    ids = checker.registered()
+    for lesson in range(1, 8):
+        assert any(i.startswith(f"0{lesson}.") for i in ids), lesson
+        module = importlib.import_module(f"labkit.lessons.exercises.lesson_0{lesson}")
+        public = [
+            name
+            for name, value in vars(module).items()
+            if inspect.isfunction(value)
+            and not name.startswith("_")
+            and value.__module__ == module.__name__
+        ]
+        assert public == [], f"lesson {lesson} exposes {public}"
+
+
+def test_run_dependent_answers_come_from_the_run_not_from_keywords() -> None:
+    run = type("Run", (), {})()
+    run.sends = pd.DataFrame({"group": ["g0", "g1", "g0", "g1"]})
+    run.deliveries = pd.DataFrame(
+        {"consumer": ["Consumer 1", "Consumer 2", "Consumer 3"] + ["Consumer 1"]}
+    )
+    assert checker.evaluate("02.parallelism", 2, data=run)
+    assert not checker.evaluate("02.parallelism", 3, data=run)
+    with pytest.raises(TypeError):
+        checker.evaluate("02.parallelism", 3, data=run, groups=3, consumers=3)  # no such door
+    assert not checker.evaluate("02.parallelism", 2)  # data missing: one sentence
+
+
+def test_first_out_of_order_needs_the_run() -> None:
+    result = checker.evaluate("01.first_out_of_order", 3)
+    assert not result and result.message.startswith("pass data=standard")

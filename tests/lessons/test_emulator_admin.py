@@ -116,3 +116,31 @@ def test_start_clean_also_removes_messages_in_flight(private_sqs) -> None:
     left = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
     assert left["ApproximateNumberOfMessages"] == left["ApproximateNumberOfMessagesNotVisible"]
     assert left["ApproximateNumberOfMessages"] == "0"
+
+
+def test_admin_calls_touch_only_the_callers_account(private_sqs) -> None:
+    """Two notebooks side by side: one moving its clock or starting clean leaves the other's
+    queues, messages and dedup window alone."""
+    from labkit.stack.clients import emulator_client
+
+    endpoint = private_sqs.meta.endpoint_url
+    one, two = (emulator_client(endpoint, account=a) for a in ("111111111111", "222222222222"))
+    attributes = {"FifoQueue": "true", "ContentBasedDeduplication": "true"}
+    urls = [
+        c.create_queue(QueueName="side.fifo", Attributes=attributes)["QueueUrl"] for c in (one, two)
+    ]
+    for client, url in zip((one, two), urls, strict=True):
+        experiments.publish(client, url, count=5, progress=False)
+    experiments.advance_clock(one, experiments.DEDUP_INTERVAL + 1)
+    assert experiments.start_clean(one, urls[0]).startswith("1 queue(s) emptied (5 old")
+    left = two.get_queue_attributes(
+        QueueUrl=urls[1], AttributeNames=["ApproximateNumberOfMessages"]
+    )
+    assert left["Attributes"]["ApproximateNumberOfMessages"] == "5", "two's messages stay"
+    experiments.publish(two, urls[1], count=5, prepend="", progress=False)
+    left = two.get_queue_attributes(
+        QueueUrl=urls[1], AttributeNames=["ApproximateNumberOfMessages"]
+    )
+    assert left["Attributes"]["ApproximateNumberOfMessages"] == "5", "two's dedup window holds"
+    again = experiments.experiment(one, urls[0], count=5, progress=False)
+    assert again.summary.delivered == 5

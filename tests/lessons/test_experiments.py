@@ -223,3 +223,28 @@ def test_an_unknown_keyword_names_the_accepted_ones(sqs, new_queue) -> None:
         experiments.experiment(sqs, new_queue(), countt=5, progress=False)
     with pytest.raises(TypeError, match="ConsumeOptions takes"):
         experiments.consume(sqs, new_queue(), prepend="A-", progress=False)
+
+
+def test_foreign_messages_are_named_and_left_out(sqs, new_queue, capsys) -> None:  # noqa: ANN001
+    """On AWS the queues are real and shared: a run says when it met someone else's messages."""
+    url = new_queue()
+    for i in range(3):
+        sqs.send_message(
+            QueueUrl=url,
+            MessageBody=f"someone else's {i}",
+            MessageAttributes={"client": {"DataType": "String", "StringValue": "Stranger"}},
+        )
+    run = experiments.experiment(sqs, url, count=5, progress=False)
+    assert run.foreign == 3 and run.summary.delivered == 5 and run.summary.missing == 0
+    assert set(run.deliveries["client"]) == {"Client 1"}
+    note = capsys.readouterr().out.strip()
+    assert (
+        note.startswith("Note: 3 message(s) received came from someone else") and "\n" not in note
+    )
+    import boto3
+
+    aws = boto3.client(
+        "sqs", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    line = experiments.foreign_note(aws, "https://sqs.us-east-1.amazonaws.com/1/csse6400_prac", 2)
+    assert "on AWS csse6400_prac is one real queue shared" in line

@@ -101,7 +101,10 @@ class Checker:
         """Validate against the schema at ``pointer`` inside the document (its $refs resolve)."""
         escaped = "/".join(p.replace("~", "~0").replace("/", "~1") for p in pointer)
         schema = {"$ref": f"{DOC_URN}#/{escaped}"}
-        Draft202012Validator(schema, registry=self.registry).validate(value)
+        # Formats are checked too: a "date-time" the answers do not keep would fail here.
+        Draft202012Validator(
+            schema, registry=self.registry, format_checker=Draft202012Validator.FORMAT_CHECKER
+        ).validate(value)
 
     def check(self, request: Request, status: int, content_type: str, body: bytes) -> None:
         self.counts[status] = self.counts.get(status, 0) + 1
@@ -242,3 +245,39 @@ def test_pathological_json_is_400(app, body: bytes) -> None:
         response = client.open(path, method=method, data=body, content_type="application/json")
         assert response.status_code == 400, response.get_json()
         assert "invalid JSON" in response.get_json()["error"]
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"title": "\\ud800"}',
+        b'{"title": "ok", "description": "x\\udfff"}',
+        b'{"title": "ok", "\\ud83d": 1}',
+        b'{"title": "ok", "deadline_at": "2025-01-01T00:00:00\\udc80"}',
+    ],
+)
+def test_a_lone_surrogate_is_400_not_500(app, method: str, body: bytes) -> None:
+    client = app.test_client()
+    made = client.post("/api/v1/todos", json={"title": "target"}).get_json()
+    path = "/api/v1/todos" if method == "POST" else f"/api/v1/todos/{made['id']}"
+    response = client.open(path, method=method, data=body, content_type="application/json")
+    assert response.status_code == 400, response.get_data(as_text=True)
+    assert "surrogate" in response.get_json()["error"]
+    assert client.get(f"/api/v1/todos/{made['id']}").get_json()["title"] == "target"
+
+
+def test_answers_keep_the_documented_datetime_form(app, doc: dict) -> None:
+    """SPEC section 2: ISO 8601 without zone. The document says exactly that (a pattern, not
+    RFC 3339's "date-time", which requires an offset), and every datetime answered matches."""
+    client = app.test_client()
+    made = client.post(
+        "/api/v1/todos", json={"title": "when", "deadline_at": "2025-04-09T14:00:00+10:00"}
+    ).get_json()
+    assert made["deadline_at"] == "2025-04-09T04:00:00"  # converted to UTC, stored without zone
+    checker = Checker(doc)
+    checker.validate(["components", "schemas", "Todo"], made)
+    for name in ("deadline_at", "created_at", "updated_at"):
+        assert "+" not in made[name] and not made[name].endswith("Z")
+    stamp = doc["components"]["schemas"]["Todo"]["properties"]["created_at"]
+    assert "format" not in stamp and stamp["pattern"]

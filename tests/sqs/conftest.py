@@ -62,6 +62,8 @@ def make_queue(sqs, queue_name):
 def post(url: str, body: bytes | dict, headers: dict | None = None) -> tuple[int, dict, dict]:
     """A raw HTTP POST (for requests boto3 would refuse to send): status, headers, JSON."""
     data = body if isinstance(body, bytes) else json.dumps(body).encode()
+    if headers is None and "/_labkit/" in url:  # admin routes take only JSON (web_guard)
+        headers = {"Content-Type": "application/json"}
     request = urllib.request.Request(url, data=data, headers=headers or {}, method="POST")
     try:
         with urllib.request.urlopen(request, timeout=10) as response:

@@ -139,3 +139,23 @@ def test_fifo_system_attributes(sqs, make_queue):
     assert attrs["MessageGroupId"] == "grp"
     assert attrs["MessageDeduplicationId"] == "dd"
     assert attrs["SequenceNumber"] == sent["SequenceNumber"]
+
+
+def test_deduplicated_sends_are_counted_in_a_header(sqs, make_queue):
+    """Emulator-only (AWS's answer does not say): x-labkit-deduplicated counts the sends of one
+    call that the 5-minute window dropped; the body stays AWS's."""
+    url = make_queue(fifo=True, ContentBasedDeduplication="true")
+    first = sqs.send_message(QueueUrl=url, MessageBody="a", MessageGroupId="g")
+    assert "x-labkit-deduplicated" not in first["ResponseMetadata"]["HTTPHeaders"]
+    again = sqs.send_message(QueueUrl=url, MessageBody="a", MessageGroupId="g")
+    assert again["ResponseMetadata"]["HTTPHeaders"]["x-labkit-deduplicated"] == "1"
+    assert again["MessageId"] == first["MessageId"]
+    batch = sqs.send_message_batch(
+        QueueUrl=url,
+        Entries=[
+            {"Id": "1", "MessageBody": "a", "MessageGroupId": "g"},
+            {"Id": "2", "MessageBody": "b", "MessageGroupId": "g"},
+            {"Id": "3", "MessageBody": "b", "MessageGroupId": "g"},
+        ],
+    )
+    assert batch["ResponseMetadata"]["HTTPHeaders"]["x-labkit-deduplicated"] == "2"

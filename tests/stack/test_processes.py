@@ -144,3 +144,66 @@ def test_compose_without_a_docker_engine_is_one_line(tmp_path: Path) -> None:
         assert result.stdout == ""
         assert len(result.stderr.strip().splitlines()) == 1, result.stderr
         assert expected in result.stderr and "labkit up --mode embedded" in result.stderr
+
+
+OWNER = """
+import json, sys, time
+from labkit.lessons import celery_lab
+from labkit.stack.processes import start_celery_worker
+env = json.loads(sys.argv[1])
+celery_lab.configure(env)
+worker = start_celery_worker(
+    celery_lab.APP, env, concurrency=2, queues=["owner-test"], name="owner-test"
+).wait_ready(timeout=60)
+print(worker.pid, flush=True)
+time.sleep(120)
+"""
+
+
+@pytest.mark.parametrize("how", ["SIGKILL", "SIGTERM"])
+def test_a_lesson_worker_ends_when_its_owner_dies(
+    broker_env: dict, tmp_path: Path, how: str
+) -> None:
+    """A kernel that dies (however: SIGKILL too) takes its lesson worker and pool with it."""
+    import json
+    import os
+    import signal
+
+    owner = subprocess.Popen(
+        [sys.executable, "-c", OWNER, json.dumps(broker_env)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ},
+    )
+    try:
+        line = owner.stdout.readline()
+        assert line.strip().isdigit(), f"the owner did not start its worker: {line!r}"
+        worker = psutil.Process(int(line))
+        family = [worker, *worker.children(recursive=True)]
+        assert len(family) >= 3  # the worker and its two pool processes
+        owner.send_signal(getattr(signal, how))
+        owner.wait(10)
+        gone, alive = psutil.wait_procs(family, timeout=20)
+        assert not alive, f"still running after the owner died: {alive}"
+    finally:
+        owner.kill()
+        owner.wait(5)
+        for record in (tmp_path / "lesson-workers").glob("*.json"):
+            stop_recorded(json.loads(record.read_text())["pid"], None, timeout=1)
+
+
+def test_a_real_session_token_is_not_passed_beside_the_emulator_keys(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from labkit.stack.clients import EMULATOR_CREDENTIALS
+    from labkit.stack.processes import child_env
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "ASIAREALKEYREALKEY00")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "real-secret")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "real-session-token")
+    monkeypatch.setenv("AWS_PROFILE", "learner-lab")
+    env = child_env(dict(EMULATOR_CREDENTIALS))
+    assert env["AWS_ACCESS_KEY_ID"] == "labkit"
+    assert "AWS_SESSION_TOKEN" not in env and "AWS_PROFILE" not in env
+    # A child given no keys of its own (AWS mode) keeps the caller's whole set.
+    assert child_env({})["AWS_SESSION_TOKEN"] == "real-session-token"

@@ -50,6 +50,7 @@ def test_lab_hands_out_clients_bound_to_the_stack(lab: stack.Lab, place: StackPl
     assert fifo["ContentBasedDeduplication"] == "true"
     assert lab.api.health()["status"] == "ok"
     assert lab.env["AWS_ENDPOINT_URL_SQS"] == lab.urls["sqs"]
+    assert lab.env["AWS_ENDPOINT_URL_SNS"] == lab.urls["sqs"]  # SNS on the emulator's port
     assert lab.env["CELERY_BROKER_URL"] == lab.urls["redis"]
     assert lab.env["AWS_DEFAULT_REGION"] == "us-east-1" and lab.env["ICAL_DELAY_SECONDS"] == "0"
     assert "sqs" in lab._repr_html_() and "embedded" in repr(lab)

@@ -115,3 +115,18 @@ def test_sample_todos_are_repeatable_and_valid():
     assert len({t["title"] for t in first}) == 15
     numbered = [{"id": i, **t} for i, t in enumerate(first, 1)]
     assert len(calendar_events(build_calendar(numbered, STAMP))) == 10
+
+
+def test_control_characters_never_reach_the_ics_text():
+    """VT, ESC (a terminal escape in a calendar app's log), DEL and C1 controls are dropped;
+    a line break stays a line break, escaped as RFC 5545 says."""
+    nasty = "a\x0bb\x1b[31mred\x7fc\x85d\x00e"
+    text = build_calendar(
+        [{"id": 9, "title": nasty, "description": "x\r\ny\x1b", "deadline_at": "2025-01-01"}],
+        stamp=STAMP,
+    )
+    for control in ("\x0b", "\x1b", "\x7f", "\x85", "\x00"):
+        assert control not in text
+    (event,) = calendar_events(text)
+    assert event["summary"] == "ab[31mredcde"
+    assert event["description"] == "x\ny"

@@ -11,6 +11,7 @@ EXPECTED_FILES = {
     "providers.tf",
     "variables.tf",
     "sqs.tf",
+    "sns.tf",
     "ecr.tf",
     "network.tf",
     "alb.tf",

@@ -23,7 +23,15 @@ DLQ_ARN = "arn:aws:sqs:us-east-1:000000000000:ical-dead-letter"
 
 def test_the_lab_queues_with_their_attributes() -> None:
     queues = {q.name: q for q in queue_definitions()}
-    assert set(queues) == {"csse6400_prac", "csse6400_prac.fifo", "ical", "ical-dead-letter"}
+    assert set(queues) == {
+        "csse6400_prac",
+        "csse6400_prac.fifo",
+        "ical",
+        "ical-dead-letter",
+        "todo-events-calendar",
+        "todo-events-email",
+        "todo-events-audit",
+    }
     assert queues["csse6400_prac"].attributes == {}
     assert queues["csse6400_prac.fifo"].attributes == {
         "FifoQueue": "true",
@@ -242,6 +250,9 @@ def test_with_prefix_renames_queues_and_their_redrive_targets() -> None:
         "lesson07-csse6400_prac.fifo",
         "lesson07-ical",
         "lesson07-ical-dead-letter",
+        "lesson07-todo-events-calendar",
+        "lesson07-todo-events-email",
+        "lesson07-todo-events-audit",
     }
     assert copies["lesson07-ical"].dead_letter_target == "lesson07-ical-dead-letter"
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlparse
 
-from labkit.lessons.check import exercise, known_answer
+from labkit.lessons.checker import exercise, known_answer, read_whole_number
+from labkit.lessons.exercises._live import current_lab
 
 known_answer(
     "00.no_docker_mode",
@@ -15,9 +16,6 @@ known_answer(
 
 
 @exercise("00.sqs_port", hint="read it from lab.urls['sqs']: the number after the last colon")
-def _sqs_port(answer: Any, data: Any = None, **context: Any) -> bool | str:
-    urls = getattr(data, "urls", data) or {}
-    expected = urlparse(urls["sqs"]).port
-    if isinstance(answer, str) and not answer.strip().isdigit():
-        return "give the port as a number, e.g. 9324"
-    return int(answer) == expected
+def _sqs_port(answer: Any, data: Any = None) -> bool:
+    port = read_whole_number(answer)
+    return port == urlparse(current_lab().urls["sqs"]).port

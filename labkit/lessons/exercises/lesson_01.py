@@ -1,18 +1,32 @@
-"""Exercises of lesson 01, standard versus FIFO queues."""
+"""Exercises of lesson 01, standard versus FIFO queues: a publisher and a subscriber in plain
+boto3 (checked on a scratch queue of the live stack), and questions on the runs."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from labkit.lessons.check import exercise, known_answer
-from labkit.lessons.metrics import first_deliveries
+from labkit.lessons.checker import (
+    Observed,
+    Wrong,
+    exercise,
+    known_choice,
+    known_number,
+    read_whole_number,
+)
+from labkit.lessons.exercises._live import (
+    Recorder,
+    current_lab,
+    queue_depth,
+    require_function,
+    run_student,
+    scratch_queue,
+)
 
 
-def first_out_of_order(deliveries: Any) -> int | None:
-    """The first message number to arrive after a higher one had already arrived."""
-    frame = first_deliveries(getattr(deliveries, "deliveries", deliveries)).dropna(
-        subset=["number"]
-    )
+def _first_out_of_order(run: Any) -> int | None:
+    from labkit.lessons.metrics import first_deliveries
+
+    frame = first_deliveries(getattr(run, "deliveries", run)).dropna(subset=["number"])
     highest = -1
     for number in frame["number"]:
         if number < highest:
@@ -25,26 +39,122 @@ def first_out_of_order(deliveries: Any) -> int | None:
     "01.first_out_of_order",
     hint="walk the arrivals in order, remember the highest number so far, stop at the first "
     "number below it",
+    needs="standard (the Run of your first standard experiment)",
 )
-def _first_out_of_order(answer: Any, data: Any = None, **context: Any) -> bool | str:
-    expected = first_out_of_order(data)
+def _check_first_out_of_order(answer: Any, data: Any = None) -> bool | str:
+    expected = _first_out_of_order(data)
     if expected is None:
         return str(answer).strip().lower() in {"none", "no"} or (
             "this run arrived in order: answer 'none'"
         )
-    if isinstance(answer, str) and not answer.strip().lstrip("-").isdigit():
-        return "give the message number, e.g. 17"
-    return int(answer) == expected
+    return read_whole_number(answer) == expected
 
 
-known_answer(
+known_number(
     "01.fifo_inversions",
     "18dc2e78b2f81f306b0d8aed438449eb46a2d998f64f0dae792b9d3627a10f6e",
     hint="what does First-In-First-Out promise within one message group?",
 )
 
-known_answer(
+known_choice(
     "01.guarantee",
     "6a3029477a3d87c76f43fbbd56d20754430fb8ee5b8767e65017f5b58126d961",
     hint="look at the FIFO plot of several publishers: follow one colour at a time",
 )
+
+# ---------------------------------------------------------------------------------------------
+# Student code: the queue tool's publisher and subscriber
+
+_CHECK_COUNT = 12  # more than one receive can return (10), so a single receive is not enough
+
+
+def _received(sqs: Any, url: str, expected: int) -> list[dict]:
+    """Everything in ``url`` (the check's own receive), deleted as it goes."""
+    got: list[dict] = []
+    empty = 0
+    while len(got) < expected and empty < 2:
+        reply = sqs.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1, MessageAttributeNames=["All"]
+        )
+        messages = reply.get("Messages", [])
+        empty = 0 if messages else empty + 1
+        for message in messages:
+            got.append(message)
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    return got
+
+
+@exercise(
+    "01.publisher",
+    hint="send 'Message 0' ... 'Message {count-1}', one send_message each, with the client "
+    "attribute",
+)
+def _check_publisher(answer: Any, data: Any = None) -> Observed | bool | str:
+    publish = require_function(answer, "publish(sqs, queue_url, count, client)")
+    lab = current_lab()
+    recorder = Recorder(lab.sqs)
+    with scratch_queue(lab.sqs, "check01-publisher") as url:
+        run_student(publish, recorder, url, _CHECK_COUNT, "Checker")
+        got = _received(lab.sqs, url, _CHECK_COUNT)
+    sends = recorder.called("send_message", "send_message_batch")
+    bodies = sorted((m["Body"] for m in got), key=lambda b: (len(b), b))
+    wanted = [f"Message {i}" for i in range(_CHECK_COUNT)]
+    if not sends:
+        return (
+            "nothing was sent: call sqs.send_message(QueueUrl=queue_url, MessageBody=...) once "
+            "per message, on the client passed in"
+        )
+    if bodies == [f"Message {i}" for i in range(1, _CHECK_COUNT + 1)]:
+        return "off by one: the queue tool counts from Message 0 to Message {count - 1}"
+    if bodies != wanted:
+        shown = ", ".join(repr(b) for b in bodies[:3]) or "nothing"
+        return f"asked for {_CHECK_COUNT} messages 'Message 0', 'Message 1', ...; got {shown}"
+    if len(recorder.called("send_message")) != _CHECK_COUNT:
+        return "send one message per SendMessage call, as the queue tool does"
+    clients = {m.get("MessageAttributes", {}).get("client", {}).get("StringValue") for m in got}
+    if clients != {"Checker"}:
+        return (
+            "each message needs the client name as a String message attribute: "
+            "MessageAttributes={'client': {'DataType': 'String', 'StringValue': client}}"
+        )
+    return Observed(True, details=[m["Body"] for m in got])
+
+
+@exercise(
+    "01.subscriber",
+    hint="receive with WaitTimeSeconds (long polling), delete each message, return the bodies",
+)
+def _check_subscriber(answer: Any, data: Any = None) -> Observed | bool | str:
+    subscribe = require_function(answer, "subscribe(sqs, queue_url)")
+    lab = current_lab()
+    recorder = Recorder(lab.sqs)
+    wanted = [f"Message {i}" for i in range(_CHECK_COUNT)]
+    with scratch_queue(lab.sqs, "check01-subscriber") as url:
+        for body in wanted:
+            lab.sqs.send_message(QueueUrl=url, MessageBody=body)
+        bodies = run_student(subscribe, recorder, url, timeout=60)
+        visible, in_flight = queue_depth(lab.sqs, url)
+    receives = recorder.called("receive_message")
+    if not receives:
+        return "nothing was received: call sqs.receive_message(QueueUrl=queue_url, ...)"
+    if any(int(call.get("WaitTimeSeconds", 0)) < 1 for call in receives):
+        return (
+            "use long polling: pass WaitTimeSeconds=1 (up to 20) to receive_message; without "
+            "it SQS asks only some of its servers and may answer empty while messages wait"
+        )
+    if not isinstance(bodies, list | tuple):
+        return f"return the list of bodies received (yours returned {type(bodies).__name__})"
+    if in_flight or (visible and not recorder.called("delete_message", "delete_message_batch")):
+        return (
+            f"{in_flight + visible} of {_CHECK_COUNT} messages are still in the queue: receiving "
+            "only hides a message; delete each one (delete_message with its ReceiptHandle) "
+            "once it is handled"
+        )
+    if sorted(bodies, key=lambda b: (len(b), b)) != wanted:
+        return (
+            f"got {len(bodies)} of {_CHECK_COUNT} messages: one receive returns at most 10; "
+            "keep receiving until two polls in a row come back empty"
+        )
+    if visible:
+        raise Wrong(f"{visible} messages were left in the queue")
+    return Observed(True, details=list(bodies))

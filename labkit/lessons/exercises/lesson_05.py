@@ -1,10 +1,19 @@
-"""Exercises of lesson 05, the TaskOverflow calendar (a Celery worker queue end to end)."""
+"""Exercises of lesson 05, the TaskOverflow calendar: the handout's `create_ical(tasks)` and
+its three routes, written by the student (served by a Flask app built around the student's
+blueprint, the job run by a worker on the student's module, the calendar parsed as RFC 5545),
+and questions."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from labkit.lessons.check import exercise, known_answer
+from labkit.lessons.checker import (
+    exercise,
+    known_answer,
+    known_choice,
+    known_number,
+    read_whole_number,
+)
 
 
 def _todos(data: Any) -> list[dict]:
@@ -17,18 +26,15 @@ def _todos(data: Any) -> list[dict]:
 @exercise(
     "05.missing_from_calendar",
     hint="a VEVENT needs a start: count the todos whose deadline_at is empty",
+    needs="todos (the table of todos you created)",
 )
-def _missing_from_calendar(answer: Any, data: Any = None, **context: Any) -> bool | str:
+def _check_missing_from_calendar(answer: Any, data: Any = None) -> bool:
     todos = _todos(data)
-    if not todos:
-        return "pass the todo list as data=, e.g. data=todos"
     expected = sum(1 for todo in todos if not isinstance(todo.get("deadline_at"), str))
-    if isinstance(answer, str) and not answer.strip().isdigit():
-        return "give a number, e.g. 3"
-    return int(answer) == expected
+    return read_whole_number(answer) == expected
 
 
-known_answer(
+known_choice(
     "05.unknown_id",
     "a243f862d28cc28727362da7dcef5eb43a2871788cfa13e621060428f770c1a0",
     hint="what does Celery's result backend hold for an id no task ever used?",
@@ -40,8 +46,21 @@ known_answer(
     hint="section 6 keeps SQS as the broker; which of the four settings stores task states?",
 )
 
-known_answer(
+known_number(
     "05.three_exports",
     "159beb6d245440cb9c3dd05e68308c7a887b4d0bccdaf40ab668004b4367bcbe",
     hint="one worker process runs one job at a time: the jobs queue up behind each other",
+    tolerance=10,
+    seconds=True,
 )
+
+
+@exercise(
+    "05.calendar_routes",
+    hint="POST answers 202 with task_id and task_url; status gives task_status; result serves "
+    "text/calendar once the job succeeded",
+)
+def _check_calendar_routes(answer: Any, data: Any = None) -> Any:
+    from labkit.lessons.exercises._calendar_check import check_calendar_routes
+
+    return check_calendar_routes(answer)

@@ -1,0 +1,185 @@
+"""SNS fan-out on labkit's emulator against moto's server, side by side in one run.
+
+One topic, three SQS queue subscriptions, one boto3 client publishing; both servers run as
+their own processes on 127.0.0.1 and get the same calls. Every published message must reach
+all three queues (checked by counting them), so a rate means delivered copies, not accepted
+calls. Prints messages per second published, the ratio to moto, and PASS/FAIL for:
+
+  - at least 1,000 msg/s published (PublishBatch of 10) from one boto3 client, fanned out to 3
+  - at least 5x moto on single publishes and on batches
+
+Run: .venv/bin/python benchmarks/sns_fanout.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+
+import boto3
+from botocore.config import Config
+
+from labkit.net import free_port, wait_for_port
+
+MOTO_SERVER = (
+    "import sys, time\n"
+    "from moto.server import ThreadedMotoServer\n"
+    "server = ThreadedMotoServer(ip_address='127.0.0.1', port=int(sys.argv[1]), verbose=False)\n"
+    "server.start()\n"
+    "time.sleep(10**9)\n"
+)
+SUBSCRIBERS = ("billing", "shipping", "analytics")
+
+
+@dataclass
+class Server:
+    name: str
+    url: str
+    proc: subprocess.Popen
+
+    def client(self, service: str):
+        return boto3.client(
+            service,
+            endpoint_url=self.url,
+            region_name="us-east-1",
+            aws_access_key_id="bench",
+            aws_secret_access_key="bench",
+            config=Config(retries={"max_attempts": 1}),
+        )
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=5)
+
+
+def start(name: str) -> Server:
+    port = free_port()
+    if name == "emulator":
+        command = [sys.executable, "-m", "labkit", "sqs-server", "--port", str(port), "--seed", "1"]
+    else:
+        command = [sys.executable, "-c", MOTO_SERVER, str(port)]
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if not wait_for_port(port, timeout=30):
+        proc.kill()
+        raise SystemExit(f"{name} did not start")
+    return Server(name, f"http://127.0.0.1:{port}", proc)
+
+
+def fan_out(server: Server, tag: str) -> tuple:
+    """A topic with three queue subscriptions: (sns client, sqs client, topic ARN, queue URLs)."""
+    sns, sqs = server.client("sns"), server.client("sqs")
+    topic = sns.create_topic(Name=f"events-{tag}")["TopicArn"]
+    urls = []
+    for name in SUBSCRIBERS:
+        url = sqs.create_queue(QueueName=f"{name}-{tag}")["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn["Attributes"]["QueueArn"])
+        urls.append(url)
+    return sns, sqs, topic, urls
+
+
+def depth(sqs, url: str) -> int:
+    got = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
+    return int(got["Attributes"]["ApproximateNumberOfMessages"])
+
+
+def publish_single(sns, topic: str, count: int) -> float:
+    attrs = {"kind": {"DataType": "String", "StringValue": "order_placed"}}
+    begin = time.perf_counter()
+    for i in range(count):
+        sns.publish(TopicArn=topic, Message=f"order {i}", MessageAttributes=attrs)
+    return count / (time.perf_counter() - begin)
+
+
+def publish_batches(sns, topic: str, count: int) -> float:
+    begin = time.perf_counter()
+    for first in range(0, count, 10):
+        answer = sns.publish_batch(
+            TopicArn=topic,
+            PublishBatchRequestEntries=[
+                {"Id": str(i), "Message": f"order {first + i}"}
+                for i in range(min(10, count - first))
+            ],
+        )
+        assert not answer.get("Failed"), answer["Failed"]
+    return count / (time.perf_counter() - begin)
+
+
+def measure(server: Server, counts: dict[str, int]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    sns, sqs, topic, urls = fan_out(server, "single")
+    publish_single(sns, topic, 20)  # warm up: connections, botocore's first-call caches
+    rates = [publish_single(sns, topic, counts["single"]) for _ in range(3)]
+    out["single"] = statistics.median(rates)
+    expected = 20 + 3 * counts["single"]
+    copies = [depth(sqs, url) for url in urls]
+    assert copies == [expected] * 3, f"{server.name}: queues hold {copies}, expected {expected}"
+    sns, sqs, topic, urls = fan_out(server, "batch")
+    rates = [publish_batches(sns, topic, counts["batch"]) for _ in range(3)]
+    out["batch"] = statistics.median(rates)
+    copies = [depth(sqs, url) for url in urls]
+    assert copies == [3 * counts["batch"]] * 3, f"{server.name}: queues hold {copies}"
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller counts (a smoke run)")
+    args = parser.parse_args()
+    scale = 0.2 if args.quick else 1.0
+    plan = {
+        "emulator": {"single": max(50, int(600 * scale)), "batch": max(200, int(4000 * scale))},
+        "moto": {"single": max(20, int(100 * scale)), "batch": max(50, int(500 * scale))},
+    }
+    results = {}
+    for name in ("emulator", "moto"):
+        server = start(name)
+        try:
+            results[name] = measure(server, plan[name])
+        finally:
+            server.stop()
+        print(f"  measured {name}", file=sys.stderr, flush=True)
+
+    e, m = results["emulator"], results["moto"]
+    rows = [
+        ("Publish, 3 queue subscriptions (msg/s)", e["single"], m["single"], 5.0),
+        ("PublishBatch of 10, 3 subscriptions (msg/s)", e["batch"], m["batch"], 5.0),
+    ]
+    print(
+        f"SNS fan-out benchmark (baseline: moto server, same run{', --quick' if args.quick else ''})"
+    )
+    header = f"{'metric':<46}{'emulator':>11}{'moto':>10}{'ratio':>9}  {'target':<16}result"
+    print(header)
+    print("-" * len(header))
+    failed = 0
+    for metric, ours, theirs, floor in rows:
+        ok = ours / theirs >= floor
+        failed += not ok
+        print(
+            f"{metric:<46}{ours:>11,.0f}{theirs:>10,.0f}{ours / theirs:>8.1f}x  "
+            f"{f'>= {floor:.0f}x moto':<16}{'PASS' if ok else 'FAIL'}"
+        )
+    ok = e["batch"] >= 1000
+    failed += not ok
+    print(
+        f"{'PublishBatch, one boto3 client (msg/s)':<46}{e['batch']:>11,.0f}{'-':>10}{'-':>9}  "
+        f"{'>= 1,000':<16}{'PASS' if ok else 'FAIL'}"
+    )
+    print(
+        "* each rate is the median of 3 rounds; every queue was counted afterwards and held "
+        "one copy of every message published (fan-out, not competing consumers)."
+    )
+    print(f"{len(rows) + 1 - failed}/{len(rows) + 1} targets met")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

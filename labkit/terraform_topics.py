@@ -1,0 +1,166 @@
+"""SNS topics and their SQS subscriptions declared in `terraform/`, read offline and made on
+an endpoint: the topic side of what `labkit.terraform` does for queues.
+
+`topic_definitions()` turns each `aws_sns_topic` and the `aws_sns_topic_subscription` blocks
+that name it into plain facts; `ensure_topics(sns, sqs, ...)` creates them (idempotent) with
+the queue ARNs the endpoint reports, so a topic of the class account and one of a student's
+account get their own account's queues. Queue policies (`aws_sqs_queue_policy`) are listed by
+`queue_policies()`: AWS needs them, the emulator does not enforce them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from labkit.terraform import TerraformFolder, Unresolved
+
+log = logging.getLogger(__name__)
+
+#: Terraform argument of `aws_sns_topic_subscription` -> SNS subscription attribute.
+SUBSCRIPTION_ATTRIBUTES = {
+    "raw_message_delivery": "RawMessageDelivery",
+    "filter_policy": "FilterPolicy",
+    "filter_policy_scope": "FilterPolicyScope",
+    "redrive_policy": "RedrivePolicy",
+}
+#: Terraform argument of `aws_sns_topic` -> SNS topic attribute.
+TOPIC_ATTRIBUTES = {
+    "fifo_topic": "FifoTopic",
+    "content_based_deduplication": "ContentBasedDeduplication",
+    "display_name": "DisplayName",
+}
+
+
+@dataclass(frozen=True)
+class SubscriptionDefinition:
+    """A queue subscribed to a topic: the queue's name and the subscription's attributes."""
+
+    resource: str
+    queue: str
+    protocol: str
+    attributes: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TopicDefinition:
+    """One `aws_sns_topic`, its attributes and the subscriptions that name it."""
+
+    resource: str
+    name: str
+    attributes: dict[str, str] = field(default_factory=dict)
+    subscriptions: tuple[SubscriptionDefinition, ...] = ()
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict | list):
+        return json.dumps(value, separators=(",", ":"))
+    return str(value)
+
+
+def _attributes(folder: TerraformFolder, body: dict, mapping: dict, where: str) -> dict[str, str]:
+    out = {}
+    for argument, attribute in mapping.items():
+        if argument not in body:
+            continue
+        try:
+            out[attribute] = _text(folder.evaluate(body[argument]))
+        except Unresolved as exc:
+            log.warning("%s: %s skipped: %s", where, argument, exc)
+    return out
+
+
+def topic_definitions(folder: TerraformFolder | None = None) -> list[TopicDefinition]:
+    """Every `aws_sns_topic` of the folder with its SQS subscriptions, in file order."""
+    folder = folder or TerraformFolder()
+    queues = {
+        f"arn:aws:sqs:{folder.region}:{folder.account_id}:{folder.evaluate(b.get('name'))}": str(
+            folder.evaluate(b.get("name"))
+        )
+        for b in folder.resources("aws_sqs_queue").values()
+    }
+    by_topic: dict[str, list[SubscriptionDefinition]] = {}
+    for resource, body in folder.resources("aws_sns_topic_subscription").items():
+        where = f"aws_sns_topic_subscription.{resource}"
+        try:
+            topic_arn = str(folder.evaluate(body.get("topic_arn")))
+            endpoint = str(folder.evaluate(body.get("endpoint")))
+            protocol = str(folder.evaluate(body.get("protocol")))
+        except Unresolved as exc:
+            log.warning("%s skipped: %s", where, exc)
+            continue
+        if protocol != "sqs" or endpoint not in queues:
+            log.warning("%s skipped: only subscriptions of this folder's SQS queues", where)
+            continue
+        attributes = _attributes(folder, body, SUBSCRIPTION_ATTRIBUTES, where)
+        by_topic.setdefault(topic_arn, []).append(
+            SubscriptionDefinition(resource, queues[endpoint], protocol, attributes)
+        )
+    topics = []
+    for resource, body in folder.resources("aws_sns_topic").items():
+        try:
+            name = str(folder.evaluate(body.get("name")))
+        except Unresolved as exc:
+            log.warning("aws_sns_topic.%s skipped: its name %s", resource, exc)
+            continue
+        arn = f"arn:aws:sns:{folder.region}:{folder.account_id}:{name}"
+        attributes = _attributes(folder, body, TOPIC_ATTRIBUTES, f"aws_sns_topic.{resource}")
+        topics.append(TopicDefinition(resource, name, attributes, tuple(by_topic.get(arn, []))))
+    return topics
+
+
+def queue_policies(folder: TerraformFolder | None = None) -> dict[str, dict]:
+    """{queue name: policy document} of every `aws_sqs_queue_policy` that resolves offline."""
+    folder = folder or TerraformFolder()
+    out = {}
+    for resource, body in folder.resources("aws_sqs_queue_policy").items():
+        try:
+            url = str(folder.evaluate(body.get("queue_url")))
+            out[url.rsplit("/", 1)[-1]] = json.loads(folder.evaluate(body.get("policy")))
+        except (Unresolved, ValueError, TypeError) as exc:
+            log.warning("aws_sqs_queue_policy.%s skipped: %s", resource, exc)
+    return out
+
+
+def ensure_topics(sns: Any, sqs: Any, definitions: list[TopicDefinition]) -> dict[str, dict]:
+    """Create each topic and subscribe its queues (the queues must exist; `ensure_queues`
+    makes them). Idempotent: an existing subscription gets the declared attributes again.
+    Returns {topic name: {"arn": topic ARN, "subscriptions": {queue name: subscription ARN}}}.
+    """
+    made: dict[str, dict] = {}
+    for topic in definitions:
+        arn = sns.create_topic(Name=topic.name, Attributes=dict(topic.attributes))["TopicArn"]
+        existing = {
+            s["Endpoint"]: s["SubscriptionArn"]
+            for page in sns.get_paginator("list_subscriptions_by_topic").paginate(TopicArn=arn)
+            for s in page["Subscriptions"]
+        }
+        subscriptions = {}
+        for sub in topic.subscriptions:
+            url = sqs.get_queue_url(QueueName=sub.queue)["QueueUrl"]
+            queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+                "Attributes"
+            ]["QueueArn"]
+            if queue_arn in existing:
+                sub_arn = existing[queue_arn]
+                current = sns.get_subscription_attributes(SubscriptionArn=sub_arn)["Attributes"]
+                for name, value in sub.attributes.items():
+                    if current.get(name) != value:
+                        sns.set_subscription_attributes(
+                            SubscriptionArn=sub_arn, AttributeName=name, AttributeValue=value
+                        )
+            else:
+                sub_arn = sns.subscribe(
+                    TopicArn=arn,
+                    Protocol=sub.protocol,
+                    Endpoint=queue_arn,
+                    Attributes=dict(sub.attributes),
+                    ReturnSubscriptionArn=True,
+                )["SubscriptionArn"]
+            subscriptions[sub.queue] = sub_arn
+        made[topic.name] = {"arn": arn, "subscriptions": subscriptions}
+    return made

@@ -1,0 +1,178 @@
+"""Who may talk to the lab's two HTTP servers (the SQS emulator and the TaskOverflow API).
+
+Both listen on 127.0.0.1, yet any web page the student opens can reach them: its scripts may
+POST (`fetch(..., {mode: "no-cors"})`) and, through DNS rebinding, even read the answers under a
+name of the attacker's. So both servers check every request the same way:
+
+- the ``Host`` header must name a loopback address (``127.0.0.1``, ``localhost``, ``[::1]``, any
+  port) or a host listed in ``LABKIT_ALLOWED_HOSTS`` (comma-separated; compose sets its service
+  names ``sqs``/``app``, a Codespaces or JupyterHub proxy its public name);
+- a write (anything but GET/HEAD/OPTIONS) that carries an ``Origin`` must come from the server's
+  own origin (same host and port as the Host header) or from an allowed non-loopback host;
+- the emulator's admin routes (``/_labkit/*``) take only ``application/json``, which a page can
+  send cross-site only after a CORS preflight neither server ever grants.
+
+Python clients (boto3, requests, kombu) send a loopback Host and no Origin, so they pass.
+Also here: `json_depth`, the nesting bound checked before a body is parsed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from fnmatch import fnmatchcase
+from urllib.parse import urlsplit
+
+ALLOWED_HOSTS_ENV = "LABKIT_ALLOWED_HOSTS"
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+MAX_JSON_DEPTH = 64
+
+_HOST = re.compile(
+    r"(?:\[(?P<ip6>[0-9A-Fa-f:.]+)\]|(?P<name>[A-Za-z0-9._-]+))(?::(?P<port>[0-9]{1,5}))?"
+)
+_STRING = re.compile(rb'"(?:[^"\\]++|\\.)*+"', re.DOTALL)
+_BRACKET = re.compile(rb"[\[\]{}]")
+
+
+def configured_hosts(environ: dict[str, str] | None = None) -> frozenset[str]:
+    """The host names `LABKIT_ALLOWED_HOSTS` adds (lower case, ports and brackets dropped; a
+    `*` is a wildcard), plus the public names of the proxies the lab runs behind: a GitHub
+    Codespace's forwarded ports (`CODESPACE_NAME-PORT.<forwarding domain>`) and a JupyterHub's
+    public URL (`JUPYTERHUB_PUBLIC_URL`, `JUPYTERHUB_PUBLIC_HUB_URL`)."""
+    env = os.environ if environ is None else environ
+    items = env.get(ALLOWED_HOSTS_ENV, "").split(",")
+    items += [env.get("JUPYTERHUB_PUBLIC_URL", ""), env.get("JUPYTERHUB_PUBLIC_HUB_URL", "")]
+    codespace = env.get("CODESPACE_NAME", "").strip().lower()
+    domain = env.get("GITHUB_CODESPACES_PORT_FORWARDING_DOMAIN", "").strip().lower()
+    if codespace and domain:
+        items.append(f"{codespace}-[0-9]*.{domain}")
+    hosts = set()
+    for item in items:
+        item = item.strip().lower()
+        if "://" in item:  # a whole URL pasted: keep its host
+            item = urlsplit(item).netloc
+        if "*" in item or "[" in item:
+            hosts.add(item.split(":")[0] if item.count(":") == 1 else item)
+            continue
+        name = host_name(item)
+        if name:
+            hosts.add(name)
+    return frozenset(hosts)
+
+
+def _listed(name: str, allowed: frozenset[str]) -> bool:
+    """``name`` is in ``allowed``, exactly or through a wildcard entry."""
+    if name in allowed:
+        return True
+    return any(("*" in entry or "[" in entry) and fnmatchcase(name, entry) for entry in allowed)
+
+
+def host_name(host: str | None) -> str | None:
+    """The name in a Host header value (``localhost:6400`` -> ``localhost``, ``[::1]:9324`` ->
+    ``::1``), lower case; None when it is not a well-formed host[:port]."""
+    if not host:
+        return None
+    match = _HOST.fullmatch(host.strip())
+    if not match:
+        return None
+    return (match.group("ip6") or match.group("name")).lower().rstrip(".")
+
+
+def host_allowed(host: str | None, extra: frozenset[str] | None = None) -> bool:
+    """True when a request's Host header names this machine's loopback or an allowed host.
+
+    A request without a Host header (HTTP/1.0 tools) is allowed: browsers always send one.
+    """
+    if host is None:
+        return True
+    name = host_name(host)
+    if name is None:
+        return False
+    return name in LOOPBACK_HOSTS or _listed(name, configured_hosts() if extra is None else extra)
+
+
+def origin_allowed(
+    origin: str | None, host: str | None, extra: frozenset[str] | None = None
+) -> bool:
+    """True when a write with this ``Origin`` may proceed: no Origin (not a browser), the
+    server's own origin (its host and port are the Host header's), or an allowed public host
+    (a proxy in front of the lab may rewrite Host)."""
+    if origin is None:
+        return True
+    origin = origin.strip()
+    if origin.lower() == "null":  # sandboxed frames, file:// pages, some redirects
+        return False
+    try:
+        parts = urlsplit(origin)
+    except ValueError:
+        return False
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return False
+    if host is not None and parts.netloc.lower() == host.strip().lower():
+        return True
+    name = host_name(parts.netloc)
+    allowed = configured_hosts() if extra is None else extra
+    return name is not None and name not in LOOPBACK_HOSTS and _listed(name, allowed)
+
+
+def is_json_type(content_type: str | None) -> bool:
+    """``application/json`` with or without parameters (``; charset=utf-8``)."""
+    if not content_type:
+        return False
+    return content_type.split(";", 1)[0].strip().lower() == "application/json"
+
+
+def refusal(
+    method: str,
+    host: str | None,
+    origin: str | None,
+    extra: frozenset[str] | None = None,
+    fetch_site: str | None = None,
+    writes: bool | None = None,
+) -> str | None:
+    """Why this request is refused (one sentence for the 403 body), or None to let it through.
+
+    ``writes`` (default: the method is not GET/HEAD/OPTIONS) marks a request that changes
+    something, such as an SNS query-protocol GET. A write is refused when its Origin is not the
+    server's own, and when the browser says it comes from another site (``Sec-Fetch-Site``;
+    an `<img src>` GET carries no Origin) unless its Origin is an allowed host.
+    """
+    if not host_allowed(host, extra):
+        return (
+            f"host {host!r} is not allowed: use http://127.0.0.1:PORT, or add the name to "
+            f"{ALLOWED_HOSTS_ENV}"
+        )
+    if writes is None:
+        writes = method.upper() not in SAFE_METHODS
+    if not writes:
+        return None
+    if not origin_allowed(origin, host, extra):
+        return f"cross-site request from origin {origin!r} refused"
+    if (fetch_site or "").lower() in ("cross-site", "same-site") and origin is None:
+        return f"cross-site request ({fetch_site}) refused"
+    return None
+
+
+def json_depth(raw: bytes | str, limit: int = MAX_JSON_DEPTH) -> int:
+    """How deeply the JSON text ``raw`` nests arrays and objects, counting up to ``limit + 1``.
+
+    Strings are skipped, so brackets inside them do not count. Checked before `json.loads`, so
+    100,000 `[` cost one regex scan, not a RecursionError from deep in the parser.
+    """
+    data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
+    if b"[" not in data and b"{" not in data:
+        return 0
+    if b'"' in data:
+        data = _STRING.sub(b'""', data)
+    depth = deepest = 0
+    for match in _BRACKET.finditer(data):
+        if match.group() in (b"[", b"{"):
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > limit:
+                    return deepest
+        else:
+            depth -= 1
+    return deepest

@@ -1,0 +1,59 @@
+"""A Redis blip while the worker stores a result must not turn finished work into FAILURE.
+
+The result backend is a Redis of the test's own, stopped while a calendar job runs and started
+again a few seconds later on the same port; the broker (another Redis) stays up. The worker
+retries its result writes (`settings.WORKER_RESULT_RETRIES`), so the job ends SUCCESS.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from labkit.taskoverflow.app import create_app
+from labkit.taskoverflow.db import db
+from tests.reliability.conftest import RedisServer, unique, wait_until, worker_env
+
+BLIP_SECONDS = 3  # how long the result backend is away (the fault itself, not a wait)
+
+
+def test_result_written_across_a_backend_blip(
+    redis_url: str, own_redis: RedisServer, start_worker, tmp_path: Path, reliability_home: Path
+) -> None:
+    queue = unique("ical-blip")
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'todo.db'}",
+            "CELERY_BROKER_URL": redis_url,
+            "CELERY_RESULT_BACKEND": own_redis.url,
+            "CELERY_DEFAULT_QUEUE": queue,
+        }
+    )
+    client = app.test_client()
+    import redis
+
+    # Every write reaches the append-only file at once: what the test loses is the backend's
+    # availability, not the records written before the blip.
+    with redis.Redis.from_url(own_redis.url) as backend:
+        backend.config_set("appendfsync", "always")
+    env = worker_env(redis_url, queue, reliability_home, CELERY_RESULT_BACKEND=own_redis.url)
+    start_worker(env, name="blip")
+    task_id = client.post("/api/v1/todos/ical", json={"delay_seconds": 1.0}).get_json()["task_id"]
+
+    def status() -> dict:
+        return client.get(f"/api/v1/todos/ical/{task_id}/status").get_json()
+
+    wait_until(lambda: status().get("task_status") == "STARTED", 20, "the job STARTED", 0.02)
+    own_redis.stop()  # progress updates and the final result now fail to store...
+    time.sleep(BLIP_SECONDS)
+    own_redis.start()  # ...until the backend is back on the same port
+    final = wait_until(
+        lambda: (s := status()).get("task_status") in ("SUCCESS", "FAILURE") and s,
+        60,
+        "the job finished",
+    )
+    assert final["task_status"] == "SUCCESS", final
+    assert client.get(f"/api/v1/todos/ical/{task_id}/result").status_code == 200
+    with app.app_context():
+        db.engine.dispose()

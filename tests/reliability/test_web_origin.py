@@ -1,0 +1,241 @@
+"""A hostile web page must not drive the lab: Host and Origin checks on both HTTP servers.
+
+Each test sends what a browser sends for a page on another origin (a `no-cors` POST carries an
+``Origin`` and a form or text content type; DNS rebinding sends the attacker's name as
+``Host``) to the real servers: the SQS emulator and the TaskOverflow API under waitress.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+from collections.abc import Iterator
+
+import pytest
+
+from labkit.sqs.server import start as start_emulator
+from labkit.taskoverflow.app import create_app
+from labkit.taskoverflow.serve import start as start_api
+from labkit.web_guard import configured_hosts, host_allowed, origin_allowed
+
+
+def call(
+    port: int, method: str, path: str, body: bytes = b"", headers: dict | None = None
+) -> tuple[int, dict, bytes]:
+    """One raw request with exactly these headers (http.client adds only Host when absent)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        reply = conn.getresponse()
+        return reply.status, dict(reply.getheaders()), reply.read()
+    finally:
+        conn.close()
+
+
+@pytest.fixture(scope="module")
+def emulator() -> Iterator:
+    handle = start_emulator(seed=11)
+    yield handle
+    handle.stop()
+
+
+@pytest.fixture(scope="module")
+def api(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path_factory.mktemp('origin') / 'db'}",
+            "CELERY_BROKER_URL": redis_url,
+            "CELERY_RESULT_BACKEND": redis_url,
+            "CELERY_DEFAULT_QUEUE": "ical-origin-test-unread",
+        }
+    )
+    handle = start_api(app)
+    yield handle
+    handle.stop()
+
+
+def _queue_names(port: int) -> list[str]:
+    status, _, body = call(
+        port,
+        "POST",
+        "/",
+        b"{}",
+        {"Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "AmazonSQS.ListQueues"},
+    )
+    assert status == 200
+    return json.loads(body).get("QueueUrls", [])
+
+
+# ---- the emulator ---------------------------------------------------------------------------
+
+
+def test_emulator_refuses_a_cross_site_reset_and_config(emulator) -> None:
+    port = emulator.port
+    status, _, _ = call(
+        port,
+        "POST",
+        "/",
+        json.dumps({"QueueName": "keep-me"}).encode(),
+        {"Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "AmazonSQS.CreateQueue"},
+    )
+    assert status == 200
+    page = {"Origin": "http://evil.example", "Content-Type": "text/plain;charset=UTF-8"}
+    for path, body in (("/_labkit/reset", b"{}"), ("/_labkit/config", b'{"duplicate_rate": 1}')):
+        status, _, reply = call(port, "POST", path, body, page)
+        assert status == 403, (path, reply)
+        assert "origin" in json.loads(reply)["error"]
+    # A form post without Origin (old browsers, some redirects) is refused for not being JSON.
+    status, _, reply = call(
+        port, "POST", "/_labkit/reset", b"{}", {"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    assert status == 403 and "application/json" in json.loads(reply)["error"]
+    assert any(url.endswith("/keep-me") for url in _queue_names(port))
+    status, _, config = call(port, "GET", "/_labkit/config")
+    assert status == 200 and json.loads(config)["duplicate_rate"] == 0
+
+
+def test_emulator_refuses_a_foreign_host_and_never_echoes_it(emulator) -> None:
+    status, _, reply = call(
+        emulator.port,
+        "POST",
+        "/",
+        json.dumps({"QueueName": "rebind"}).encode(),
+        {
+            "Host": "evil.example:9324",
+            "Content-Type": "application/x-amz-json-1.0",
+            "X-Amz-Target": "AmazonSQS.CreateQueue",
+        },
+    )
+    assert status == 403
+    assert b"evil.example/" not in reply
+    status, _, _ = call(emulator.port, "GET", "/_labkit/health", headers={"Host": "evil.example"})
+    assert status == 403
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1:{port}", "localhost:{port}", "[::1]:{port}", None])
+def test_emulator_answers_loopback_names_and_its_own_origin(emulator, host: str | None) -> None:
+    headers = {"Content-Type": "application/json"}
+    if host:
+        headers["Host"] = host.format(port=emulator.port)
+        headers["Origin"] = "http://" + headers["Host"]
+    status, _, _ = call(emulator.port, "POST", "/_labkit/clock", b'{"advance": 0}', headers)
+    assert status == 200
+
+
+def test_allowed_hosts_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LABKIT_ALLOWED_HOSTS", "sqs, app ,https://abc-6400.app.github.dev")
+    assert configured_hosts() == {"sqs", "app", "abc-6400.app.github.dev"}
+    handle = start_emulator(seed=1)
+    try:
+        status, _, body = call(
+            handle.port,
+            "POST",
+            "/",
+            json.dumps({"QueueName": "compose"}).encode(),
+            {
+                "Host": "sqs:9324",
+                "Content-Type": "application/x-amz-json-1.0",
+                "X-Amz-Target": "AmazonSQS.CreateQueue",
+            },
+        )
+        assert status == 200 and json.loads(body)["QueueUrl"].startswith("http://sqs:9324/")
+        assert call(handle.port, "GET", "/_labkit/health", headers={"Host": "evil"})[0] == 403
+    finally:
+        handle.stop()
+    # A proxy may rewrite Host; a write from the configured public origin is still the lab's.
+    assert origin_allowed("https://abc-6400.app.github.dev", "127.0.0.1:6400")
+    assert not origin_allowed("http://localhost:8000", "127.0.0.1:6400")
+    assert not origin_allowed("null", "127.0.0.1:6400")
+    assert not host_allowed("127.0.0.1.evil.example")
+    assert not host_allowed("127.0.0.1:6400@evil.example")
+
+
+# ---- the API --------------------------------------------------------------------------------
+
+
+def _todo_count(port: int) -> int:
+    status, _, body = call(port, "GET", "/api/v1/todos")
+    assert status == 200
+    return len(json.loads(body))
+
+
+def test_api_refuses_cross_site_writes(api) -> None:
+    before = _todo_count(api.port)
+    hostile = {"Origin": "http://evil.example", "Content-Type": "text/plain"}
+    assert call(api.port, "POST", "/api/v1/todos/ical", b"", hostile)[0] == 403
+    status, _, reply = call(
+        api.port,
+        "POST",
+        "/api/v1/todos",
+        b'{"title": "from a page"}',
+        {"Origin": "http://evil.example", "Content-Type": "application/json"},
+    )
+    assert status == 403 and "origin" in json.loads(reply)["error"]
+    assert call(api.port, "DELETE", "/api/v1/todos/1", b"", hostile)[0] == 403
+    assert _todo_count(api.port) == before
+
+
+def test_api_refuses_a_foreign_host_and_never_echoes_it(api) -> None:
+    status, _, reply = call(api.port, "GET", "/api/v1/todos", headers={"Host": "evil.example"})
+    assert status == 403 and b"evil.example/" not in reply
+    status, _, reply = call(
+        api.port,
+        "POST",
+        "/api/v1/todos/ical",
+        b"{}",
+        {"Host": "evil.example", "Content-Type": "application/json"},
+    )
+    assert status == 403 and b"http://evil.example" not in reply
+
+
+def test_api_page_on_its_own_origin_still_works(api) -> None:
+    own = f"127.0.0.1:{api.port}"
+    status, _, body = call(
+        api.port,
+        "POST",
+        "/api/v1/todos",
+        b'{"title": "from the page"}',
+        {"Host": own, "Origin": f"http://{own}", "Content-Type": "application/json"},
+    )
+    assert status == 201, body
+    local = f"localhost:{api.port}"
+    status, _, _ = call(
+        api.port,
+        "PUT",
+        f"/api/v1/todos/{json.loads(body)['id']}",
+        b'{"completed": true}',
+        {"Host": local, "Origin": f"http://{local}", "Content-Type": "application/json"},
+    )
+    assert status == 200
+
+
+def test_emulator_refuses_an_sns_action_sent_as_a_cross_site_get(emulator) -> None:
+    """`<img src="http://127.0.0.1:9324/?Action=CreateTopic&Name=x">` sends a GET with no
+    Origin but with Sec-Fetch-Site: cross-site; SNS actions change state, so it is refused."""
+    status, _, _ = call(
+        emulator.port,
+        "GET",
+        "/?Action=CreateTopic&Name=from-a-page",
+        headers={"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "no-cors"},
+    )
+    assert status == 403
+    status, _, body = call(emulator.port, "GET", "/?Action=ListTopics")
+    assert status == 200 and b"from-a-page" not in body
+
+
+def test_a_codespace_or_jupyterhub_proxy_is_allowed_without_configuration() -> None:
+    env = {
+        "CODESPACE_NAME": "fuzzy-robot-x7",
+        "GITHUB_CODESPACES_PORT_FORWARDING_DOMAIN": "app.github.dev",
+        "JUPYTERHUB_PUBLIC_URL": "https://hub.uq.example/",
+    }
+    allowed = configured_hosts(env)
+    assert host_allowed("fuzzy-robot-x7-6400.app.github.dev", allowed)
+    assert origin_allowed("https://fuzzy-robot-x7-6400.app.github.dev", "localhost:6400", allowed)
+    assert origin_allowed("https://hub.uq.example", "127.0.0.1:6400", allowed)
+    # Another codespace (anyone can host a page there) is still another site.
+    assert not origin_allowed("https://other-space-6400.app.github.dev", "localhost:6400", allowed)
+    assert not host_allowed("evil.app.github.dev", allowed)
+    assert host_allowed(
+        "lab-1.uni.example:8443", configured_hosts({"LABKIT_ALLOWED_HOSTS": "*.uni.example"})
+    )
