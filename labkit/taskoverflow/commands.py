@@ -84,9 +84,10 @@ def run_worker(args: argparse.Namespace) -> int:
     # The worker is built directly, not through Celery's click CLI (`worker_main`), whose
     # imports (click-repl, prompt_toolkit, pygments) cost ~9 MB in each worker process.
     from celery.utils.log import LOG_LEVELS
+    from celery.utils.nodenames import default_nodename, host_format
 
     worker = celery.Worker(
-        hostname=args.hostname,
+        hostname=host_format(default_nodename(args.hostname)),  # %h, %n, %d as in Celery's CLI
         loglevel=LOG_LEVELS.get(args.loglevel.upper(), args.loglevel),
         concurrency=args.concurrency,
         pool_cls=args.pool,
