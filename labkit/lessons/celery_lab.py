@@ -70,6 +70,13 @@ def fail(message: str = "this task fails on purpose") -> None:
     raise ValueError(message)
 
 
+@celery.task(name="fail_late", acks_late=True)
+def fail_late(message: str = "this task fails on purpose") -> None:
+    """`fail` with acks_late: acknowledged after it ran, even though it raised (Celery's
+    task_acks_on_failure_or_timeout, on by default), so SQS deletes it and never redelivers."""
+    raise ValueError(message)
+
+
 def configure(env: Mapping[str, str] | Any) -> Celery:
     """Point the app at a stack: ``env`` is `Lab.env` or a Lab (its `env` is used)."""
     env = getattr(env, "env", env)
@@ -426,3 +433,77 @@ def start_student_worker(lab: Any, module: str, queue: str) -> Any:
     except StackError as error:
         print(f"… the worker could not start on {module}.py: {error}")
         return None
+
+
+def database_url(lab: Any) -> str:
+    """Lesson 06's database as SQLAlchemy names it (the handout's SQLALCHEMY_DATABASE_URI): a
+    SQLite file in the state dir, standing for the compose file's PostgreSQL."""
+    from labkit.paths import state_dir
+
+    return f"sqlite:///{state_dir() / 'lesson06-results.sqlite'}"
+
+
+def section6_env(lab: Any) -> dict[str, str]:
+    """Section 6's settings for lesson 06's worker and producer: SQS as broker (the AWS
+    variables of `sqs_environment`), the database as result backend."""
+    return {
+        **sqs_environment(lab),
+        "CELERY_BROKER_URL": "sqs://",
+        "CELERY_RESULT_BACKEND": "db+" + database_url(lab),
+    }
+
+
+def fresh_queues(
+    sqs: Any, queues: Mapping[str, bool], visibility_timeout: int = 1800, seed: int | None = None
+) -> dict:
+    """Create lesson 06's queues (name -> FIFO?) and empty them, in-flight messages included:
+    a re-run starts clean. Returns {name: url}. On AWS a purge is allowed once a minute; a
+    quick re-run finds the queue drained already."""
+    from labkit.lessons.experiments import start_clean
+
+    urls = {}
+    for name, fifo in queues.items():
+        attributes = {"VisibilityTimeout": str(visibility_timeout)}
+        if fifo:
+            attributes["FifoQueue"] = "true"
+        urls[name] = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+    start_clean(sqs, *urls.values(), seed=seed)
+    for url in urls.values():
+        with contextlib.suppress(sqs.exceptions.PurgeQueueInProgress):
+            sqs.purge_queue(QueueUrl=url)
+    return urls
+
+
+def decode_task_message(body: str) -> tuple[dict, list]:
+    """A Celery task message as kombu sends it to SQS: base64 of a JSON envelope whose own
+    `body` is base64 of `[args, kwargs, options]`; returns (envelope, call)."""
+    import base64
+    import json
+
+    envelope = json.loads(base64.b64decode(body))
+    return envelope, json.loads(base64.b64decode(envelope["body"]))
+
+
+def order_frame(results: list[Any], groups: list[str]):  # noqa: ANN201 - pandas.DataFrame
+    """Task number against the order the worker finished them (from the result backend), in
+    the columns `plots.plot_standard_vs_fifo` reads."""
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {
+            "number": range(len(results)),
+            "group": groups,
+            "message_id": [r.id for r in results],
+            "done": [r.date_done for r in results],
+        }
+    )
+    frame["position"] = frame["done"].rank(method="first").astype(int) - 1
+    frame["client"] = "tasks"
+    return frame.sort_values("position", ignore_index=True)
+
+
+def queue_depth(sqs: Any, url: str) -> int:
+    """Messages in ``url``, visible and in flight."""
+    names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+    attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"]
+    return sum(int(attrs[name]) for name in names)

@@ -12,11 +12,12 @@ Calls return pandas DataFrames (one row per send, one row per delivery) for `met
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, fields, replace
 from types import SimpleNamespace
 from typing import Any, TypeVar
@@ -91,7 +92,8 @@ def _explain(error: Exception, sqs: Any, queue_url: str) -> Exception:
     from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 
     from labkit.aws_credentials import describe_error
-    from labkit.stack.aws import AWS_SQS_URL, MISSING_QUEUE_CODES
+    from labkit.aws_errors import is_missing_queue
+    from labkit.stack.aws import AWS_SQS_URL
 
     endpoint = getattr(getattr(sqs, "meta", None), "endpoint_url", None) or AWS_SQS_URL
     if isinstance(error, EndpointConnectionError) and "amazonaws.com" not in endpoint:
@@ -99,10 +101,8 @@ def _explain(error: Exception, sqs: Any, queue_url: str) -> Exception:
             f"cannot reach SQS at {endpoint}: start the lab stack (`labkit up`, or "
             "labkit.up() in a notebook) and run the cell again"
         )
-    if isinstance(error, ClientError):
-        code = error.response.get("Error", {}).get("Code", "")
-        if code in MISSING_QUEUE_CODES:
-            return QueueError(f"no queue at {queue_url}: create it first (lab.queue_url(name))")
+    if isinstance(error, ClientError) and is_missing_queue(error):
+        return QueueError(f"no queue at {queue_url}: create it first (lab.queue_url(name))")
     if isinstance(error, ClientError | BotoCoreError):
         return QueueError(str(describe_error(error, endpoint)))
     return error
@@ -267,6 +267,64 @@ class _Queue:
         return _explain(error, self.sqs, self.url)
 
 
+class _Stopped(Exception):
+    """The run stopped while a thread waited for its turn."""
+
+
+class _Lockstep:
+    """Publishers' calls and consumers' receives take turns in a fixed order (publisher 0, 1,
+    ..., consumer 0, 1, ..., again), so a seeded emulator sees the same sequence of calls, and
+    makes the same random choices, whatever the threads' timing: a seed then repeats the
+    arrival order. Work and deletes happen outside the turns (in parallel, as before).
+    """
+
+    def __init__(self, slots: list[str], calls: dict[str, int]) -> None:
+        self.order = list(slots)
+        self.active = set(slots)
+        self.calls = dict(calls)  # turns left for each publisher; it drops out after its last
+        self.at = 0
+        self.cond = threading.Condition()
+
+    def _advance(self) -> None:
+        for step in range(1, len(self.order) + 1):
+            following = (self.at + step) % len(self.order)
+            if self.order[following] in self.active:
+                self.at = following
+                return
+
+    @contextlib.contextmanager
+    def turn(self, slot: str, stop: threading.Event) -> Iterator[None]:
+        """Hold the turn of ``slot`` (waits for it); _Stopped when the run stops meanwhile."""
+        with self.cond:
+            while self.order[self.at] != slot:
+                if stop.is_set():
+                    raise _Stopped
+                self.cond.wait(0.05)
+        try:
+            yield
+        finally:
+            with self.cond:
+                if slot in self.calls:
+                    self.calls[slot] -= 1
+                    if self.calls[slot] <= 0:
+                        self.active.discard(slot)
+                self._advance()
+                self.cond.notify_all()
+
+    def leave(self, slot: str) -> None:
+        """``slot``'s thread has ended: the turns skip it from now on."""
+        with self.cond:
+            self.active.discard(slot)
+            if self.active and self.order[self.at] == slot:
+                self._advance()
+            self.cond.notify_all()
+
+    def publishing(self) -> bool:
+        """True while a publisher has turns left (asked in a turn: the same answer every run)."""
+        with self.cond:
+            return any(slot in self.calls for slot in self.active)
+
+
 @dataclass
 class _Shared:
     """State the worker threads share; only counters and lists, guarded by one lock."""
@@ -282,6 +340,8 @@ class _Shared:
     #: (client, body) of every message this run sends; deliveries of others are foreign
     ours: set[tuple[str, str]] | None = None
     foreign: int = 0
+    #: Set on seeded emulator runs: sends and receives take turns in a fixed order
+    lockstep: _Lockstep | None = None
 
     def touch(self) -> None:
         self.last_activity = time.monotonic()
@@ -338,6 +398,18 @@ def _send(
 def _publisher(
     queue: _Queue, index: int, client: str, prepend: str, options: PublishOptions, shared: _Shared
 ) -> None:
+    try:
+        _publish_all(queue, index, client, prepend, options, shared)
+    except _Stopped:
+        pass
+    finally:
+        if shared.lockstep is not None:
+            shared.lockstep.leave(f"p{index}")
+
+
+def _publish_all(
+    queue: _Queue, index: int, client: str, prepend: str, options: PublishOptions, shared: _Shared
+) -> None:
     step = 10 if options.batch else 1
     for first in range(0, options.count, step):
         if shared.errors or shared.stop.is_set():
@@ -363,8 +435,12 @@ def _publisher(
             }
             for i, e in zip(numbers, entries, strict=True)
         ]
+        lockstep = shared.lockstep
         try:
-            _send(queue, options.batch, numbers, entries, rows)
+            with lockstep.turn(f"p{index}", shared.stop) if lockstep else contextlib.nullcontext():
+                _send(queue, options.batch, numbers, entries, rows)
+        except _Stopped:
+            return
         except Exception as error:  # reported by the calling thread
             shared.fail(queue.explain(error))
             return
@@ -526,25 +602,51 @@ def _consumer(
     queue: _Queue, name: str, shared: _Shared, options: ConsumeOptions, deadline: float
 ) -> None:
     """Receive until told to stop, the deadline passes, or the queue stayed idle too long."""
+    try:
+        _consume_all(queue, name, shared, options, deadline)
+    except _Stopped:
+        pass
+    finally:
+        if shared.lockstep is not None:
+            shared.lockstep.leave(f"c{options.consumer_names().index(name)}")
+
+
+def _receive(
+    queue: _Queue, slot: str, shared: _Shared, arguments: dict[str, Any]
+) -> tuple[list[dict], int, float]:
+    """One ReceiveMessage (in its turn on a seeded run: a short poll while publishers still
+    send, so nobody waits a long poll out); the messages and the position of the first."""
+    lockstep = shared.lockstep if shared.lockstep and slot in shared.lockstep.order else None
+    with lockstep.turn(slot, shared.stop) if lockstep else contextlib.nullcontext():
+        if lockstep is not None and lockstep.publishing():
+            arguments = {**arguments, "WaitTimeSeconds": 0}
+        reply = queue.sqs.receive_message(QueueUrl=queue.url, **arguments)
+        messages = reply.get("Messages", [])
+        with shared.lock:
+            if messages:
+                shared.touch()
+            first_position = shared.position
+            shared.position += len(messages)
+    return messages, first_position, time.time()
+
+
+def _consume_all(
+    queue: _Queue, name: str, shared: _Shared, options: ConsumeOptions, deadline: float
+) -> None:
     arguments = options.receive_arguments()
+    slot = f"c{options.consumer_names().index(name)}"
     while not shared.stop.is_set():
         now = time.monotonic()
         if now >= deadline or now - shared.last_activity >= options.idle_timeout:
             shared.stop.set()
             return
         try:
-            reply = queue.sqs.receive_message(QueueUrl=queue.url, **arguments)
+            messages, first_position, received_at = _receive(queue, slot, shared, arguments)
+        except _Stopped:
+            return
         except Exception as error:
             shared.fail(queue.explain(error))
             return
-        received_at = time.time()
-        messages = reply.get("Messages", [])
-        if not messages:
-            continue
-        with shared.lock:
-            shared.touch()
-            first_position = shared.position
-            shared.position += len(messages)
         for offset, message in enumerate(messages):
             row = _delivery_row(message, first_position + offset, name, received_at)
             if not _handle(queue, message, row, options, shared):
@@ -676,6 +778,15 @@ def experiment(
         receive = replace(receive, expected=send.count * send.publishers)
     queue = _Queue(sqs, queue_url)
     shared = _Shared(ours=_our_messages(send))
+    seed = _seed_of(sqs)
+    if seed is not None:  # start_clean(seed=...) ran: the same seed, the same arrival order
+        seed_emulator(sqs, seed)  # each run starts from the seed, whatever ran before it
+        calls = -(-send.count // (10 if send.batch else 1))
+        publishers = {f"p{p}": calls for p in range(send.publishers) if calls}
+        # A FIFO queue hands out in send order by itself: only the publishers take turns, and
+        # consumers stay free (across groups, the timing of parallel work is the lesson).
+        consumers = [] if queue.fifo else [f"c{c}" for c in range(receive.consumers)]
+        shared.lockstep = _Lockstep([*publishers, *consumers], publishers)
     consumer_threads = _start_consumers(queue, shared, receive)
     try:
         publisher_threads = _start_publishers(queue, shared, send)
@@ -761,93 +872,66 @@ def drain(sqs: Any, queue_url: str, timeout: float = 30.0, empty_replies: int | 
     return removed
 
 
-def _purge(sqs: Any, queue_url: str) -> int:
-    """Empty a queue on the emulator at once (visible, in flight and delayed); how many went.
-
-    Only after the emulator's clock moved a minute: PurgeQueue allows one call a minute."""
-    names = [
-        "ApproximateNumberOfMessages",
-        "ApproximateNumberOfMessagesNotVisible",
-        "ApproximateNumberOfMessagesDelayed",
-    ]
-    try:
-        attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=names)
-        sqs.purge_queue(QueueUrl=queue_url)
-    except Exception as error:
-        raise _explain(error, sqs, queue_url) from error
-    return sum(int(attributes["Attributes"].get(name, 0)) for name in names)
-
-
 # ---------------------------------------------------------------------------------------------
-# The embedded emulator's admin routes (a lesson can move its clock; AWS has no such thing)
+# The emulator's admin routes (a lesson can move its clock; AWS has no such thing), through
+# labkit.stack.emulator_admin, scoped to the account ``sqs`` acts in (a kernel's own): one
+# notebook moving its clock or emptying its queues leaves every other notebook's alone.
 
 
-def _admin_url(sqs: Any, route: str) -> str:
-    endpoint = getattr(sqs.meta, "endpoint_url", "") or ""
-    if "amazonaws.com" in endpoint:
-        raise QueueError(
-            f"{route} needs the lab's SQS emulator, and this client talks to AWS ({endpoint}); "
-            "run the notebook with MODE = 'embedded'"
-        )
-    return endpoint.rstrip("/") + "/_labkit/" + route
+@contextlib.contextmanager
+def _admin_errors() -> Iterator[None]:
+    """An admin call's failure as a QueueError, the error every lesson helper raises."""
+    from labkit.stack.emulator_admin import AdminError
 
-
-def _admin(sqs: Any, route: str, payload: dict) -> dict:
-    """POST to an admin route, scoped to the account ``sqs`` acts in (a kernel's own): one
-    notebook moving its clock or emptying its queues leaves every other notebook's alone."""
-    import requests
-
-    from labkit.stack.clients import client_account
-
-    url = _admin_url(sqs, route)
-    payload = {"account": client_account(sqs), **payload}
     try:
-        reply = requests.post(url, json=payload, timeout=10)
-    except requests.RequestException:
-        raise QueueError(
-            f"the SQS emulator at {url.rsplit('/_labkit', 1)[0]} does not answer: start the lab "
-            "stack (`labkit up`, or labkit.up() in a notebook)"
-        ) from None
-    if reply.status_code != 200:
-        raise QueueError(f"the emulator refused {route}: {reply.text.strip()}")
-    return reply.json()
+        yield
+    except AdminError as error:
+        raise QueueError(str(error)) from None
 
 
 def is_emulator(sqs: Any) -> bool:
     """True when ``sqs`` talks to the lab's emulator (which has admin routes) rather than AWS."""
-    import requests
+    from labkit.stack.emulator_admin import EmulatorAdmin
 
-    try:
-        url = _admin_url(sqs, "health")
-        return requests.get(url, timeout=2).status_code == 200
-    except (QueueError, requests.RequestException):
-        return False
+    return EmulatorAdmin.of(sqs).answers()
 
 
 def advance_clock(sqs: Any, seconds: float) -> float:
     """Move the emulator's clock forward (dedup windows, visibility timeouts, delays expire as
     if ``seconds`` had passed); returns the emulator's new time. Embedded stack only."""
-    return float(_admin(sqs, "clock", {"advance": seconds})["now"])
+    from labkit.stack.emulator_admin import EmulatorAdmin
+
+    with _admin_errors():
+        return EmulatorAdmin.of(sqs).advance_clock(seconds)
+
+
+#: Seeds given to emulator accounts from this kernel: {(endpoint, account): seed}
+_SEEDS: dict[tuple[str, str], int] = {}
+
+
+def _seed_key(sqs: Any) -> tuple[str, str]:
+    from labkit.stack.clients import client_account
+
+    return (getattr(sqs.meta, "endpoint_url", "") or "", client_account(sqs))
+
+
+def _seed_of(sqs: Any) -> int | None:
+    """The seed `start_clean` / `seed_emulator` gave this client's emulator account, if any."""
+    return _SEEDS.get(_seed_key(sqs))
 
 
 def seed_emulator(sqs: Any, seed: int) -> None:
-    """Seed the emulator's random choices (the order a standard queue hands messages out)."""
-    _admin(sqs, "config", {"seed": int(seed)})
+    """Seed the emulator's random choices (the order a standard queue hands messages out) in
+    this client's account; the experiments that follow take turns so the seed repeats them."""
+    from labkit.stack.emulator_admin import EmulatorAdmin
+
+    with _admin_errors():
+        EmulatorAdmin.of(sqs).seed(seed)
+    _SEEDS[_seed_key(sqs)] = int(seed)
 
 
 #: The FIFO deduplication interval, seconds (AWS: 5 minutes).
 DEDUP_INTERVAL = 300
-
-
-def _queue_scope(queue_url: str) -> dict[str, str]:
-    """The admin scope of a queue URL (`http://HOST/<account>/<name>`): its account and name."""
-    from labkit.stack.clients import is_account
-
-    parts = queue_url.rstrip("/").rsplit("/", 2)
-    scope = {"queue": parts[-1]}
-    if len(parts) == 3 and is_account(parts[-2]):
-        scope["account"] = parts[-2]
-    return scope
 
 
 def start_clean(sqs: Any, *queue_urls: str, seed: int | None = None) -> str:
@@ -859,12 +943,15 @@ def start_clean(sqs: Any, *queue_urls: str, seed: int | None = None) -> str:
     not disturbed. On AWS the queues are only drained (`drain`): re-sending the same bodies to
     a FIFO queue within 5 minutes is deduplicated there (use a different ``prepend``).
     """
+    from labkit.stack.emulator_admin import EmulatorAdmin
+
     emulator = is_emulator(sqs)
     urls = list(dict.fromkeys(queue_urls))
     if emulator:
         if seed is not None:
             seed_emulator(sqs, seed)
-        removed = sum(int(_admin(sqs, "reset", _queue_scope(url))["messages"]) for url in urls)
+        with _admin_errors():
+            removed = sum(EmulatorAdmin.of(sqs).empty_queue(url) for url in urls)
     else:
         removed = sum(drain(sqs, url, empty_replies=2) for url in urls)
     where = "emulator dedup forgotten" if emulator else "AWS: drained only"

@@ -43,6 +43,7 @@ from labkit.stack.redis import (
     start_redis_server,
     with_db,
 )
+from labkit.waiting import eventually, wait_until
 
 PREFERRED_PORTS = {"sqs": 9324, "api": 6400}
 # Set in the environment of every service the stack spawns (value: the state dir), so `down`
@@ -112,23 +113,31 @@ def service_alive(name: str, svc: dict[str, Any]) -> bool:
 
 
 def service_healthy(
-    name: str, svc: dict[str, Any] | None, state: dict[str, Any] | None = None
+    name: str,
+    svc: dict[str, Any] | None,
+    state: dict[str, Any] | None = None,
+    ping: bool = False,
 ) -> bool:
     """Pid alive, listening on its own port, AND the service's own health check answers.
 
-    With the stack's ``state``, a worker must also answer a ping over the broker (a stopped or
-    hung worker keeps its pid and its "ready." line); without it (polling during start-up)
-    the log line is enough.
+    A worker stopped by SIGSTOP keeps its pid and its "ready." line: with the stack's
+    ``state`` (attaching in `up`) a stopped process is unhealthy; with ``ping`` (`labkit
+    status`, about a second for Celery's import) it must also answer a ping over the broker,
+    which a hung worker does not either.
     """
     if not svc or not service_alive(name, svc):
         return False
     if svc.get("port") and svc.get("pid") and not listens_on(svc["pid"], svc["port"]):
         return False  # the port answers, but for another process (another user's stack)
-    if name == "worker" and state is not None and svc.get("node"):
-        broker = state.get("services", {}).get("redis", {}).get("url")
-        return health.worker_ok(svc.get("log"), svc.get("log_offset", 0)) and health.worker_answers(
-            broker, svc["node"]
-        )
+    if name == "worker" and state is not None:
+        if not health.worker_ok(svc.get("log"), svc.get("log_offset", 0)):
+            return False
+        if health.process_stopped(svc.get("pid")):
+            return False
+        if ping and svc.get("node"):
+            broker = state.get("services", {}).get("redis", {}).get("url")
+            return health.worker_answers(broker, svc["node"])
+        return True
     if name == "redis":
         # The pure-Python server answers PING in a millisecond, but on a loaded laptop its
         # threads may wait longer than the binary's 0.5 s: it must not be restarted for that.
@@ -146,12 +155,7 @@ def service_healthy(
 def _free_soon(port: int, within: float) -> bool:
     """True when ``port`` is free now or within ``within`` seconds (a just-ended server's
     listening socket takes a few milliseconds to go away after its process exits)."""
-    deadline = time.monotonic() + within
-    while not port_is_free(port):
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(POLL)
-    return True
+    return eventually(lambda: port_is_free(port), within, POLL)
 
 
 def _pick_port(service: str, wanted: int | None, state: dict[str, Any], settle: float = 0.0) -> int:
@@ -277,18 +281,18 @@ def _wait_healthy(
     from labkit.stack.lesson_queues import create_lesson_queues
 
     pending = set(names)
-    retries = 3
-    deadline = time.monotonic() + timeout
-    while pending:
+    retries = [3]
+
+    def all_healthy() -> bool:
         for name in sorted(pending):
             svc = state["services"][name]
             if service_healthy(name, svc):
                 pending.discard(name)
                 if name == "sqs":
                     create_lesson_queues(emulator_client(svc["url"]))
-            elif retry and retries and not service_alive(name, svc) and port_clash(svc):
-                retries -= 1
-                pending |= retry(name)
+            elif retry and retries[0] and not service_alive(name, svc) and port_clash(svc):
+                retries[0] -= 1
+                pending.update(retry(name))
                 break
             elif not service_alive(name, svc):
                 raise ServiceUnavailable(
@@ -296,17 +300,18 @@ def _wait_healthy(
                     f"the process exited during start-up; its log {svc.get('log')} ends with:\n"
                     f"{log_tail_of(svc)}\nFix the cause, then run `labkit up` again.",
                 )
-        if not pending:
-            return
-        if time.monotonic() > deadline:
-            name = sorted(pending)[0]
-            svc = state["services"][name]
-            raise ServiceUnavailable(
-                name,
-                f"no answer after {timeout:.0f} s; see `labkit logs {name}` ({svc.get('log')}), "
-                "then `labkit down` and `labkit up`.",
-            )
-        time.sleep(POLL)
+        return not pending
+
+    try:
+        wait_until(all_healthy, timeout, "the stack's services", POLL)
+    except TimeoutError:
+        name = sorted(pending)[0]
+        svc = state["services"][name]
+        raise ServiceUnavailable(
+            name,
+            f"no answer after {timeout:.0f} s; see `labkit logs {name}` ({svc.get('log')}), "
+            "then `labkit down` and `labkit up`.",
+        ) from None
 
 
 def log_tail_of(svc: dict[str, Any], lines: int = 8) -> str:
@@ -458,7 +463,7 @@ def status_rows(state: dict[str, Any] | None) -> list[dict[str, Any]]:
         if not svc:
             rows.append(_row(name, False, None, None, "not running: run `labkit up`"))
             continue
-        ok = service_healthy(name, svc, state)
+        ok = service_healthy(name, svc, state, ping=True)
         if ok and name == "redis":
             detail = svc.get("server") or (
                 "external (LABKIT_REDIS_URL)" if svc.get("external") else "answers"

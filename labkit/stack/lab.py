@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import html
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from labkit.aws_credentials import mask_url
 from labkit.stack.errors import ServiceUnavailable, StackError
 from labkit.stack.links import Link, browser_url
+
+if TYPE_CHECKING:
+    from labkit.stack.emulator_admin import EmulatorAdmin
 
 
 class Lab:
@@ -83,6 +86,13 @@ class Lab:
         return emulator_client(self.require("sqs"), account=self.account)
 
     @cached_property
+    def admin(self) -> EmulatorAdmin:
+        """The SQS emulator's admin routes (clock, reset, config, seed); AdminError on AWS."""
+        from labkit.stack.emulator_admin import EmulatorAdmin
+
+        return EmulatorAdmin(self.urls.get("sqs") or "", account=self.account)
+
+    @cached_property
     def sns(self):  # noqa: ANN201 - boto3 SNS client
         """A boto3 SNS client: on AWS in aws mode, else the emulator's topics (same port)."""
         if self.mode == "aws":
@@ -113,12 +123,13 @@ class Lab:
         """The URL of queue ``name``; a clear error when it does not exist or SQS is down."""
         from botocore.exceptions import ClientError, EndpointConnectionError
 
-        from labkit.stack.aws import MISSING_QUEUE_CODES, explain
+        from labkit.aws_errors import is_missing_queue
+        from labkit.stack.aws import explain
 
         try:
             return self.sqs.get_queue_url(QueueName=name)["QueueUrl"]
         except ClientError as exc:
-            missing = exc.response.get("Error", {}).get("Code") in MISSING_QUEUE_CODES
+            missing = is_missing_queue(exc)
             if missing and self.ensure_lesson_queues(name):
                 return self.queue_url(name)
             if missing:

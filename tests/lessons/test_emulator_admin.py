@@ -3,11 +3,13 @@ is left alone for other tests)."""
 
 from __future__ import annotations
 
-import boto3
 import matplotlib.pyplot as plt
 import pytest
 
 from labkit.lessons import experiments, plots
+from labkit.net import free_port
+from labkit.stack.aws import AWS_SQS_URL
+from labkit.stack.clients import emulator_client
 
 
 @pytest.fixture
@@ -16,13 +18,7 @@ def private_sqs():
 
     handle = start(seed=1)
     try:
-        yield boto3.client(
-            "sqs",
-            endpoint_url=handle.url,
-            region_name="us-east-1",
-            aws_access_key_id="x",
-            aws_secret_access_key="x",
-        )
+        yield emulator_client(handle.url)
     finally:
         handle.stop()
 
@@ -57,21 +53,11 @@ def test_start_clean_empties_queues_and_forgets_dedup(private_sqs) -> None:
 
 
 def test_admin_routes_refuse_aws_and_name_a_dead_emulator() -> None:
-    aws = boto3.client(
-        "sqs", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
-    )
+    aws = emulator_client(AWS_SQS_URL)  # an SQS client for AWS (never called here)
     with pytest.raises(experiments.QueueError, match="needs the lab's SQS emulator"):
         experiments.advance_clock(aws, 1)
     assert not experiments.is_emulator(aws)
-    from labkit.net import free_port
-
-    dead = boto3.client(
-        "sqs",
-        endpoint_url=f"http://127.0.0.1:{free_port()}",
-        region_name="us-east-1",
-        aws_access_key_id="x",
-        aws_secret_access_key="x",
-    )
+    dead = emulator_client(f"http://127.0.0.1:{free_port()}")
     with pytest.raises(experiments.QueueError, match="does not answer.*labkit up"):
         experiments.advance_clock(dead, 1)
 
@@ -144,3 +130,39 @@ def test_admin_calls_touch_only_the_callers_account(private_sqs) -> None:
     assert left["Attributes"]["ApproximateNumberOfMessages"] == "5", "two's dedup window holds"
     again = experiments.experiment(one, urls[0], count=5, progress=False)
     assert again.summary.delivered == 5
+
+
+def _lesson_01_orders(sqs, standard: str, fifo: str) -> list:  # noqa: ANN001
+    """Lesson 01's four experiments after start_clean(seed=6400): each one's arrival order."""
+    experiments.start_clean(sqs, standard, fifo, seed=6400)
+    many = dict(publishers=3, consumers=2, clients=["A", "B", "C"], prepend=["A-", "B-", "C-"])
+    runs = [
+        experiments.experiment(sqs, standard, count=100, progress=False),
+        experiments.experiment(sqs, fifo, count=100, progress=False),
+        experiments.experiment(sqs, standard, count=100, progress=False, **many),
+        experiments.experiment(sqs, fifo, count=100, progress=False, **many),
+    ]
+    for run in runs:
+        assert run.summary.missing == 0
+    return [
+        (run.inversions, list(zip(run.deliveries["client"], run.deliveries["number"], strict=True)))
+        for run in runs
+    ]
+
+
+def test_the_same_seed_repeats_the_arrival_order(private_sqs) -> None:
+    """SEED 6400 three times (and in another kernel's account): the same inversions, message
+    for message, whatever the threads' timing."""
+    from labkit.stack.clients import emulator_client
+
+    endpoint = private_sqs.meta.endpoint_url
+    fifo_attributes = {"FifoQueue": "true", "ContentBasedDeduplication": "true"}
+    seen = []
+    for account in ("111111111111", "111111111111", "222222222222"):
+        sqs = emulator_client(endpoint, account=account)
+        standard = sqs.create_queue(QueueName="csse6400_prac")["QueueUrl"]
+        fifo = sqs.create_queue(QueueName="csse6400_prac.fifo", Attributes=fifo_attributes)
+        seen.append(_lesson_01_orders(sqs, standard, fifo["QueueUrl"]))
+    assert seen[0][0][0] > 0 and seen[0][2][0] > 0, "a standard queue reorders"
+    assert seen[0][1][0] == 0 and seen[0][3][0] == 0, "a FIFO queue does not"
+    assert seen[1] == seen[0] and seen[2] == seen[0]

@@ -8,6 +8,8 @@ import time
 
 import pytest
 
+from labkit.stack.clients import emulator_client
+from labkit.stack.emulator_admin import EmulatorAdmin
 from tests.sqs.conftest import post, receive_all
 
 
@@ -282,22 +284,13 @@ def test_purge_empties_the_queue(sqs, make_queue):
 
 def test_reset_forgets_every_queue(sqs_endpoint):
     """Run on a private server: reset would disturb the shared one."""
-    import boto3
-
     from labkit.sqs.server import start
 
     handle = start()
     try:
-        client = boto3.client(
-            "sqs",
-            endpoint_url=handle.url,
-            region_name="us-east-1",
-            aws_access_key_id="a",
-            aws_secret_access_key="b",
-        )
+        client = emulator_client(handle.url)
         client.create_queue(QueueName="gone")
-        code, _, _ = post(handle.url + "/_labkit/reset", {})
-        assert code == 200
+        EmulatorAdmin(handle.url).reset()
         assert client.list_queues().get("QueueUrls", []) == []
     finally:
         handle.stop()
