@@ -34,6 +34,7 @@ class LoadResult:
     seconds: float
     latencies: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    per_client: list[int] = field(default_factory=list)  # answers each client got
 
     @property
     def count(self) -> int:
@@ -161,6 +162,7 @@ def run_load(base_url: str, scenario: str, clients: int = 50, seconds: float = 5
         with lock:
             result.latencies.extend(latencies)
             result.errors.extend(errors)
+            result.per_client.append(len(latencies))
 
     threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(clients)]
     for thread in threads:

@@ -59,7 +59,10 @@ def _api_load(bench, url: str, seconds: float) -> None:
     result = bench.run_load(url, "todos", clients=50, seconds=seconds)
     print("\n" + result.line())
     assert result.errors == [], result.errors[:5]
-    assert result.count > 50
+    # Fifty clients at once, each kept busy for the whole run: every one of them got answers
+    # all along (not one request each), so the server served them side by side.
+    assert len(result.per_client) == 50, "a client thread did not finish"
+    assert min(result.per_client) >= 3, sorted(result.per_client)[:5]
 
 
 def test_fifty_clients_short(bench, api_process: str) -> None:
