@@ -40,8 +40,8 @@ def api_ok(url: str | None) -> bool:
     return bool(url) and http_ok(url, API_HEALTH)
 
 
-def redis_ok(url: str | None) -> bool:
-    return bool(url) and redis_answers(url)
+def redis_ok(url: str | None, timeout: float = 0.5) -> bool:
+    return bool(url) and redis_answers(url, timeout=timeout)
 
 
 def worker_ok(log_path: str | None, offset: int = 0) -> bool:
