@@ -1,4 +1,4 @@
-"""terraform/sns.tf and labkit.terraform_topics: the lesson 08 topic, its queue subscriptions
+"""terraform/sns.tf and labkit.terraform.topics: the lesson 08 topic, its queue subscriptions
 and the queue policies that let it send, read offline and made on the emulator (and moto)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import boto3
 import pytest
 
 from labkit.terraform import TerraformFolder, ensure_queues, queue_definitions
-from labkit.terraform_topics import ensure_topics, queue_policies, topic_definitions
+from labkit.terraform.topics import ensure_topics, queue_policies, topic_definitions
 
 TOPIC_ARN = "arn:aws:sns:us-east-1:000000000000:todo-events"
 QUEUES = {"todo-events-calendar", "todo-events-email", "todo-events-audit"}
