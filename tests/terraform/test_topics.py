@@ -1,4 +1,4 @@
-"""terraform/sns.tf and labkit.terraform_topics: the lesson 08 topic, its queue subscriptions
+"""terraform/sns.tf and labkit.terraform.topics: the lesson 08 topic, its queue subscriptions
 and the queue policies that let it send, read offline and made on the emulator (and moto)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import boto3
 import pytest
 
 from labkit.terraform import TerraformFolder, ensure_queues, queue_definitions
-from labkit.terraform_topics import ensure_topics, queue_policies, topic_definitions
+from labkit.terraform.topics import ensure_topics, queue_policies, topic_definitions
 
 TOPIC_ARN = "arn:aws:sns:us-east-1:000000000000:todo-events"
 QUEUES = {"todo-events-calendar", "todo-events-email", "todo-events-audit"}
@@ -71,10 +71,12 @@ def clients(request):
     endpoint = request.getfixturevalue(
         "sqs_endpoint" if request.param == "emulator" else "moto_endpoint"
     )
+    # on the emulator, an account of this test's own: other tests' topics never show here
+    key = "111122223333" if request.param == "emulator" else "testing"
     kwargs = dict(
         endpoint_url=endpoint,
         region_name="us-east-1",
-        aws_access_key_id="testing",
+        aws_access_key_id=key,
         aws_secret_access_key="testing",
     )
     sns, sqs = boto3.client("sns", **kwargs), boto3.client("sqs", **kwargs)
