@@ -71,10 +71,12 @@ def clients(request):
     endpoint = request.getfixturevalue(
         "sqs_endpoint" if request.param == "emulator" else "moto_endpoint"
     )
+    # on the emulator, an account of this test's own: other tests' topics never show here
+    key = "111122223333" if request.param == "emulator" else "testing"
     kwargs = dict(
         endpoint_url=endpoint,
         region_name="us-east-1",
-        aws_access_key_id="testing",
+        aws_access_key_id=key,
         aws_secret_access_key="testing",
     )
     sns, sqs = boto3.client("sns", **kwargs), boto3.client("sqs", **kwargs)
