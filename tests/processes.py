@@ -9,6 +9,7 @@ import contextlib
 import os
 import signal
 import subprocess
+import sys
 from pathlib import Path
 
 from labkit.stack import processes
@@ -57,3 +58,16 @@ def worker_env(broker: str, queue: str, home: Path, **extra: str) -> dict[str, s
     )
     env.update(extra)
     return env
+
+
+def run_labkit(env: dict[str, str], *args: str, timeout: float = 90) -> subprocess.CompletedProcess:
+    """`python -m labkit ARGS` as a student types it, in ``env``; output captured, no stdin."""
+    return subprocess.run(
+        [sys.executable, "-m", "labkit", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )

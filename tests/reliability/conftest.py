@@ -18,6 +18,7 @@ import pytest
 
 from labkit.net import free_port
 from labkit.stack.redis import start_redis_server
+from labkit.waiting import wait_until  # noqa: F401 - the one wait helper, for the tests here
 from tests.processes import stop_group, wait_for_log, worker_env  # noqa: F401 - for the tests
 
 HERE = Path(__file__).parent

@@ -51,21 +51,6 @@ def test_the_topic_arn_resolves_offline() -> None:
     assert folder.evaluate(subscription["endpoint"]).endswith(":todo-events-audit")
 
 
-@pytest.fixture(scope="module")
-def moto_endpoint():
-    from moto.server import ThreadedMotoServer
-
-    from labkit.net import free_port
-
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
-    server.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()
-
-
 @pytest.fixture(params=["emulator", "moto"])
 def clients(request):
     endpoint = request.getfixturevalue(
