@@ -25,11 +25,10 @@ import sys
 import time
 from dataclasses import dataclass
 
-import boto3
 import psutil
-from botocore.config import Config
 
 from labkit.net import free_port, wait_for_port
+from labkit.stack.clients import emulator_client
 
 MOTO_SERVER = (
     "import sys, time\n"
@@ -48,14 +47,7 @@ class Server:
     proc: subprocess.Popen
 
     def client(self, service: str):
-        return boto3.client(
-            service,
-            endpoint_url=self.url,
-            region_name="us-east-1",
-            aws_access_key_id="bench",
-            aws_secret_access_key="bench",
-            config=Config(retries={"max_attempts": 1}),
-        )
+        return emulator_client(self.url, service=service, retries={"max_attempts": 1})
 
     def stop(self) -> None:
         self.proc.terminate()

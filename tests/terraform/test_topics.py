@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 
-import boto3
 import pytest
 
+from labkit.stack.clients import emulator_client
 from labkit.terraform import TerraformFolder, ensure_queues, queue_definitions
 from labkit.terraform.topics import ensure_topics, queue_policies, topic_definitions
 
@@ -72,14 +72,9 @@ def clients(request):
         "sqs_endpoint" if request.param == "emulator" else "moto_endpoint"
     )
     # on the emulator, an account of this test's own: other tests' topics never show here
-    key = "111122223333" if request.param == "emulator" else "testing"
-    kwargs = dict(
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id=key,
-        aws_secret_access_key="testing",
-    )
-    sns, sqs = boto3.client("sns", **kwargs), boto3.client("sqs", **kwargs)
+    account = "111122223333" if request.param == "emulator" else None
+    sns = emulator_client(endpoint, service="sns", account=account)
+    sqs = emulator_client(endpoint, account=account)
     yield sns, sqs
     for topic in sns.list_topics()["Topics"]:
         sns.delete_topic(TopicArn=topic["TopicArn"])
