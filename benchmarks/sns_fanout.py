@@ -130,9 +130,10 @@ def measure(server: Server, counts: dict[str, int]) -> dict[str, float]:
     copies = [depth(sqs, url) for url in urls]
     assert copies == [expected] * 3, f"{server.name}: queues hold {copies}, expected {expected}"
     sns, sqs, topic, urls = fan_out(server, "batch")
-    before = server_cpu(server)
+    before, client_before = server_cpu(server), time.process_time()
     rates = [publish_batches(sns, topic, counts["batch"]) for _ in range(3)]
     out["batch_cpu_us"] = (server_cpu(server) - before) / (3 * counts["batch"]) * 1e6
+    out["client_cpu_us"] = (time.process_time() - client_before) / (3 * counts["batch"]) * 1e6
     out["batch"] = statistics.median(rates)
     print(f"  {server.name}: batched publishes {rates}", file=sys.stderr, flush=True)
     copies = [depth(sqs, url) for url in urls]
@@ -186,6 +187,17 @@ def main() -> int:
             f"{metric:<46}{e[key]:>11,.0f}{m[key]:>10,.0f}{m[key] / e[key]:>8.1f}x  "
             f"{'(information)':<16}"
         )
+    # Client and server take turns (each call waits for its answer), so with a CPU each and no
+    # one else running, one client could publish at most this many messages a second:
+    idle = 1e6 / (e["client_cpu_us"] + e["batch_cpu_us"])
+    print(
+        f"{'boto3 client CPU per batched msg (us/msg)':<46}{e['client_cpu_us']:>11,.0f}"
+        f"{'-':>10}{'-':>9}  {'(information)':<16}"
+    )
+    print(
+        f"{'CPU-bound rate, client+server (msg/s)':<46}{idle:>11,.0f}{'-':>10}{'-':>9}  "
+        f"{'(estimate)':<16}"
+    )
     ok = e["batch"] >= 1000
     failed += not ok
     print(
