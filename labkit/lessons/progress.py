@@ -32,6 +32,13 @@ def _bar(total: float | None, desc: str, unit: str, show: bool, **options) -> tq
     )
 
 
+def _finish(bar: tqdm) -> None:
+    """End a bar as complete: a notebook bar closed short of its total turns red, which reads
+    as a failure after a wait that succeeded early (or a run that needed fewer messages)."""
+    if bar.total and bar.n < bar.total:
+        bar.total = bar.n
+
+
 def _advance(bar: tqdm, value: float) -> None:
     """Move ``bar`` to ``value`` through update(), which honours the display delay."""
     if value > bar.n:
@@ -67,6 +74,7 @@ def wait_until(
         while True:
             result = predicate()
             if result:
+                _finish(bar)
                 return result
             now = time.monotonic()
             if now >= deadline:
@@ -96,3 +104,4 @@ def follow(
                 if t.is_alive():
                     break
         _advance(bar, count())
+        _finish(bar)

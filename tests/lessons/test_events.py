@@ -8,7 +8,7 @@ import types
 import boto3
 import pytest
 
-from labkit.lessons import check
+from labkit.lessons import checker as check
 from labkit.lessons import events as ev
 from labkit.terraform import ensure_queues, queue_definitions
 from labkit.terraform_topics import ensure_topics, topic_definitions
