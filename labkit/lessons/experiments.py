@@ -12,11 +12,12 @@ Calls return pandas DataFrames (one row per send, one row per delivery) for `met
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, fields, replace
 from types import SimpleNamespace
 from typing import Any, TypeVar
@@ -267,6 +268,64 @@ class _Queue:
         return _explain(error, self.sqs, self.url)
 
 
+class _Stopped(Exception):
+    """The run stopped while a thread waited for its turn."""
+
+
+class _Lockstep:
+    """Publishers' calls and consumers' receives take turns in a fixed order (publisher 0, 1,
+    ..., consumer 0, 1, ..., again), so a seeded emulator sees the same sequence of calls, and
+    makes the same random choices, whatever the threads' timing: a seed then repeats the
+    arrival order. Work and deletes happen outside the turns (in parallel, as before).
+    """
+
+    def __init__(self, slots: list[str], calls: dict[str, int]) -> None:
+        self.order = list(slots)
+        self.active = set(slots)
+        self.calls = dict(calls)  # turns left for each publisher; it drops out after its last
+        self.at = 0
+        self.cond = threading.Condition()
+
+    def _advance(self) -> None:
+        for step in range(1, len(self.order) + 1):
+            following = (self.at + step) % len(self.order)
+            if self.order[following] in self.active:
+                self.at = following
+                return
+
+    @contextlib.contextmanager
+    def turn(self, slot: str, stop: threading.Event) -> Iterator[None]:
+        """Hold the turn of ``slot`` (waits for it); _Stopped when the run stops meanwhile."""
+        with self.cond:
+            while self.order[self.at] != slot:
+                if stop.is_set():
+                    raise _Stopped
+                self.cond.wait(0.05)
+        try:
+            yield
+        finally:
+            with self.cond:
+                if slot in self.calls:
+                    self.calls[slot] -= 1
+                    if self.calls[slot] <= 0:
+                        self.active.discard(slot)
+                self._advance()
+                self.cond.notify_all()
+
+    def leave(self, slot: str) -> None:
+        """``slot``'s thread has ended: the turns skip it from now on."""
+        with self.cond:
+            self.active.discard(slot)
+            if self.active and self.order[self.at] == slot:
+                self._advance()
+            self.cond.notify_all()
+
+    def publishing(self) -> bool:
+        """True while a publisher has turns left (asked in a turn: the same answer every run)."""
+        with self.cond:
+            return any(slot in self.calls for slot in self.active)
+
+
 @dataclass
 class _Shared:
     """State the worker threads share; only counters and lists, guarded by one lock."""
@@ -282,6 +341,8 @@ class _Shared:
     #: (client, body) of every message this run sends; deliveries of others are foreign
     ours: set[tuple[str, str]] | None = None
     foreign: int = 0
+    #: Set on seeded emulator runs: sends and receives take turns in a fixed order
+    lockstep: _Lockstep | None = None
 
     def touch(self) -> None:
         self.last_activity = time.monotonic()
@@ -338,6 +399,18 @@ def _send(
 def _publisher(
     queue: _Queue, index: int, client: str, prepend: str, options: PublishOptions, shared: _Shared
 ) -> None:
+    try:
+        _publish_all(queue, index, client, prepend, options, shared)
+    except _Stopped:
+        pass
+    finally:
+        if shared.lockstep is not None:
+            shared.lockstep.leave(f"p{index}")
+
+
+def _publish_all(
+    queue: _Queue, index: int, client: str, prepend: str, options: PublishOptions, shared: _Shared
+) -> None:
     step = 10 if options.batch else 1
     for first in range(0, options.count, step):
         if shared.errors or shared.stop.is_set():
@@ -363,8 +436,12 @@ def _publisher(
             }
             for i, e in zip(numbers, entries, strict=True)
         ]
+        lockstep = shared.lockstep
         try:
-            _send(queue, options.batch, numbers, entries, rows)
+            with lockstep.turn(f"p{index}", shared.stop) if lockstep else contextlib.nullcontext():
+                _send(queue, options.batch, numbers, entries, rows)
+        except _Stopped:
+            return
         except Exception as error:  # reported by the calling thread
             shared.fail(queue.explain(error))
             return
@@ -526,25 +603,51 @@ def _consumer(
     queue: _Queue, name: str, shared: _Shared, options: ConsumeOptions, deadline: float
 ) -> None:
     """Receive until told to stop, the deadline passes, or the queue stayed idle too long."""
+    try:
+        _consume_all(queue, name, shared, options, deadline)
+    except _Stopped:
+        pass
+    finally:
+        if shared.lockstep is not None:
+            shared.lockstep.leave(f"c{options.consumer_names().index(name)}")
+
+
+def _receive(
+    queue: _Queue, slot: str, shared: _Shared, arguments: dict[str, Any]
+) -> tuple[list[dict], int, float]:
+    """One ReceiveMessage (in its turn on a seeded run: a short poll while publishers still
+    send, so nobody waits a long poll out); the messages and the position of the first."""
+    lockstep = shared.lockstep if shared.lockstep and slot in shared.lockstep.order else None
+    with lockstep.turn(slot, shared.stop) if lockstep else contextlib.nullcontext():
+        if lockstep is not None and lockstep.publishing():
+            arguments = {**arguments, "WaitTimeSeconds": 0}
+        reply = queue.sqs.receive_message(QueueUrl=queue.url, **arguments)
+        messages = reply.get("Messages", [])
+        with shared.lock:
+            if messages:
+                shared.touch()
+            first_position = shared.position
+            shared.position += len(messages)
+    return messages, first_position, time.time()
+
+
+def _consume_all(
+    queue: _Queue, name: str, shared: _Shared, options: ConsumeOptions, deadline: float
+) -> None:
     arguments = options.receive_arguments()
+    slot = f"c{options.consumer_names().index(name)}"
     while not shared.stop.is_set():
         now = time.monotonic()
         if now >= deadline or now - shared.last_activity >= options.idle_timeout:
             shared.stop.set()
             return
         try:
-            reply = queue.sqs.receive_message(QueueUrl=queue.url, **arguments)
+            messages, first_position, received_at = _receive(queue, slot, shared, arguments)
+        except _Stopped:
+            return
         except Exception as error:
             shared.fail(queue.explain(error))
             return
-        received_at = time.time()
-        messages = reply.get("Messages", [])
-        if not messages:
-            continue
-        with shared.lock:
-            shared.touch()
-            first_position = shared.position
-            shared.position += len(messages)
         for offset, message in enumerate(messages):
             row = _delivery_row(message, first_position + offset, name, received_at)
             if not _handle(queue, message, row, options, shared):
@@ -676,6 +779,15 @@ def experiment(
         receive = replace(receive, expected=send.count * send.publishers)
     queue = _Queue(sqs, queue_url)
     shared = _Shared(ours=_our_messages(send))
+    seed = _seed_of(sqs)
+    if seed is not None:  # start_clean(seed=...) ran: the same seed, the same arrival order
+        seed_emulator(sqs, seed)  # each run starts from the seed, whatever ran before it
+        calls = -(-send.count // (10 if send.batch else 1))
+        publishers = {f"p{p}": calls for p in range(send.publishers) if calls}
+        # A FIFO queue hands out in send order by itself: only the publishers take turns, and
+        # consumers stay free (across groups, the timing of parallel work is the lesson).
+        consumers = [] if queue.fifo else [f"c{c}" for c in range(receive.consumers)]
+        shared.lockstep = _Lockstep([*publishers, *consumers], publishers)
     consumer_threads = _start_consumers(queue, shared, receive)
     try:
         publisher_threads = _start_publishers(queue, shared, send)
@@ -830,9 +942,26 @@ def advance_clock(sqs: Any, seconds: float) -> float:
     return float(_admin(sqs, "clock", {"advance": seconds})["now"])
 
 
+#: Seeds given to emulator accounts from this kernel: {(endpoint, account): seed}
+_SEEDS: dict[tuple[str, str], int] = {}
+
+
+def _seed_key(sqs: Any) -> tuple[str, str]:
+    from labkit.stack.clients import client_account
+
+    return (getattr(sqs.meta, "endpoint_url", "") or "", client_account(sqs))
+
+
+def _seed_of(sqs: Any) -> int | None:
+    """The seed `start_clean` / `seed_emulator` gave this client's emulator account, if any."""
+    return _SEEDS.get(_seed_key(sqs))
+
+
 def seed_emulator(sqs: Any, seed: int) -> None:
-    """Seed the emulator's random choices (the order a standard queue hands messages out)."""
+    """Seed the emulator's random choices (the order a standard queue hands messages out) in
+    this client's account; the experiments that follow take turns so the seed repeats them."""
     _admin(sqs, "config", {"seed": int(seed)})
+    _SEEDS[_seed_key(sqs)] = int(seed)
 
 
 #: The FIFO deduplication interval, seconds (AWS: 5 minutes).

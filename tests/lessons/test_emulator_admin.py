@@ -144,3 +144,39 @@ def test_admin_calls_touch_only_the_callers_account(private_sqs) -> None:
     assert left["Attributes"]["ApproximateNumberOfMessages"] == "5", "two's dedup window holds"
     again = experiments.experiment(one, urls[0], count=5, progress=False)
     assert again.summary.delivered == 5
+
+
+def _lesson_01_orders(sqs, standard: str, fifo: str) -> list:  # noqa: ANN001
+    """Lesson 01's four experiments after start_clean(seed=6400): each one's arrival order."""
+    experiments.start_clean(sqs, standard, fifo, seed=6400)
+    many = dict(publishers=3, consumers=2, clients=["A", "B", "C"], prepend=["A-", "B-", "C-"])
+    runs = [
+        experiments.experiment(sqs, standard, count=100, progress=False),
+        experiments.experiment(sqs, fifo, count=100, progress=False),
+        experiments.experiment(sqs, standard, count=100, progress=False, **many),
+        experiments.experiment(sqs, fifo, count=100, progress=False, **many),
+    ]
+    for run in runs:
+        assert run.summary.missing == 0
+    return [
+        (run.inversions, list(zip(run.deliveries["client"], run.deliveries["number"], strict=True)))
+        for run in runs
+    ]
+
+
+def test_the_same_seed_repeats_the_arrival_order(private_sqs) -> None:
+    """SEED 6400 three times (and in another kernel's account): the same inversions, message
+    for message, whatever the threads' timing."""
+    from labkit.stack.clients import emulator_client
+
+    endpoint = private_sqs.meta.endpoint_url
+    fifo_attributes = {"FifoQueue": "true", "ContentBasedDeduplication": "true"}
+    seen = []
+    for account in ("111111111111", "111111111111", "222222222222"):
+        sqs = emulator_client(endpoint, account=account)
+        standard = sqs.create_queue(QueueName="csse6400_prac")["QueueUrl"]
+        fifo = sqs.create_queue(QueueName="csse6400_prac.fifo", Attributes=fifo_attributes)
+        seen.append(_lesson_01_orders(sqs, standard, fifo["QueueUrl"]))
+    assert seen[0][0][0] > 0 and seen[0][2][0] > 0, "a standard queue reorders"
+    assert seen[0][1][0] == 0 and seen[0][3][0] == 0, "a FIFO queue does not"
+    assert seen[1] == seen[0] and seen[2] == seen[0]

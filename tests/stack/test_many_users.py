@@ -39,6 +39,7 @@ def recorded(home: Path) -> dict:
     return json.loads((home / "stack.json").read_text())
 
 
+@pytest.mark.timeout(600)  # two stacks start at once on two shared cores
 def test_two_homes_with_default_options_each_get_a_stack(tmp_path: Path) -> None:
     homes = [tmp_path / "ann", tmp_path / "bob"]
     envs = [home_env(home) for home in homes]
@@ -79,6 +80,7 @@ def test_two_homes_with_default_options_each_get_a_stack(tmp_path: Path) -> None
             labkit(env, "down")
 
 
+@pytest.mark.timeout(600)  # JupyterLab and a kernel start on two shared cores
 def test_labkit_lab_passes_sigterm_on_and_leaves_nothing(tmp_path: Path) -> None:
     import requests
 

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from labkit import stack
 from labkit.paths import NOTEBOOK_DIR
 from labkit.stack.clients import emulator_client
@@ -17,6 +19,7 @@ from tests.stack.conftest import StackPlace
 LESSONS = ["01_standard_vs_fifo.ipynb", "02_fifo_dedup_and_groups.ipynb"]
 
 
+@pytest.mark.timeout(1500)  # four kernels at once on two shared cores
 def test_lessons_01_and_02_side_by_side_twice_over(place: StackPlace, tmp_path: Path) -> None:
     lab = stack.up(**place.options())
     runs = []

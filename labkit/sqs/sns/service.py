@@ -179,7 +179,11 @@ class SNSService:
     def topics_of(self, ctx: Context) -> list[Topic]:
         account = account_of(ctx)
         return sorted(
-            (t for t in self._topics.values() if t.account == account and t.region == ctx.region),
+            (
+                t
+                for t in list(self._topics.values())
+                if t.account == account and t.region == ctx.region
+            ),
             key=lambda t: t.arn,
         )
 
