@@ -17,13 +17,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from labkit.aws_errors import is_existing_queue, is_missing_queue
 from labkit.paths import TERRAFORM_DIR
+from labkit.sqs.accounts import DEFAULT_ACCOUNT, DEFAULT_REGION
 
 log = logging.getLogger(__name__)
 
 #: The account id used in ARNs and URLs computed offline (the emulators' convention).
-OFFLINE_ACCOUNT_ID = "000000000000"
-DEFAULT_REGION = "us-east-1"
+OFFLINE_ACCOUNT_ID = DEFAULT_ACCOUNT
 
 #: Terraform argument of `aws_sqs_queue` -> SQS API attribute name.
 QUEUE_ATTRIBUTES = {
@@ -571,8 +572,7 @@ def queue_drift(sqs_client: Any, definitions: list[QueueDefinition]) -> list[dic
                 "Attributes"
             ]
         except Exception as exc:  # botocore ClientError: the queue does not exist
-            code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
-            if "NonExistentQueue" not in code and "QueueDoesNotExist" not in code:
+            if not is_missing_queue(exc):
                 raise
             live = None
         for attribute, declared in definition.attributes.items():
@@ -623,8 +623,7 @@ def ensure_queues(
                 "QueueUrl"
             ]
         except Exception as exc:  # botocore ClientError; the code tells whether it already exists
-            code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
-            if "QueueAlreadyExists" not in code and "QueueNameExists" not in code:
+            if not is_existing_queue(exc):
                 raise
             url = sqs_client.get_queue_url(QueueName=definition.name)["QueueUrl"]
             changeable = {k: v for k, v in attributes.items() if k != "FifoQueue"}

@@ -29,7 +29,8 @@ locals {
   # so `terraform apply` rolls it out.
   image = "${aws_ecr_repository.taskoverflow.repository_url}@${docker_registry_image.taskoverflow.sha256_digest}"
 
-  database_url = "${var.db_username}:${var.db_password}@${aws_db_instance.database.address}:${aws_db_instance.database.port}/${var.db_name}"
+  # urlencode(): a password with : # ? % / or @ would otherwise break the URL.
+  database_url = "${urlencode(var.db_username)}:${urlencode(var.db_password)}@${aws_db_instance.database.address}:${aws_db_instance.database.port}/${var.db_name}"
 
   # What the API and the worker both need to find the same broker, queue and result store
   # (the handout's docker-compose.yml environment, pointed at AWS). Celery's `sqs://` takes

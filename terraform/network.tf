@@ -5,6 +5,8 @@ data "aws_vpc" "default" {
   default = true
 }
 
+# The default subnet of each zone in var.region (the provider's region), or of the zones named
+# in var.availability_zones.
 data "aws_subnets" "default" {
   filter {
     name   = "vpc-id"
@@ -12,8 +14,23 @@ data "aws_subnets" "default" {
   }
 
   filter {
-    name   = "availability-zone"
-    values = var.availability_zones
+    name   = "default-for-az"
+    values = ["true"]
+  }
+
+  dynamic "filter" {
+    for_each = length(var.availability_zones) > 0 ? [var.availability_zones] : []
+    content {
+      name   = "availability-zone"
+      values = filter.value
+    }
+  }
+
+  lifecycle {
+    postcondition {
+      condition     = length(self.ids) >= 2
+      error_message = "The load balancer needs default-VPC subnets in two zones or more of ${var.region}; found ${length(self.ids)}. Leave availability_zones empty, or name zones of ${var.region}."
+    }
   }
 }
 

@@ -3,7 +3,8 @@
 # provider configuration"); keep provider blocks here and only here.
 
 terraform {
-  required_version = ">= 1.5"
+  # 1.9: variables.tf validates task_memory against task_cpu (a validation naming another variable).
+  required_version = ">= 1.9"
 
   required_providers {
     aws = {

@@ -2,7 +2,7 @@
 # as it is in the Learner Lab; override with -var name=value or a terraform.tfvars file.
 
 variable "region" {
-  description = "AWS region; the Learner Lab allows us-east-1 (and us-west-2)."
+  description = "AWS region; the Learner Lab allows us-east-1 (and us-west-2). The subnets, zones and endpoints all follow it."
   type        = string
   default     = "us-east-1"
 }
@@ -14,9 +14,9 @@ variable "name" {
 }
 
 variable "availability_zones" {
-  description = "Default-VPC subnets to use. Not every us-east-1 zone offers Fargate and db.t3.micro, so the default keeps to three that do."
+  description = "Zones whose default-VPC subnets the load balancer and the tasks use. Empty (the default): every zone of the region's default VPC, so changing `region` alone is enough. The load balancer needs subnets in two zones or more. (RDS places the database through the default DB subnet group, which this list does not change.)"
   type        = list(string)
-  default     = ["us-east-1a", "us-east-1b", "us-east-1c"]
+  default     = []
 }
 
 # --- Queues ---------------------------------------------------------------------------------
@@ -80,12 +80,31 @@ variable "task_cpu" {
   description = "Fargate CPU units per task (1024 = one vCPU)."
   type        = number
   default     = 512
+
+  validation {
+    condition     = contains([256, 512, 1024, 2048, 4096, 8192, 16384], var.task_cpu)
+    error_message = "Fargate takes task_cpu = 256, 512, 1024, 2048, 4096, 8192 or 16384."
+  }
 }
 
 variable "task_memory" {
-  description = "Fargate memory per task, MiB (512 CPU units allow 1024 to 4096)."
+  description = "Fargate memory per task, MiB; each task_cpu allows only some values (see the validation)."
   type        = number
   default     = 1024
+
+  # Fargate's CPU/memory table for Linux tasks: the memory values each CPU size accepts.
+  validation {
+    condition = contains(lookup({
+      "256"   = [512, 1024, 2048]
+      "512"   = range(1024, 4097, 1024)
+      "1024"  = range(2048, 8193, 1024)
+      "2048"  = range(4096, 16385, 1024)
+      "4096"  = range(8192, 30721, 1024)
+      "8192"  = range(16384, 61441, 4096)
+      "16384" = range(32768, 122881, 8192)
+    }, tostring(var.task_cpu), []), var.task_memory)
+    error_message = "Fargate has no such task size: task_cpu 256 takes task_memory 512, 1024 or 2048; 512 takes 1024-4096; 1024 takes 2048-8192; 2048 takes 4096-16384; 4096 takes 8192-30720 (steps of 1024); 8192 takes 16384-61440 (steps of 4096); 16384 takes 32768-122880 (steps of 8192)."
+  }
 }
 
 variable "log_retention_days" {
@@ -109,10 +128,17 @@ variable "db_username" {
 }
 
 variable "db_password" {
-  description = "Master password of the RDS instance (the course default; change it for anything you keep)."
+  description = "Master password of the RDS instance (the course default; change it for anything you keep). Set it with TF_VAR_db_password or terraform.tfvars (git- and docker-ignored), never in a committed file."
   type        = string
   default     = "verySecretPassword"
   sensitive   = true
+
+  # RDS's rule for master passwords. Other characters (: # ? % ...) are fine: the database
+  # URLs in ecs.tf urlencode() it.
+  validation {
+    condition     = length(var.db_password) >= 8 && length(var.db_password) <= 128 && can(regex("^[!-~]+$", var.db_password)) && !can(regex("[/'\"@]", var.db_password))
+    error_message = "RDS takes a master password of 8 to 128 printable ASCII characters without /, ', \", @ or spaces."
+  }
 }
 
 variable "db_client_cidrs" {

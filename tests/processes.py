@@ -1,37 +1,37 @@
-"""Child processes the tests start themselves (API servers, Celery workers): wait and stop."""
+"""Child processes the tests start themselves (API servers, Celery workers): wait and stop.
+
+Stopping is the stack's own `labkit.stack.processes.stop_group`; waiting is `labkit.waiting`.
+"""
 
 from __future__ import annotations
 
-import os
+import contextlib
 import signal
 import subprocess
-import time
 from pathlib import Path
+
+from labkit.stack import processes
+from labkit.waiting import wait_until
 
 
 def stop_group(proc: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 10) -> None:
-    """End ``proc`` and whatever it forked (it runs in a session of its own)."""
-    if proc.poll() is not None:
-        return
-    try:
-        os.killpg(proc.pid, sig)
-        proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=5)
-    except ProcessLookupError:
+    """End ``proc`` and whatever it forked (it runs in a session of its own); ``sig`` goes
+    first (SIGKILL stands for a crash), SIGKILL follows after ``timeout`` seconds."""
+    processes.stop_group(proc.pid, timeout=timeout, first=sig)
+    with contextlib.suppress(subprocess.TimeoutExpired):
         proc.wait(timeout=5)
 
 
 def wait_for_log(path: Path, needle: str, proc: subprocess.Popen, timeout: float = 30) -> None:
     """Until ``needle`` shows in the log at ``path``; RuntimeError with the log's tail if the
     process exits first or the time runs out."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if path.exists() and needle in path.read_text(errors="replace"):
-            return
-        if proc.poll() is not None:
-            break
-        time.sleep(0.05)
+
+    def logged() -> bool:
+        return path.exists() and needle in path.read_text(errors="replace")
+
+    with contextlib.suppress(TimeoutError):
+        wait_until(lambda: logged() or proc.poll() is not None, timeout, f"{needle!r}")
+    if logged():
+        return
     log = path.read_text(errors="replace") if path.exists() else ""
     raise RuntimeError(f"{needle!r} not in {path.name}:\n{log[-3000:]}")

@@ -42,17 +42,21 @@ def test_matches_the_compose_schema():
 
 
 def test_services_and_published_ports(services):
+    """Localhost only; each host port from a LABKIT_*_PORT variable with the course's default."""
     assert set(services) == {"database", "redis", "sqs", "app", "worker", "lab"}
     expected = {
-        "database": "5432",
-        "redis": "6379",
-        "sqs": "9324",
-        "app": "6400",
-        "lab": "8888",
+        "database": ("LABKIT_DATABASE_PORT", "5432"),
+        "redis": ("LABKIT_REDIS_PORT", "6379"),
+        "sqs": ("LABKIT_SQS_PORT", "9324"),
+        "app": ("LABKIT_API_PORT", "6400"),
+        "lab": ("LABKIT_LAB_PORT", "8888"),
     }
-    for name, port in expected.items():
-        assert services[name]["ports"] == [f"127.0.0.1:{port}:{port}"], name
+    for name, (variable, port) in expected.items():
+        assert services[name]["ports"] == [f"127.0.0.1:${{{variable}:-{port}}}:{port}"], name
     assert "ports" not in services["worker"]
+    from labkit.stack.compose import PORTS
+
+    assert {p.service: (p.variable, str(p.container)) for p in PORTS.values()} == expected
 
 
 def test_database_credentials_are_the_handouts(services):
@@ -113,11 +117,38 @@ def test_health_checks_and_start_order(services):
         assert all(d["condition"] == "service_healthy" for d in depends.values()), name
 
 
-def test_dockerfile_builds_one_image_from_the_pins():
+def test_health_checks_hold_without_hostname_and_lab_has_a_token(services):
+    """No `$HOSTNAME` (podman's exec does not set it), no shell needed; JupyterLab never runs
+    without a token (empty LABKIT_LAB_TOKEN: Jupyter makes a random one)."""
+    for name, service in services.items():
+        test = " ".join(service["healthcheck"]["test"])
+        assert "HOSTNAME" not in test and "$" not in test, name
+    assert services["worker"]["healthcheck"]["test"][1:] == [
+        "python",
+        "-m",
+        "labkit.stack.container_health",
+        "worker",
+    ]
+    lab = services["lab"]
+    assert not any("token" in str(arg).lower() for arg in lab["command"])
+    assert lab["environment"]["JUPYTER_TOKEN"] == "${LABKIT_LAB_TOKEN:-}"
+
+
+def test_dockerfile_builds_the_runtime_only():
     text = (ROOT / "Dockerfile").read_text()
     assert text.startswith("#") and "FROM python:3.11-slim" in text
-    assert "pip install -r requirements.txt" in text
-    assert "pip install --no-deps --no-build-isolation -e ." in text
+    assert "pip install --no-compile -r requirements.txt" in text
+    assert "requirements-dev" not in text.split("stay out")[-1]
+    assert "pip install --no-compile --no-deps --no-build-isolation -e ." in text
+    assert "COPY terraform/*.tf ./terraform/" in text
+    assert "COPY terraform " not in text and "COPY . " not in text
+
+
+def test_secrets_and_terraform_state_stay_out_of_git_and_the_image():
     ignored = (ROOT / ".dockerignore").read_text().split()
-    for secret in (".env", "aws.env", "credentials", ".venv", ".git"):
+    for secret in (".env", "aws.env", "credentials", "**/.env", ".venv", ".git"):
         assert secret in ignored, secret
+    for pattern in ("terraform/*.tfvars", "terraform/*.tfstate*", "terraform/.terraform*"):
+        assert pattern in ignored, pattern
+    git_ignored = (ROOT / ".gitignore").read_text().split()
+    assert "terraform/*.tfvars" in git_ignored

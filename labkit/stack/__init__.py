@@ -31,7 +31,8 @@ def up(mode: str = "embedded", **options: Any) -> Lab:
     """Start the lab stack (or attach to the running one) and return it.
 
     embedded options: ``ical_delay`` (seconds the calendar task sleeps, default 0),
-    ``redis_db``, ``sqs_port``, ``api_port``, ``seed``, ``timeout``; compose: ``timeout``.
+    ``redis_db``, ``sqs_port``, ``api_port``, ``seed``, ``timeout``; compose: ``api_port``,
+    ``sqs_port``, ``redis_port``, ``database_port``, ``lab_port`` (host ports), ``timeout``.
     """
     from labkit.stack import state as st
     from labkit.stack.modes import get_mode

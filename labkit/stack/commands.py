@@ -20,6 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("up", help="start the lab stack (or check the running one)")
     _mode(p)
     _stack_options(p)
+    _compose_ports(p)
     p.set_defaults(func=cmd_up)
 
     p = sub.add_parser("status", help="health of every service; exit 0 only when all answer")
@@ -35,7 +36,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_down)
 
     p = sub.add_parser("lab", help="start the stack, then JupyterLab on notebooks/ (127.0.0.1)")
-    p.add_argument("--port", type=int, default=8888, help="JupyterLab port (default 8888)")
+    p.add_argument(
+        "--mode",
+        choices=["embedded", "compose"],
+        help="embedded: JupyterLab here (default); compose: the stack's `lab` container, its "
+        "address and token printed (default when a compose stack runs)",
+    )
+    p.add_argument("--port", type=int, default=None, help="JupyterLab port (default 8888)")
     p.add_argument("--no-browser", action="store_true", help="do not open a browser")
     _stack_options(p)
     p.set_defaults(func=cmd_lab)
@@ -47,6 +54,13 @@ def _stack_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--api-port", type=int, help="port of the TaskOverflow API (default 6400)")
     p.add_argument("--redis-db", type=int, help="Redis database number (default 0)")
     p.add_argument("--seed", type=int, help="seed of the emulator's randomness")
+
+
+def _compose_ports(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--redis-port", type=int, help="compose: host port of Redis (default 6379)")
+    p.add_argument(
+        "--database-port", type=int, help="compose: host port of PostgreSQL (default 5432)"
+    )
 
 
 def _mode(parser: argparse.ArgumentParser) -> None:
@@ -69,10 +83,13 @@ def _up(args: argparse.Namespace) -> Any:
     from labkit.stack.errors import StackError
 
     options = {}
-    if args.mode == "embedded":
-        for key in ("ical_delay", "sqs_port", "api_port", "redis_db", "seed"):
-            if getattr(args, key, None) is not None:
-                options[key] = getattr(args, key)
+    keys = {
+        "embedded": ("ical_delay", "sqs_port", "api_port", "redis_db", "seed"),
+        "compose": ("sqs_port", "api_port", "redis_port", "database_port", "lab_port"),
+    }
+    for key in keys.get(args.mode, ()):
+        if getattr(args, key, None) is not None:
+            options[key] = getattr(args, key)
     try:
         return up(mode=args.mode, **options)
     except StackError:
@@ -184,7 +201,12 @@ def cmd_lab(args: argparse.Namespace) -> int:
     from labkit.stack.errors import StackError
     from labkit.stack.state import state_path
 
-    args.mode = "embedded"
+    if args.mode is None:
+        from labkit.stack.state import read_state
+
+        args.mode = "compose" if (read_state() or {}).get("mode") == "compose" else "embedded"
+    if args.mode == "compose":
+        return _compose_lab(args)
     stack_was_running = state_path().exists()
     try:
         lab = _up(args)
@@ -196,7 +218,7 @@ def cmd_lab(args: argparse.Namespace) -> int:
         "-m",
         "jupyterlab",
         "--ip=127.0.0.1",
-        f"--port={args.port}",
+        f"--port={args.port or 8888}",
         f"--ServerApp.root_dir={NOTEBOOK_DIR}",
     ]
     if args.no_browser:
@@ -262,3 +284,24 @@ def run_until_signal(argv: list[str], grace: float = 15.0) -> int:
             with contextlib.suppress(psutil.Error):
                 each.kill()
     return 0 if code in (0, -signal.SIGTERM, 128 + signal.SIGTERM) else code
+
+
+def _compose_lab(args: argparse.Namespace) -> int:
+    """The compose stack's `lab` container: start it and print its address with the token."""
+    from labkit.stack import compose
+    from labkit.stack.errors import StackError
+    from labkit.stack.state import read_state
+
+    args.lab_port = args.port
+    try:
+        _up(args)
+        url = compose.start_lab(read_state() or {})
+    except StackError as exc:
+        return _fail(str(exc).splitlines()[0])
+    print(f"JupyterLab (compose `lab` container): {url}")
+    print("  `labkit status` shows it again, `labkit down` stops the whole stack")
+    if not args.no_browser:
+        import webbrowser
+
+        webbrowser.open(url)
+    return 0

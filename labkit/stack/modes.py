@@ -68,11 +68,11 @@ class Compose:
         from labkit.stack.clients import emulator_client
         from labkit.stack.lesson_queues import create_lesson_queues
 
-        state = compose.up(**options)
+        state, notes = compose.up(current, **options)
         state["env"] = compose_env(state)
         record(state)
         create_lesson_queues(emulator_client(state["urls"]["sqs"]))
-        return state, []
+        return state, notes
 
     def down(self, state: State) -> list[str]:
         from labkit.stack import compose
@@ -108,15 +108,10 @@ class Aws:
         from labkit.stack import aws
         from labkit.stack.lesson_queues import create_lesson_queues
 
-        state: State = {
-            "mode": "aws",
-            "urls": {"sqs": aws.AWS_SQS_URL},
-            "env": {"AWS_DEFAULT_REGION": aws.REGION},
-        }
         sqs = aws.sqs_client()
         aws.check(sqs)
         create_lesson_queues(sqs, update=False)  # on AWS, Terraform owns the attributes
-        return state, []
+        return aws.state(), aws.notes()
 
     def down(self, state: State) -> list[str]:
         return []  # nothing runs locally
@@ -124,13 +119,7 @@ class Aws:
     def status_rows(self, state: State | None) -> list[Row]:
         from labkit.stack import aws
 
-        try:
-            aws.check(aws.sqs_client())
-            ok, detail = True, "credentials accepted"
-        except StackError as exc:
-            ok, detail = False, str(exc)
-        row = {"service": "sqs", "status": "ok" if ok else "down", "url": aws.AWS_SQS_URL}
-        return [{**row, "pid": None, "detail": detail}]
+        return aws.status_rows()
 
 
 MODES: dict[str, Mode] = {mode.name: mode for mode in (Embedded(), Compose(), Aws())}

@@ -150,8 +150,10 @@ def _running(proc: psutil.Process) -> bool:
         return False
 
 
-def stop_group(pid: int | None, timeout: float = 5.0) -> None:
+def stop_group(pid: int | None, timeout: float = 5.0, first: int = signal.SIGTERM) -> None:
     """End the process group led by ``pid``: SIGTERM, then SIGKILL after ``timeout`` seconds.
+
+    ``first=signal.SIGKILL`` skips the polite stop (a test standing for a crash).
 
     The process table is walked once to find the members and once more only if some outlive
     the SIGTERM; in between, the wait polls those members (and a signal-0 probe of the group).
@@ -166,7 +168,7 @@ def stop_group(pid: int | None, timeout: float = 5.0) -> None:
         reap(pid)
         return
     with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, signal.SIGTERM)
+        os.killpg(pid, first)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         reap(pid)

@@ -153,3 +153,9 @@ def test_rabbitmq_fanout_copies_into_every_bound_queue() -> None:
     table = ev.amqp_fanout(url)
     assert list(table.index) == list(ev.SUBSCRIBERS)
     assert all(body == {"event": "todo.created", "todo": 1} for body in table["received"])
+
+
+def test_checks_without_data_say_what_to_pass() -> None:
+    for exercise_id in ("08.subscribe", "08.filter_policy"):
+        result = check.evaluate(exercise_id, "arn:aws:sns:us-east-1:000000000000:x:y")
+        assert not result and "data=events" in result.message

@@ -11,7 +11,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -120,15 +119,3 @@ def start_worker(tmp_path: Path) -> Iterator[Callable[..., subprocess.Popen]]:
     yield start
     for proc in started:
         stop_group(proc)
-
-
-def wait_until(predicate: Callable[[], object], timeout: float, what: str, poll: float = 0.05):
-    """``predicate()``'s first truthy value, or an AssertionError naming ``what``."""
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = predicate()
-        if last:
-            return last
-        time.sleep(poll)
-    raise AssertionError(f"{what}: not within {timeout} s (last: {last!r})")

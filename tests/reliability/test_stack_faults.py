@@ -26,7 +26,7 @@ from labkit.aws_credentials import FILE_NAMES
 from labkit.lessons.experiments import QueueError, drain, start_clean
 from labkit.net import free_port
 from labkit.paths import REPO_ROOT, TERRAFORM_DIR
-from tests.reliability.conftest import wait_until
+from labkit.waiting import wait_until
 
 
 def cli(env: dict[str, str], *args: str, timeout: float = 90) -> subprocess.CompletedProcess:

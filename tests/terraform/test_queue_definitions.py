@@ -185,20 +185,14 @@ def moto_endpoint():
 
 @pytest.fixture(params=["emulator", "moto"])
 def sqs(request):
-    import boto3
+    from labkit.stack.clients import emulator_client
 
     if request.param == "emulator":
         pytest.importorskip("labkit.sqs.server", reason="the lab's SQS emulator is not built yet")
     endpoint = request.getfixturevalue(
         "sqs_endpoint" if request.param == "emulator" else "moto_endpoint"
     )
-    client = boto3.client(
-        "sqs",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    client = emulator_client(endpoint)
     yield client
     for url in client.list_queues().get("QueueUrls", []):
         client.delete_queue(QueueUrl=url)
