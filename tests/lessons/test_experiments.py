@@ -234,10 +234,8 @@ def test_foreign_messages_are_named_and_left_out(sqs, new_queue, capsys) -> None
     assert (
         note.startswith("Note: 3 message(s) received came from someone else") and "\n" not in note
     )
-    import boto3
+    from labkit.stack.aws import AWS_SQS_URL
 
-    aws = boto3.client(
-        "sqs", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
-    )
+    aws = emulator_client(AWS_SQS_URL)  # an SQS client for AWS (never called here)
     line = experiments.foreign_note(aws, "https://sqs.us-east-1.amazonaws.com/1/csse6400_prac", 2)
     assert "on AWS csse6400_prac is one real queue shared" in line

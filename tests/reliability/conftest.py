@@ -7,7 +7,6 @@ test stops Redis (the machine's shared Redis is never stopped).
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -19,7 +18,8 @@ import pytest
 
 from labkit.net import free_port
 from labkit.stack.redis import start_redis_server
-from tests.processes import stop_group, wait_for_log
+from labkit.waiting import wait_until  # noqa: F401 - the one wait helper, for the tests here
+from tests.processes import stop_group, wait_for_log, worker_env  # noqa: F401 - for the tests
 
 HERE = Path(__file__).parent
 
@@ -71,21 +71,6 @@ def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
         yield server
     finally:
         server.stop()
-
-
-def worker_env(broker: str, queue: str, home: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CELERY_")}
-    env.update(
-        CELERY_BROKER_URL=broker,
-        CELERY_RESULT_BACKEND=broker,
-        CELERY_DEFAULT_QUEUE=queue,
-        ICAL_DELAY_SECONDS="0",
-        LABKIT_HOME=str(home),
-        PYTHONUNBUFFERED="1",
-        PYTHONPATH=os.pathsep.join([str(HERE.parent.parent), os.environ.get("PYTHONPATH", "")]),
-    )
-    env.update(extra)
-    return env
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ import psutil
 import pytest
 
 from labkit.net import free_port, wait_for_port
+from tests.processes import run_labkit
 from tests.stack.conftest import stack_processes
 
 
@@ -26,13 +27,7 @@ def home_env(home: Path) -> dict[str, str]:
 
 
 def labkit(env: dict[str, str], *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "labkit", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+    return run_labkit(env, *args, timeout=timeout)
 
 
 def recorded(home: Path) -> dict:

@@ -18,17 +18,9 @@ import requests
 
 from labkit.net import free_port
 from tests.no_redis_binary import environment
+from tests.processes import run_labkit
 
-
-def labkit(env: dict[str, str], *args: str, timeout: float = 90) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "labkit", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+labkit = run_labkit
 
 
 @pytest.fixture

@@ -168,21 +168,6 @@ def test_strict_and_lenient_evaluation() -> None:
 # --- ensure_queues on a real SQS endpoint -------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def moto_endpoint():
-    from moto.server import ThreadedMotoServer
-
-    from labkit.net import free_port
-
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
-    server.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()
-
-
 @pytest.fixture(params=["emulator", "moto"])
 def sqs(request):
     from labkit.stack.clients import emulator_client

@@ -1,6 +1,6 @@
 """A pure-Python Redis server for machines with no Redis binary (macOS, Windows/WSL on ARM, aarch64).
 
-`python -m labkit.stack.fake_redis --port P` serves the Redis protocol on 127.0.0.1 from
+`python -m labkit.fake_redis --port P` serves the Redis protocol on 127.0.0.1 from
 fakeredis's in-memory data model (Lua scripts through `lupa`, which kombu needs). Only the
 network front is labkit's: fakeredis's own `TcpFakeServer` polls every connection each 10 ms
 and leaves Nagle's algorithm on, which costs a Celery round trip about 92 ms. Here each
