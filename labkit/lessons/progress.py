@@ -33,6 +33,13 @@ def _bar(total: float | None, desc: str, unit: str, show: bool, **options) -> tq
     )
 
 
+def _finish(bar: tqdm) -> None:
+    """End a bar as complete: a notebook bar closed short of its total turns red, which reads
+    as a failure after a wait that succeeded early (or a run that needed fewer messages)."""
+    if bar.total and bar.n < bar.total:
+        bar.total = bar.n
+
+
 def _advance(bar: tqdm, value: float) -> None:
     """Move ``bar`` to ``value`` through update(), which honours the display delay."""
     if value > bar.n:
@@ -64,7 +71,9 @@ def wait_until(
     """
     timed = "{desc}: {elapsed} of {total:g} s{postfix}"
     with _bar(timeout, desc, "s", progress, bar_format=timed) as bar:
-        return waiting.wait_until(predicate, timeout, desc, poll, lambda s: _advance(bar, s))
+        result = waiting.wait_until(predicate, timeout, desc, poll, lambda s: _advance(bar, s))
+        _finish(bar)
+        return result
 
 
 def follow(
@@ -88,3 +97,4 @@ def follow(
                 if t.is_alive():
                     break
         _advance(bar, count())
+        _finish(bar)
