@@ -312,16 +312,15 @@ class CeleryWorkerHandle(ProcessHandle):
 
     def wait_ready(self, timeout: float = 30.0) -> CeleryWorkerHandle:
         """Block until the worker logs "ready."; raise StackError (with its log) otherwise."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.ready():
-                return self
-            if not self.alive():
-                raise StackError(
-                    f"{self.name}: the Celery worker exited with code {self.proc.returncode} "
-                    f"before it was ready; its log ({self.log_path}) ends with:\n{self.log(15)}"
-                )
-            time.sleep(0.02)
+        from labkit.waiting import eventually
+
+        if eventually(lambda: self.ready() or not self.alive(), timeout) and self.ready():
+            return self
+        if not self.alive():
+            raise StackError(
+                f"{self.name}: the Celery worker exited with code {self.proc.returncode} "
+                f"before it was ready; its log ({self.log_path}) ends with:\n{self.log(15)}"
+            )
         self.stop()
         raise StackError(
             f"{self.name}: the Celery worker was not ready after {timeout:.0f} s; its log "

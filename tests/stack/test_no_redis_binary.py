@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 
 import pytest
 import requests
 
 from labkit.net import free_port
+from labkit.waiting import wait_until
 from tests.no_redis_binary import environment
 from tests.processes import run_labkit
 
@@ -65,13 +65,15 @@ def test_up_status_and_a_calendar_job_without_redis_binary(no_redis_env: dict[st
         todo = {"title": "No binary", "deadline_at": "2025-04-09T14:00:00"}
         assert requests.post(f"{api}/todos", json=todo, timeout=10).status_code == 201
         job = requests.post(f"{api}/todos/ical", json={}, timeout=10).json()
-        deadline = time.monotonic() + 30
-        state = None
-        while time.monotonic() < deadline:
-            state = requests.get(job["task_url"], timeout=10).json()["task_status"]
-            if state in ("SUCCESS", "FAILURE"):
-                break
-            time.sleep(0.05)
+        state = wait_until(
+            lambda: (
+                (s := requests.get(job["task_url"], timeout=10).json()["task_status"])
+                in ("SUCCESS", "FAILURE")
+                and s
+            ),
+            30,
+            "the calendar job to finish",
+        )
         assert state == "SUCCESS"
         result = requests.get(f"{api}/todos/ical/{job['task_id']}/result", timeout=10)
         assert "SUMMARY:No binary" in result.text
