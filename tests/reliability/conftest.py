@@ -7,6 +7,7 @@ test stops Redis (the machine's shared Redis is never stopped).
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -104,3 +105,21 @@ def start_worker(tmp_path: Path) -> Iterator[Callable[..., subprocess.Popen]]:
     yield start
     for proc in started:
         stop_group(proc)
+
+
+@pytest.fixture(scope="module")
+def place(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    """A private stack home for one test module (its own LABKIT_HOME, free ports, a Redis db
+    that is not the user's); whatever the module started there is stopped after it."""
+    import labkit.stack as stack
+
+    home = tmp_path_factory.mktemp("stack-home")
+    db = str(int(os.environ.get("LABKIT_TEST_REDIS_DB") or 1) or 1)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("LABKIT_HOME", str(home))
+        mp.setenv("LABKIT_STACK_REDIS_DB", db)
+        ports = {"sqs_port": free_port(), "api_port": free_port()}
+        try:
+            yield {"home": home, "env": dict(os.environ), "ports": ports}
+        finally:
+            stack.down()

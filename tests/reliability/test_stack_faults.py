@@ -15,7 +15,6 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import psutil
@@ -30,20 +29,6 @@ from labkit.waiting import wait_until
 from tests.processes import run_labkit
 
 cli = run_labkit
-
-
-@pytest.fixture(scope="module")
-def place(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
-    home = tmp_path_factory.mktemp("stack-home")
-    db = str(int(os.environ.get("LABKIT_TEST_REDIS_DB") or 1) or 1)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("LABKIT_HOME", str(home))
-        mp.setenv("LABKIT_STACK_REDIS_DB", db)
-        ports = {"sqs_port": free_port(), "api_port": free_port()}
-        try:
-            yield {"home": home, "env": dict(os.environ), "ports": ports}
-        finally:
-            stack.down()
 
 
 @pytest.fixture(scope="module")

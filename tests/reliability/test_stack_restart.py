@@ -14,33 +14,16 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
-import pytest
 import requests
 
 import labkit.stack as stack
-from labkit.net import free_port
 from labkit.stack.state import read_state, state_path
 from labkit.waiting import wait_until
 from tests.reliability.test_stack_faults import cli
 from tests.stack.conftest import stack_processes
-
-
-@pytest.fixture(scope="module")
-def place(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
-    home = tmp_path_factory.mktemp("restart-home")
-    db = str(int(os.environ.get("LABKIT_TEST_REDIS_DB") or 1) or 1)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("LABKIT_HOME", str(home))
-        mp.setenv("LABKIT_STACK_REDIS_DB", db)
-        ports = {"sqs_port": free_port(), "api_port": free_port()}
-        try:
-            yield {"home": home, "env": dict(os.environ), "ports": ports}
-        finally:
-            stack.down()
 
 
 def _status(api: str, task_id: str) -> dict:
