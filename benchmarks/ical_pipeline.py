@@ -30,6 +30,7 @@ import requests
 from labkit.net import free_port, wait_for_port
 from labkit.stack.redis import configured_redis_url, start_redis_server
 from labkit.taskoverflow.client import TaskOverflowClient
+from labkit.waiting import eventually
 
 TARGET_MEDIAN_MS = 50.0
 POLL_SECONDS = 0.002
@@ -64,13 +65,11 @@ def stop(proc: subprocess.Popen) -> None:
 
 
 def wait_ready(log: Path, proc: subprocess.Popen, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if " ready." in log.read_text(errors="replace"):
-            return
-        if proc.poll() is not None:
-            break
-        time.sleep(0.05)
+    def ready() -> bool:
+        return " ready." in log.read_text(errors="replace")
+
+    if eventually(lambda: ready() or proc.poll() is not None, timeout) and ready():
+        return
     raise SystemExit(f"worker did not start; see {log}")
 
 
@@ -147,9 +146,7 @@ def main() -> int:
         from celery import Celery
 
         probe = Celery(broker=redis_url, backend=redis_url)
-        deadline = time.monotonic() + 30
-        while not probe.control.ping(timeout=0.5) and time.monotonic() < deadline:
-            pass
+        eventually(lambda: probe.control.ping(timeout=0.5), 30, poll=0)
 
         client = TaskOverflowClient(f"http://127.0.0.1:{port}")
         base = datetime(2025, 4, 1, 9, 0)

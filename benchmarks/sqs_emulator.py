@@ -21,11 +21,10 @@ import sys
 import time
 from dataclasses import dataclass
 
-import boto3
 import psutil
-from botocore.config import Config
 
 from labkit.net import free_port, wait_for_port
+from labkit.stack.clients import emulator_client
 
 MOTO_SERVER = (
     "import sys, time\n"
@@ -43,14 +42,7 @@ class Server:
     proc: subprocess.Popen
 
     def client(self):
-        return boto3.client(
-            "sqs",
-            endpoint_url=self.url,
-            region_name="us-east-1",
-            aws_access_key_id="bench",
-            aws_secret_access_key="bench",
-            config=Config(retries={"max_attempts": 1}, max_pool_connections=60),
-        )
+        return emulator_client(self.url, retries={"max_attempts": 1}, max_pool_connections=60)
 
     def stop(self) -> None:
         self.proc.terminate()

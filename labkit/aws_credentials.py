@@ -16,14 +16,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from labkit.aws_errors import error_code
 from labkit.error_hints import explain
 from labkit.paths import REPO_ROOT, TERRAFORM_DIR
+from labkit.sqs.accounts import DEFAULT_REGION
 
 log = logging.getLogger(__name__)
 
 ENV_NAMES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
 FILE_NAMES = (".env", "aws.env", "credentials")
-DEFAULT_REGION = "us-east-1"
 
 RENEW_STEP = (
     "Learner Lab > Start Lab, then AWS Details > Show, copy the three values "
@@ -261,7 +262,7 @@ def describe_error(exc: BaseException, endpoint: str) -> CredentialsError:
             "with the credentials yet).",
         )
     if isinstance(exc, ClientError):
-        code = exc.response.get("Error", {}).get("Code", "")
+        code = error_code(exc)
         if code in EXPIRED_CODES:
             return CredentialsError(
                 "expired",

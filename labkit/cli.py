@@ -32,6 +32,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from labkit.stack.environment import unsupported_platform
+
+    problem = unsupported_platform()
+    if problem:  # one line, not a traceback from a POSIX-only module
+        print(f"labkit: {problem}", file=sys.stderr)
+        return 1
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import socket
-import time
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -34,9 +33,6 @@ def port_answers(port: int, host: str = "127.0.0.1", timeout: float = 0.2) -> bo
 
 def wait_for_port(port: int, host: str = "127.0.0.1", timeout: float = 10.0) -> bool:
     """Poll until host:port accepts connections; False after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if port_answers(port, host):
-            return True
-        time.sleep(0.02)
-    return False
+    from labkit.waiting import eventually
+
+    return eventually(lambda: port_answers(port, host), timeout)

@@ -1,6 +1,6 @@
 # Lesson 08: events, not just queues. One topic, three subscriber queues: every event published
 # to the topic is copied into each queue whose filter policy accepts it (fan-out). labkit reads
-# this file (labkit.terraform_topics) to make the same topic and subscriptions on its emulator.
+# this file (labkit.terraform.topics) to make the same topic and subscriptions on its emulator.
 
 resource "aws_sns_topic" "todo_events" {
   name = "todo-events"

@@ -12,6 +12,7 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 import boto3
 import pytest
@@ -171,10 +172,15 @@ class FakeAws(BaseHTTPRequestHandler):
     """Answers STS (query/XML) and SQS (JSON) calls with whatever `answer` says."""
 
     answer: dict = {"code": None}
+    calls: list[tuple[str, str]] = []  # (operation, signing key id) of every request
     disable_nagle_algorithm = True
 
     def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        raw = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
+        target = self.headers.get("X-Amz-Target", "")
+        operation = target.rpartition(".")[2] or dict(parse_qsl(raw)).get("Action", "")
+        signed = self.headers.get("Authorization", "").partition("Credential=")[2]
+        self.calls.append((operation, signed.split("/", 1)[0]))
         code = self.answer["code"]
         if self.headers.get("X-Amz-Target", "").startswith("AmazonSQS."):
             status = 400 if code else 200
@@ -226,8 +232,11 @@ def client(service: str, endpoint: str):
 
 def test_accepted_credentials_pass(fake_aws: str) -> None:
     FakeAws.answer["code"] = None
-    check_credentials(client("sts", fake_aws))
-    check_credentials(client("sqs", fake_aws))
+    FakeAws.calls.clear()
+    assert check_credentials(client("sts", fake_aws)) is None
+    assert check_credentials(client("sqs", fake_aws)) is None
+    # each check made its one cheap call, signed with the credentials it was given
+    assert FakeAws.calls == [("GetCallerIdentity", KEY), ("ListQueues", KEY)]
 
 
 @pytest.mark.parametrize(

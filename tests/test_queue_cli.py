@@ -10,21 +10,15 @@ import time
 import uuid
 from pathlib import Path
 
-import boto3
 import pytest
 
 from labkit.cli import main
+from labkit.stack.clients import emulator_client
 
 
 @pytest.fixture(scope="module")
 def sqs(sqs_endpoint: str):  # noqa: ANN201 - boto3 client
-    return boto3.client(
-        "sqs",
-        endpoint_url=sqs_endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    )
+    return emulator_client(sqs_endpoint)
 
 
 def make_queue(sqs, fifo: bool = False) -> str:  # noqa: ANN001

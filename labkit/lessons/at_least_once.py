@@ -37,10 +37,12 @@ def lesson_queues(sqs: Any, visibility_timeout: int = 30, max_receives: int = 3)
 def set_duplicate_rate(sqs: Any, rate: float, queue: str = QUEUE) -> None:
     """Emulator only: the share of ``queue``'s deliveries that leave a second copy behind (AWS
     does this rarely and unpredictably; the emulator makes it visible in a short run)."""
-    from labkit.lessons.experiments import _admin, is_emulator
+    from labkit.lessons.experiments import _admin_errors, is_emulator
+    from labkit.stack.emulator_admin import EmulatorAdmin
 
     if is_emulator(sqs):
-        _admin(sqs, "config", {"duplicate_rate": rate, "queue": queue})
+        with _admin_errors():
+            EmulatorAdmin.of(sqs).configure(duplicate_rate=rate, queue=queue)
 
 
 def let_time_pass(sqs: Any, seconds: float) -> None:

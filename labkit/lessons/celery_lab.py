@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from celery import Celery
+from celery.states import READY_STATES
 
 from labkit.lessons.progress import advance, counter, wait_until
 
@@ -135,7 +136,9 @@ def watch_states(result: Any, timeout: float = 10.0, interval: float = 0.01):  #
         state = result.state
         if not seen or seen[-1]["state"] != state:
             seen.append({"state": state, "after_s": round(time.monotonic() - start, 3)})
-        if result.ready() or time.monotonic() - start > timeout:
+        # judged on the state just recorded: asking result.ready() apart could see the end
+        # after this read and leave the last state out of the table
+        if state in READY_STATES or time.monotonic() - start > timeout:
             break
         time.sleep(interval)
     import pandas as pd

@@ -121,7 +121,7 @@ def setup(lab: Any, seed: int | None = None) -> EventsLab:
     missing, with the queue policies AWS needs), emptied so the lesson can be re-run."""
     from labkit.lessons.experiments import is_emulator, start_clean
     from labkit.terraform import ensure_queues, queue_definitions
-    from labkit.terraform_topics import ensure_topics, topic_definitions
+    from labkit.terraform.topics import ensure_topics, topic_definitions
 
     sqs, sns = lab.sqs, lab.sns
     wanted = [q for q in queue_definitions() if q.name in SUBSCRIBERS]

@@ -92,7 +92,8 @@ def _explain(error: Exception, sqs: Any, queue_url: str) -> Exception:
     from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 
     from labkit.aws_credentials import describe_error
-    from labkit.stack.aws import AWS_SQS_URL, MISSING_QUEUE_CODES
+    from labkit.aws_errors import is_missing_queue
+    from labkit.stack.aws import AWS_SQS_URL
 
     endpoint = getattr(getattr(sqs, "meta", None), "endpoint_url", None) or AWS_SQS_URL
     if isinstance(error, EndpointConnectionError) and "amazonaws.com" not in endpoint:
@@ -100,10 +101,8 @@ def _explain(error: Exception, sqs: Any, queue_url: str) -> Exception:
             f"cannot reach SQS at {endpoint}: start the lab stack (`labkit up`, or "
             "labkit.up() in a notebook) and run the cell again"
         )
-    if isinstance(error, ClientError):
-        code = error.response.get("Error", {}).get("Code", "")
-        if code in MISSING_QUEUE_CODES:
-            return QueueError(f"no queue at {queue_url}: create it first (lab.queue_url(name))")
+    if isinstance(error, ClientError) and is_missing_queue(error):
+        return QueueError(f"no queue at {queue_url}: create it first (lab.queue_url(name))")
     if isinstance(error, ClientError | BotoCoreError):
         return QueueError(str(describe_error(error, endpoint)))
     return error
@@ -873,73 +872,37 @@ def drain(sqs: Any, queue_url: str, timeout: float = 30.0, empty_replies: int | 
     return removed
 
 
-def _purge(sqs: Any, queue_url: str) -> int:
-    """Empty a queue on the emulator at once (visible, in flight and delayed); how many went.
-
-    Only after the emulator's clock moved a minute: PurgeQueue allows one call a minute."""
-    names = [
-        "ApproximateNumberOfMessages",
-        "ApproximateNumberOfMessagesNotVisible",
-        "ApproximateNumberOfMessagesDelayed",
-    ]
-    try:
-        attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=names)
-        sqs.purge_queue(QueueUrl=queue_url)
-    except Exception as error:
-        raise _explain(error, sqs, queue_url) from error
-    return sum(int(attributes["Attributes"].get(name, 0)) for name in names)
-
-
 # ---------------------------------------------------------------------------------------------
-# The embedded emulator's admin routes (a lesson can move its clock; AWS has no such thing)
+# The emulator's admin routes (a lesson can move its clock; AWS has no such thing), through
+# labkit.stack.emulator_admin, scoped to the account ``sqs`` acts in (a kernel's own): one
+# notebook moving its clock or emptying its queues leaves every other notebook's alone.
 
 
-def _admin_url(sqs: Any, route: str) -> str:
-    endpoint = getattr(sqs.meta, "endpoint_url", "") or ""
-    if "amazonaws.com" in endpoint:
-        raise QueueError(
-            f"{route} needs the lab's SQS emulator, and this client talks to AWS ({endpoint}); "
-            "run the notebook with MODE = 'embedded'"
-        )
-    return endpoint.rstrip("/") + "/_labkit/" + route
+@contextlib.contextmanager
+def _admin_errors() -> Iterator[None]:
+    """An admin call's failure as a QueueError, the error every lesson helper raises."""
+    from labkit.stack.emulator_admin import AdminError
 
-
-def _admin(sqs: Any, route: str, payload: dict) -> dict:
-    """POST to an admin route, scoped to the account ``sqs`` acts in (a kernel's own): one
-    notebook moving its clock or emptying its queues leaves every other notebook's alone."""
-    import requests
-
-    from labkit.stack.clients import client_account
-
-    url = _admin_url(sqs, route)
-    payload = {"account": client_account(sqs), **payload}
     try:
-        reply = requests.post(url, json=payload, timeout=10)
-    except requests.RequestException:
-        raise QueueError(
-            f"the SQS emulator at {url.rsplit('/_labkit', 1)[0]} does not answer: start the lab "
-            "stack (`labkit up`, or labkit.up() in a notebook)"
-        ) from None
-    if reply.status_code != 200:
-        raise QueueError(f"the emulator refused {route}: {reply.text.strip()}")
-    return reply.json()
+        yield
+    except AdminError as error:
+        raise QueueError(str(error)) from None
 
 
 def is_emulator(sqs: Any) -> bool:
     """True when ``sqs`` talks to the lab's emulator (which has admin routes) rather than AWS."""
-    import requests
+    from labkit.stack.emulator_admin import EmulatorAdmin
 
-    try:
-        url = _admin_url(sqs, "health")
-        return requests.get(url, timeout=2).status_code == 200
-    except (QueueError, requests.RequestException):
-        return False
+    return EmulatorAdmin.of(sqs).answers()
 
 
 def advance_clock(sqs: Any, seconds: float) -> float:
     """Move the emulator's clock forward (dedup windows, visibility timeouts, delays expire as
     if ``seconds`` had passed); returns the emulator's new time. Embedded stack only."""
-    return float(_admin(sqs, "clock", {"advance": seconds})["now"])
+    from labkit.stack.emulator_admin import EmulatorAdmin
+
+    with _admin_errors():
+        return EmulatorAdmin.of(sqs).advance_clock(seconds)
 
 
 #: Seeds given to emulator accounts from this kernel: {(endpoint, account): seed}
@@ -960,23 +923,15 @@ def _seed_of(sqs: Any) -> int | None:
 def seed_emulator(sqs: Any, seed: int) -> None:
     """Seed the emulator's random choices (the order a standard queue hands messages out) in
     this client's account; the experiments that follow take turns so the seed repeats them."""
-    _admin(sqs, "config", {"seed": int(seed)})
+    from labkit.stack.emulator_admin import EmulatorAdmin
+
+    with _admin_errors():
+        EmulatorAdmin.of(sqs).seed(seed)
     _SEEDS[_seed_key(sqs)] = int(seed)
 
 
 #: The FIFO deduplication interval, seconds (AWS: 5 minutes).
 DEDUP_INTERVAL = 300
-
-
-def _queue_scope(queue_url: str) -> dict[str, str]:
-    """The admin scope of a queue URL (`http://HOST/<account>/<name>`): its account and name."""
-    from labkit.stack.clients import is_account
-
-    parts = queue_url.rstrip("/").rsplit("/", 2)
-    scope = {"queue": parts[-1]}
-    if len(parts) == 3 and is_account(parts[-2]):
-        scope["account"] = parts[-2]
-    return scope
 
 
 def start_clean(sqs: Any, *queue_urls: str, seed: int | None = None) -> str:
@@ -988,12 +943,15 @@ def start_clean(sqs: Any, *queue_urls: str, seed: int | None = None) -> str:
     not disturbed. On AWS the queues are only drained (`drain`): re-sending the same bodies to
     a FIFO queue within 5 minutes is deduplicated there (use a different ``prepend``).
     """
+    from labkit.stack.emulator_admin import EmulatorAdmin
+
     emulator = is_emulator(sqs)
     urls = list(dict.fromkeys(queue_urls))
     if emulator:
         if seed is not None:
             seed_emulator(sqs, seed)
-        removed = sum(int(_admin(sqs, "reset", _queue_scope(url))["messages"]) for url in urls)
+        with _admin_errors():
+            removed = sum(EmulatorAdmin.of(sqs).empty_queue(url) for url in urls)
     else:
         removed = sum(drain(sqs, url, empty_replies=2) for url in urls)
     where = "emulator dedup forgotten" if emulator else "AWS: drained only"

@@ -7,11 +7,12 @@ papermill and nbval. Only the calling thread touches a bar; worker threads updat
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from typing import TypeVar
 
 from tqdm.auto import tqdm
+
+from labkit import waiting
 
 T = TypeVar("T")
 
@@ -30,6 +31,13 @@ def _bar(total: float | None, desc: str, unit: str, show: bool, **options) -> tq
         dynamic_ncols=True,
         **options,
     )
+
+
+def _finish(bar: tqdm) -> None:
+    """End a bar as complete: a notebook bar closed short of its total turns red, which reads
+    as a failure after a wait that succeeded early (or a run that needed fewer messages)."""
+    if bar.total and bar.n < bar.total:
+        bar.total = bar.n
 
 
 def _advance(bar: tqdm, value: float) -> None:
@@ -58,21 +66,14 @@ def wait_until(
     """Call ``predicate`` every ``poll`` seconds until it returns something truthy; return that.
 
     Raises TimeoutError naming ``desc`` when ``timeout`` seconds pass first, so a stuck cell
-    says what it was waiting for instead of hanging the notebook.
+    says what it was waiting for instead of hanging the notebook. `labkit.waiting.wait_until`
+    with a bar of the seconds spent.
     """
-    start = time.monotonic()
-    deadline = start + timeout
     timed = "{desc}: {elapsed} of {total:g} s{postfix}"
     with _bar(timeout, desc, "s", progress, bar_format=timed) as bar:
-        while True:
-            result = predicate()
-            if result:
-                return result
-            now = time.monotonic()
-            if now >= deadline:
-                raise TimeoutError(f"gave up after {timeout:g} s waiting for {desc}")
-            _advance(bar, min(now - start, timeout))
-            time.sleep(min(poll, max(deadline - now, 0.0)))
+        result = waiting.wait_until(predicate, timeout, desc, poll, lambda s: _advance(bar, s))
+        _finish(bar)
+        return result
 
 
 def follow(
@@ -96,3 +97,4 @@ def follow(
                 if t.is_alive():
                     break
         _advance(bar, count())
+        _finish(bar)

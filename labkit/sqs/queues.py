@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import heapq
+import os
 import random
 import threading
 from collections import OrderedDict, deque
@@ -41,6 +42,9 @@ class Queue:
         self.name = name
         self.arn = arn
         _, _, _, self.region, self.account, _ = arn.split(":", 5)
+        # Names this queue in its receipt handles: a queue deleted and created again under the
+        # same name refuses the old one's handles.
+        self.token = os.urandom(9).hex()
         self.attributes = attributes
         self.tags: dict[str, str] = {}
         self.created_at = created_at

@@ -11,6 +11,7 @@ import base64
 import hashlib
 import json
 import math
+import os
 import re
 import threading
 import time
@@ -851,7 +852,8 @@ class SQSService:
             target.cond.notify(len(moved))
 
     def _receipt(self, queue: Queue, msg: Message) -> str:
-        raw = f"{queue.arn}\n{msg.key}\n{msg.receive_count}\n{uuid.uuid4().hex}"
+        """A handle naming this queue (its instance), the message, this receive, and noise."""
+        raw = f"{queue.token}\n{msg.key}\n{msg.receive_count}\n{os.urandom(12).hex()}"
         return base64.urlsafe_b64encode(raw.encode()).decode("ascii")
 
     def _render(self, queue: Queue, msg: Message, system: set[str], attr_names: list) -> dict:
@@ -894,14 +896,14 @@ class SQSService:
             raise missing("ReceiptHandle")
         try:
             raw = base64.urlsafe_b64decode(handle.encode("ascii")).decode("utf-8")
-            arn, key, count, _ = raw.split("\n")
+            token, key, count, _ = raw.split("\n")
             key, count = int(key), int(count)
         except (ValueError, UnicodeError):
             raise SQSError(
                 "ReceiptHandleIsInvalid",
                 f'The input receipt handle "{handle}" is not a valid receipt handle.',
             ) from None
-        if arn != queue.arn:
+        if token != queue.token:
             raise SQSError(
                 "ReceiptHandleIsInvalid",
                 f'The receipt handle "{handle}" is not valid for this queue.',

@@ -15,10 +15,11 @@ from __future__ import annotations
 import os
 from typing import Any
 
-REGION = "us-east-1"
+from labkit.aws_credentials import DEFAULT_REGION as REGION
+from labkit.aws_errors import MISSING_QUEUE_CODES, error_code
+
 AWS_SQS_URL = f"https://sqs.{REGION}.amazonaws.com"
 ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL_SQS", "AWS_ENDPOINT_URL")
-MISSING_QUEUE_CODES = {"AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"}
 
 
 def endpoint_override() -> tuple[str, str] | None:
@@ -95,14 +96,12 @@ def explain(exc: BaseException, endpoint: str | None = None, queue: str | None =
 
     from labkit.aws_credentials import describe_error
 
-    if isinstance(exc, ClientError):
-        code = exc.response.get("Error", {}).get("Code", "")
-        if code in MISSING_QUEUE_CODES:
-            where = "" if endpoint is None else f" at {endpoint}"
-            return (
-                f"Unable to find a Queue by this name {queue}{where}: check the name, or create "
-                "it (the queues in terraform/ are created by `labkit up`)."
-            )
+    if isinstance(exc, ClientError) and error_code(exc) in MISSING_QUEUE_CODES:
+        where = "" if endpoint is None else f" at {endpoint}"
+        return (
+            f"Unable to find a Queue by this name {queue}{where}: check the name, or create "
+            "it (the queues in terraform/ are created by `labkit up`)."
+        )
     if endpoint is not None and isinstance(exc, EndpointConnectionError):
         return (
             f"Cannot reach SQS at {endpoint}: start the lab stack with `labkit up` "

@@ -83,19 +83,28 @@ def client_account(sqs: Any) -> str:
 
 
 def emulator_client(
-    url: str, region: str = DEFAULT_REGION, service: str = "sqs", account: str | None = None
+    url: str,
+    region: str = DEFAULT_REGION,
+    service: str = "sqs",
+    account: str | None = None,
+    **config: Any,
 ) -> Any:
     """A boto3 SQS client (``service="sns"``: SNS, on the same port) bound to the emulator (or
-    any SQS endpoint) at ``url``, acting in ``account`` (default: the class account)."""
+    any SQS endpoint) at ``url``, acting in ``account`` (default: the class account).
+
+    ``config`` overrides botocore `Config` options (e.g. ``retries={"max_attempts": 1}``,
+    ``read_timeout=30``, ``max_pool_connections=60`` for a load test).
+    """
     import boto3
     from botocore.config import Config
 
     credentials = account_credentials(account)
+    options = {"connect_timeout": 2, "retries": {"max_attempts": 2, "mode": "standard"}, **config}
     return boto3.client(
         service,
         endpoint_url=url,
         region_name=region,
         aws_access_key_id=credentials["AWS_ACCESS_KEY_ID"],
         aws_secret_access_key=credentials["AWS_SECRET_ACCESS_KEY"],
-        config=Config(connect_timeout=2, retries={"max_attempts": 2, "mode": "standard"}),
+        config=Config(**options),
     )

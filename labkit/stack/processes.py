@@ -150,8 +150,10 @@ def _running(proc: psutil.Process) -> bool:
         return False
 
 
-def stop_group(pid: int | None, timeout: float = 5.0) -> None:
+def stop_group(pid: int | None, timeout: float = 5.0, first: int = signal.SIGTERM) -> None:
     """End the process group led by ``pid``: SIGTERM, then SIGKILL after ``timeout`` seconds.
+
+    ``first=signal.SIGKILL`` skips the polite stop (a test standing for a crash).
 
     The process table is walked once to find the members and once more only if some outlive
     the SIGTERM; in between, the wait polls those members (and a signal-0 probe of the group).
@@ -166,7 +168,7 @@ def stop_group(pid: int | None, timeout: float = 5.0) -> None:
         reap(pid)
         return
     with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, signal.SIGTERM)
+        os.killpg(pid, first)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         reap(pid)
@@ -310,16 +312,15 @@ class CeleryWorkerHandle(ProcessHandle):
 
     def wait_ready(self, timeout: float = 30.0) -> CeleryWorkerHandle:
         """Block until the worker logs "ready."; raise StackError (with its log) otherwise."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.ready():
-                return self
-            if not self.alive():
-                raise StackError(
-                    f"{self.name}: the Celery worker exited with code {self.proc.returncode} "
-                    f"before it was ready; its log ({self.log_path}) ends with:\n{self.log(15)}"
-                )
-            time.sleep(0.02)
+        from labkit.waiting import eventually
+
+        if eventually(lambda: self.ready() or not self.alive(), timeout) and self.ready():
+            return self
+        if not self.alive():
+            raise StackError(
+                f"{self.name}: the Celery worker exited with code {self.proc.returncode} "
+                f"before it was ready; its log ({self.log_path}) ends with:\n{self.log(15)}"
+            )
         self.stop()
         raise StackError(
             f"{self.name}: the Celery worker was not ready after {timeout:.0f} s; its log "

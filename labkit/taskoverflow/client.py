@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
 import requests
+
+from labkit.waiting import wait_until
 
 FINISHED = ("SUCCESS", "FAILURE", "REVOKED")
 
@@ -135,22 +136,24 @@ class TaskOverflowClient:
         ``on_status`` sees every status body (e.g. to move a progress bar). Raises
         CalendarJobFailed with the worker's reason, TimeoutError after ``timeout`` seconds.
         """
-        deadline = time.monotonic() + timeout
-        while True:
-            status = self.calendar_status(task_id)
+        last: dict = {}
+
+        def ended() -> bool:
+            last.update(self.calendar_status(task_id))
             if on_status is not None:
-                on_status(status)
-            state = status["task_status"]
-            if state == "SUCCESS":
-                return self.calendar_result(task_id)
-            if state in FINISHED:
-                raise CalendarJobFailed(409, status.get("error") or state, status)
-            if time.monotonic() >= deadline:
-                raise TimeoutError(
-                    f"calendar job {task_id} still {state} after {timeout:g} s: is a worker "
-                    "running (`labkit status`)?"
-                )
-            time.sleep(poll_interval)
+                on_status(dict(last))
+            if last["task_status"] != "SUCCESS" and last["task_status"] in FINISHED:
+                raise CalendarJobFailed(409, last.get("error") or last["task_status"], dict(last))
+            return last["task_status"] == "SUCCESS"
+
+        try:
+            wait_until(ended, timeout, f"calendar job {task_id}", poll_interval)
+        except TimeoutError:
+            raise TimeoutError(
+                f"calendar job {task_id} still {last.get('task_status')} after {timeout:g} s: "
+                "is a worker running (`labkit status`)?"
+            ) from None
+        return self.calendar_result(task_id)
 
     def export_calendar(
         self,

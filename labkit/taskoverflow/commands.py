@@ -81,18 +81,20 @@ def run_worker(args: argparse.Namespace) -> int:
         return _fail(
             "CELERY_BROKER_URL is not set: e.g. export CELERY_BROKER_URL=redis://localhost:6379"
         )
-    argv = [
-        "worker",
-        f"--loglevel={args.loglevel}",
-        f"--concurrency={args.concurrency}",
-        f"--pool={args.pool}",
-        "--without-mingle",
-        "--without-gossip",
-        "--task-events",
-    ]
-    if args.queues:
-        argv.append(f"--queues={args.queues}")
-    if args.hostname:
-        argv.append(f"--hostname={args.hostname}")
-    celery.worker_main(argv)
-    return 0
+    # The worker is built directly, not through Celery's click CLI (`worker_main`), whose
+    # imports (click-repl, prompt_toolkit, pygments) cost ~9 MB in each worker process.
+    from celery.utils.log import LOG_LEVELS
+    from celery.utils.nodenames import default_nodename, host_format
+
+    worker = celery.Worker(
+        hostname=host_format(default_nodename(args.hostname)),  # %h, %n, %d as in Celery's CLI
+        loglevel=LOG_LEVELS.get(args.loglevel.upper(), args.loglevel),
+        concurrency=args.concurrency,
+        pool_cls=args.pool,
+        queues=args.queues.split(",") if args.queues else None,
+        without_mingle=True,
+        without_gossip=True,
+        task_events=True,
+    )
+    worker.start()
+    return int(worker.exitcode or 0)

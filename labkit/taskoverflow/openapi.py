@@ -1,8 +1,9 @@
 """The API's OpenAPI 3.1 document, served at ``GET /api/v1/openapi.json``.
 
-Written by hand from the views in `labkit.taskoverflow.api` (SPEC section 2 and 3), so tools
-(Swagger UI, schemathesis, the reliability tests' request generator) can read what the API
-accepts and answers. Limits come from the same constants the views check.
+The request bodies' schemas are generated from `labkit.taskoverflow.bodies`, the definitions
+the views check bodies with, so the document and the API cannot disagree on what a body may
+hold; the paths and answers are written here (SPEC sections 2 and 3), so tools (Swagger UI,
+schemathesis, the reliability tests' request generator) can read what the API answers.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from typing import Any
 
 from flask import jsonify, request
 
+from labkit.taskoverflow.bodies import BODIES
 from labkit.taskoverflow.models import DESCRIPTION_MAX, TITLE_MAX
-from labkit.taskoverflow.settings import MAX_BODY_BYTES, MAX_DELAY_SECONDS
+from labkit.taskoverflow.settings import MAX_BODY_BYTES
 
 OPENAPI_VERSION = "3.1.0"
 JOB_STATES = ["PENDING", "STARTED", "RETRY", "SUCCESS", "FAILURE", "REVOKED"]
@@ -41,14 +43,7 @@ NAIVE_DATETIME_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2
 
 
 def _schemas() -> dict[str, Any]:
-    title = {"type": "string", "minLength": 1, "maxLength": TITLE_MAX}
     description = {"type": ["string", "null"], "maxLength": DESCRIPTION_MAX}
-    deadline = {
-        "type": ["string", "null"],
-        "description": "ISO 8601 date-time; 'T' or a space, optional fraction and offset "
-        "(e.g. 2025-04-09T14:00:00 or the course UI's 2025-04-09 14:00:00.000)",
-        "examples": ["2025-04-09T14:00:00"],
-    }
     # SPEC section 2 (the course's contract): datetimes are ISO 8601 WITHOUT a zone, in UTC.
     # JSON Schema's "date-time" format is RFC 3339, which requires an offset, so the answers
     # are described by a pattern instead of that format.
@@ -57,12 +52,6 @@ def _schemas() -> dict[str, Any]:
         "pattern": NAIVE_DATETIME_PATTERN,
         "description": "ISO 8601 without zone, UTC (e.g. 2023-02-27T00:00:00)",
         "examples": ["2023-02-27T00:00:00"],
-    }
-    fields = {
-        "title": title,
-        "description": description,
-        "completed": {"type": "boolean"},
-        "deadline_at": deadline,
     }
     return {
         "Error": {
@@ -76,13 +65,8 @@ def _schemas() -> dict[str, Any]:
             "required": ["status"],
             "properties": {"status": {"type": "string", "const": "ok"}},
         },
-        "TodoCreate": {
-            "type": "object",
-            "required": ["title"],
-            "properties": fields,
-            "additionalProperties": False,
-        },
-        "TodoUpdate": {"type": "object", "properties": fields, "additionalProperties": False},
+        # The request bodies: generated from the definitions the API checks bodies with.
+        **{body.name: body.schema() for body in BODIES},
         "Todo": {
             "type": "object",
             "required": [
@@ -103,19 +87,6 @@ def _schemas() -> dict[str, Any]:
                 "created_at": stamp,
                 "updated_at": stamp,
             },
-        },
-        "CalendarOptions": {
-            "type": "object",
-            "properties": {
-                "delay_seconds": {
-                    "type": "number",
-                    "minimum": 0,
-                    "maximum": MAX_DELAY_SECONDS,
-                    "description": "seconds the worker spends on this job (stands for slow "
-                    "work); default: the worker's ICAL_DELAY_SECONDS",
-                }
-            },
-            "additionalProperties": False,
         },
         "CalendarJob": {
             "type": "object",

@@ -9,16 +9,10 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
+from labkit.aws_credentials import DEFAULT_REGION
 from labkit.aws_credentials import mask_url as _mask_url
 from labkit.paths import default_database_url
 
-ENV_NAMES = (
-    "SQLALCHEMY_DATABASE_URI",
-    "CELERY_BROKER_URL",
-    "CELERY_RESULT_BACKEND",
-    "CELERY_DEFAULT_QUEUE",
-    "ICAL_DELAY_SECONDS",
-)
 MAX_BODY_BYTES = 64 * 1024
 MAX_DELAY_SECONDS = 120.0
 VISIBILITY_TIMEOUT_SECONDS = 300
@@ -119,7 +113,7 @@ def celery_config(config: Mapping) -> dict:
         transport |= {"socket_connect_timeout": CONNECT_TIMEOUT_SECONDS, "socket_timeout": 5}
     elif broker and broker.startswith("sqs://"):
         transport |= {
-            "region": os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
+            "region": os.environ.get("AWS_DEFAULT_REGION", DEFAULT_REGION),
             "client-config": {"connect_timeout": CONNECT_TIMEOUT_SECONDS},
         }
     return {

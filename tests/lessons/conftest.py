@@ -23,15 +23,9 @@ _names = itertools.count()
 
 @pytest.fixture(scope="session")
 def sqs(sqs_endpoint: str):
-    import boto3
+    from labkit.stack.clients import emulator_client
 
-    return boto3.client(
-        "sqs",
-        endpoint_url=sqs_endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="lessons",
-        aws_secret_access_key="lessons",
-    )
+    return emulator_client(sqs_endpoint)
 
 
 @pytest.fixture

@@ -167,3 +167,27 @@ def test_run_dependent_answers_come_from_the_run_not_from_keywords() -> None:
 def test_first_out_of_order_needs_the_run() -> None:
     result = checker.evaluate("01.first_out_of_order", 3)
     assert not result and result.message.startswith("pass data=standard")
+
+
+@pytest.mark.parametrize(
+    ("exercise_id", "answer", "right"),
+    [
+        ("03.receive_count", 3, True),
+        ("03.receive_count", 3.99, False),
+        ("03.receive_count", "3.0", True),
+        ("01.fifo_inversions", 0.4, False),
+        ("02.dedup_interval", "300 s", True),
+        ("02.dedup_interval", "5 min", True),
+        ("02.dedup_interval", "5 minutes", True),
+        ("02.dedup_interval", 299, False),
+        ("01.guarantee", "(b)", True),
+        ("01.guarantee", "b)", True),
+        ("02.group_id", "B", True),
+        ("05.three_exports", "about 155 s", True),
+        ("05.three_exports", "2.5 min", True),
+        ("05.three_exports", 165, False),
+        ("06.ordered_tasks", "`MessageGroupId`", True),
+    ],
+)
+def test_the_lessons_answers_are_read_as_the_issue_asks(exercise_id, answer, right) -> None:
+    assert bool(checker.evaluate(exercise_id, answer)) is right

@@ -3,11 +3,13 @@ is left alone for other tests)."""
 
 from __future__ import annotations
 
-import boto3
 import matplotlib.pyplot as plt
 import pytest
 
 from labkit.lessons import experiments, plots
+from labkit.net import free_port
+from labkit.stack.aws import AWS_SQS_URL
+from labkit.stack.clients import emulator_client
 
 
 @pytest.fixture
@@ -16,13 +18,7 @@ def private_sqs():
 
     handle = start(seed=1)
     try:
-        yield boto3.client(
-            "sqs",
-            endpoint_url=handle.url,
-            region_name="us-east-1",
-            aws_access_key_id="x",
-            aws_secret_access_key="x",
-        )
+        yield emulator_client(handle.url)
     finally:
         handle.stop()
 
@@ -57,21 +53,11 @@ def test_start_clean_empties_queues_and_forgets_dedup(private_sqs) -> None:
 
 
 def test_admin_routes_refuse_aws_and_name_a_dead_emulator() -> None:
-    aws = boto3.client(
-        "sqs", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
-    )
+    aws = emulator_client(AWS_SQS_URL)  # an SQS client for AWS (never called here)
     with pytest.raises(experiments.QueueError, match="needs the lab's SQS emulator"):
         experiments.advance_clock(aws, 1)
     assert not experiments.is_emulator(aws)
-    from labkit.net import free_port
-
-    dead = boto3.client(
-        "sqs",
-        endpoint_url=f"http://127.0.0.1:{free_port()}",
-        region_name="us-east-1",
-        aws_access_key_id="x",
-        aws_secret_access_key="x",
-    )
+    dead = emulator_client(f"http://127.0.0.1:{free_port()}")
     with pytest.raises(experiments.QueueError, match="does not answer.*labkit up"):
         experiments.advance_clock(dead, 1)
 

@@ -5,25 +5,19 @@ from __future__ import annotations
 import json
 import types
 
-import boto3
 import pytest
 
 from labkit.lessons import checker as check
 from labkit.lessons import events as ev
+from labkit.stack.clients import emulator_client
 from labkit.terraform import ensure_queues, queue_definitions
-from labkit.terraform_topics import ensure_topics, topic_definitions
+from labkit.terraform.topics import ensure_topics, topic_definitions
 
 
 @pytest.fixture(scope="module")
 def events(sqs_endpoint: str) -> ev.EventsLab:
     """The terraform topic and queues on the emulator, as `events.setup` makes them."""
-    kwargs = dict(
-        endpoint_url=sqs_endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="lessons",
-        aws_secret_access_key="lessons",
-    )
-    sqs, sns = boto3.client("sqs", **kwargs), boto3.client("sns", **kwargs)
+    sqs, sns = emulator_client(sqs_endpoint), emulator_client(sqs_endpoint, service="sns")
     queues = ensure_queues(sqs, [q for q in queue_definitions() if q.name in ev.SUBSCRIBERS])
     made = ensure_topics(sns, sqs, [t for t in topic_definitions() if t.name == ev.TOPIC])
     sqs.create_queue(QueueName="todo-events-mine")
@@ -153,3 +147,9 @@ def test_rabbitmq_fanout_copies_into_every_bound_queue() -> None:
     table = ev.amqp_fanout(url)
     assert list(table.index) == list(ev.SUBSCRIBERS)
     assert all(body == {"event": "todo.created", "todo": 1} for body in table["received"])
+
+
+def test_checks_without_data_say_what_to_pass() -> None:
+    for exercise_id in ("08.subscribe", "08.filter_policy"):
+        result = check.evaluate(exercise_id, "arn:aws:sns:us-east-1:000000000000:x:y")
+        assert not result and "data=events" in result.message

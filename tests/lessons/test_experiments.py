@@ -5,11 +5,11 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-import boto3
 import pytest
 
 from labkit.lessons import experiments, metrics
 from labkit.net import free_port
+from labkit.stack.clients import emulator_client
 
 
 def test_fifo_run_arrives_in_order_with_nothing_missing(sqs, new_queue) -> None:
@@ -124,14 +124,7 @@ def test_a_missing_queue_is_named(sqs, sqs_endpoint) -> None:
 
 def test_an_unreachable_endpoint_says_how_to_start_it() -> None:
     endpoint = f"http://127.0.0.1:{free_port()}"
-    client = boto3.client(
-        "sqs",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="x",
-        aws_secret_access_key="x",
-        config=__import__("botocore.config").config.Config(retries={"max_attempts": 1}),
-    )
+    client = emulator_client(endpoint, retries={"max_attempts": 1})
     with pytest.raises(experiments.QueueError, match=f"cannot reach SQS at {endpoint}.*labkit up"):
         experiments.consume(client, f"{endpoint}/000000000000/q", idle_timeout=0.5, progress=False)
 
@@ -241,10 +234,8 @@ def test_foreign_messages_are_named_and_left_out(sqs, new_queue, capsys) -> None
     assert (
         note.startswith("Note: 3 message(s) received came from someone else") and "\n" not in note
     )
-    import boto3
+    from labkit.stack.aws import AWS_SQS_URL
 
-    aws = boto3.client(
-        "sqs", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
-    )
+    aws = emulator_client(AWS_SQS_URL)  # an SQS client for AWS (never called here)
     line = experiments.foreign_note(aws, "https://sqs.us-east-1.amazonaws.com/1/csse6400_prac", 2)
     assert "on AWS csse6400_prac is one real queue shared" in line

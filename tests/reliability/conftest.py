@@ -7,11 +7,9 @@ test stops Redis (the machine's shared Redis is never stopped).
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -20,7 +18,8 @@ import pytest
 
 from labkit.net import free_port
 from labkit.stack.redis import start_redis_server
-from tests.processes import stop_group, wait_for_log
+from labkit.waiting import wait_until  # noqa: F401 - the one wait helper, for the tests here
+from tests.processes import stop_group, wait_for_log, worker_env  # noqa: F401 - for the tests
 
 HERE = Path(__file__).parent
 
@@ -74,21 +73,6 @@ def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
         server.stop()
 
 
-def worker_env(broker: str, queue: str, home: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CELERY_")}
-    env.update(
-        CELERY_BROKER_URL=broker,
-        CELERY_RESULT_BACKEND=broker,
-        CELERY_DEFAULT_QUEUE=queue,
-        ICAL_DELAY_SECONDS="0",
-        LABKIT_HOME=str(home),
-        PYTHONUNBUFFERED="1",
-        PYTHONPATH=os.pathsep.join([str(HERE.parent.parent), os.environ.get("PYTHONPATH", "")]),
-    )
-    env.update(extra)
-    return env
-
-
 @pytest.fixture
 def start_worker(tmp_path: Path) -> Iterator[Callable[..., subprocess.Popen]]:
     """Start real Celery worker processes (`labkit worker` or another app); all stopped after."""
@@ -120,15 +104,3 @@ def start_worker(tmp_path: Path) -> Iterator[Callable[..., subprocess.Popen]]:
     yield start
     for proc in started:
         stop_group(proc)
-
-
-def wait_until(predicate: Callable[[], object], timeout: float, what: str, poll: float = 0.05):
-    """``predicate()``'s first truthy value, or an AssertionError naming ``what``."""
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = predicate()
-        if last:
-            return last
-        time.sleep(poll)
-    raise AssertionError(f"{what}: not within {timeout} s (last: {last!r})")

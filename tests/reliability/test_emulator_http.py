@@ -8,11 +8,11 @@ import threading
 import time
 from collections.abc import Iterator
 
-import boto3
 import pytest
-from botocore.config import Config
 
 from labkit.sqs.server import MAX_CLOCK_ADVANCE, start
+from labkit.stack.clients import emulator_client
+from labkit.waiting import eventually
 from tests.reliability.test_web_origin import call
 
 ADMIN = {"Content-Type": "application/json"}
@@ -27,14 +27,7 @@ def emulator() -> Iterator:
 
 
 def sqs(handle):  # noqa: ANN201 - boto3 client
-    return boto3.client(
-        "sqs",
-        endpoint_url=handle.url,
-        region_name="us-east-1",
-        aws_access_key_id="x",
-        aws_secret_access_key="x",
-        config=Config(retries={"max_attempts": 1}),
-    )
+    return emulator_client(handle.url, retries={"max_attempts": 1})
 
 
 def admin(handle, route: str, payload: object) -> tuple[int, dict]:
@@ -116,10 +109,9 @@ def test_idle_and_half_open_connections_end(emulator) -> None:
                 conn.sendall(b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # half a request
             conns.append(conn)
         assert sqs(emulator).list_queues().get("QueueUrls", []) == []
-        deadline = time.monotonic() + 30
-        while _threads() > baseline + 5 and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert _threads() <= baseline + 5, f"{_threads() - baseline} threads still held"
+        assert eventually(lambda: _threads() <= baseline + 5, 30, poll=0.1), (
+            f"{_threads() - baseline} threads still held"
+        )
         assert all(conn.recv(1024) == b"" for conn in conns[:50])  # closed by the server
     finally:
         for conn in conns:

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from labkit.taskoverflow.app import create_app
 from labkit.taskoverflow.db import db
-from tests.reliability.conftest import RedisServer, unique, wait_until, worker_env
+from labkit.waiting import wait_until
+from tests.reliability.conftest import RedisServer, unique, worker_env
 
 BLIP_SECONDS = 3  # how long the result backend is away (the fault itself, not a wait)
 

@@ -25,7 +25,8 @@ from labkit.taskoverflow.app import create_app
 from labkit.taskoverflow.db import db
 from labkit.taskoverflow.models import CalendarJob, Todo
 from labkit.taskoverflow.serve import start
-from tests.reliability.conftest import RedisServer, unique, wait_until, worker_env
+from labkit.waiting import wait_until
+from tests.reliability.conftest import RedisServer, unique, worker_env
 
 BUDGET_SECONDS = 5  # a student's request must get an answer within this
 

@@ -26,18 +26,10 @@ from labkit.aws_credentials import FILE_NAMES
 from labkit.lessons.experiments import QueueError, drain, start_clean
 from labkit.net import free_port
 from labkit.paths import REPO_ROOT, TERRAFORM_DIR
-from tests.reliability.conftest import wait_until
+from labkit.waiting import wait_until
+from tests.processes import run_labkit
 
-
-def cli(env: dict[str, str], *args: str, timeout: float = 90) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "labkit", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=timeout,
-        stdin=subprocess.DEVNULL,
-    )
+cli = run_labkit
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,7 @@ import requests
 import labkit.stack as stack
 from labkit.net import free_port
 from labkit.stack.state import read_state, state_path
-from tests.reliability.conftest import wait_until
+from labkit.waiting import wait_until
 from tests.reliability.test_stack_faults import cli
 from tests.stack.conftest import stack_processes
 

@@ -18,7 +18,8 @@ from labkit.taskoverflow.calendar import build_calendar
 from labkit.taskoverflow.db import db
 from labkit.taskoverflow.models import CalendarJob, Todo
 from labkit.taskoverflow.settings import MAX_DELAY_SECONDS, celery_config
-from tests.reliability.conftest import stop_group, unique, wait_until, worker_env
+from labkit.waiting import wait_until
+from tests.reliability.conftest import stop_group, unique, worker_env
 from tests.reliability.short_visibility_worker import VISIBILITY_TIMEOUT
 
 SHORT_VISIBILITY_WORKER = [

@@ -8,7 +8,9 @@ import time
 
 import pytest
 
-from tests.sqs.conftest import post, receive_all
+from labkit.stack.clients import emulator_client
+from labkit.stack.emulator_admin import EmulatorAdmin
+from tests.sqs.conftest import receive_all
 
 
 def _counts(sqs, url) -> tuple[int, int, int]:
@@ -170,23 +172,42 @@ def test_long_poll_wakes_at_once_on_send(sqs, make_queue):
     assert results["elapsed"] < 2, "a send must wake a waiting long poll, not its timeout"
 
 
-def test_long_poll_wakes_when_the_clock_passes_a_delay(sqs, make_queue, sqs_endpoint):
-    url = make_queue()
-    sqs.send_message(QueueUrl=url, MessageBody="later", DelaySeconds=300)
-    results = {}
+def test_long_poll_wakes_when_the_clock_passes_a_delay():
+    """A poll already waiting is woken by the clock: on a private emulator (its clock moves
+    alone) the queue's condition reports when the poll waits, and only then the clock moves."""
+    from labkit.sqs.accounts import DEFAULT_ACCOUNT, DEFAULT_REGION
+    from labkit.sqs.server import start
 
-    def poll():
-        results["got"] = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=10).get("Messages", [])
+    handle = start()
+    try:
+        client = emulator_client(handle.url)
+        url = client.create_queue(QueueName="wake")["QueueUrl"]
+        client.send_message(QueueUrl=url, MessageBody="later", DelaySeconds=300)
+        waiting = threading.Event()
 
-    thread = threading.Thread(target=poll)
-    start = time.monotonic()
-    thread.start()
-    time.sleep(0.2)
-    code, _, body = post(sqs_endpoint + "/_labkit/clock", {"advance": 301})
-    assert code == 200 and body["offset"] >= 301
-    thread.join(timeout=10)
-    assert results["got"][0]["Body"] == "later"
-    assert time.monotonic() - start < 3
+        class Watched(threading.Condition):
+            def wait(self, timeout: float | None = None) -> bool:
+                waiting.set()
+                return super().wait(timeout)
+
+        handle.service.find(DEFAULT_ACCOUNT, DEFAULT_REGION, "wake").cond = Watched()
+        results = {}
+
+        def poll():
+            reply = client.receive_message(QueueUrl=url, WaitTimeSeconds=10)
+            results["got"] = reply.get("Messages", [])
+
+        thread = threading.Thread(target=poll)
+        begun = time.monotonic()
+        thread.start()
+        assert waiting.wait(timeout=10), "the long poll never waited"
+        assert "got" not in results, "the delayed message came out before the clock moved"
+        EmulatorAdmin(handle.url).advance_clock(301)
+        thread.join(timeout=10)
+        assert results["got"][0]["Body"] == "later"
+        assert time.monotonic() - begun < 8, "woken by the clock, not by its 10 s wait ending"
+    finally:
+        handle.stop()
 
 
 def test_long_poll_returns_empty_after_its_wait(sqs, make_queue):
@@ -282,22 +303,13 @@ def test_purge_empties_the_queue(sqs, make_queue):
 
 def test_reset_forgets_every_queue(sqs_endpoint):
     """Run on a private server: reset would disturb the shared one."""
-    import boto3
-
     from labkit.sqs.server import start
 
     handle = start()
     try:
-        client = boto3.client(
-            "sqs",
-            endpoint_url=handle.url,
-            region_name="us-east-1",
-            aws_access_key_id="a",
-            aws_secret_access_key="b",
-        )
+        client = emulator_client(handle.url)
         client.create_queue(QueueName="gone")
-        code, _, _ = post(handle.url + "/_labkit/reset", {})
-        assert code == 200
+        EmulatorAdmin(handle.url).reset()
         assert client.list_queues().get("QueueUrls", []) == []
     finally:
         handle.stop()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import urllib.request
 
-import boto3
-
+from labkit.stack.clients import emulator_client
+from labkit.stack.emulator_admin import EmulatorAdmin
 from tests.sqs.conftest import post, receive_all
 
 
@@ -36,13 +36,7 @@ def test_same_seed_same_order(sqs_endpoint, sqs):
     for _ in range(2):
         handle = start(seed=99)
         try:
-            client = boto3.client(
-                "sqs",
-                endpoint_url=handle.url,
-                region_name="us-east-1",
-                aws_access_key_id="a",
-                aws_secret_access_key="b",
-            )
+            client = emulator_client(handle.url)
             url = client.create_queue(QueueName="repeatable")["QueueUrl"]
             orders.append(_course_tool_run(client, url))
         finally:
@@ -116,18 +110,12 @@ def test_message_ids_repeat_from_the_seed_but_never_within_one_emulator():
     from labkit.sqs.server import start
 
     def run(handle, rounds: int) -> list[list[str]]:
-        client = boto3.client(
-            "sqs",
-            endpoint_url=handle.url,
-            region_name="us-east-1",
-            aws_access_key_id="a",
-            aws_secret_access_key="b",
-        )
+        client = emulator_client(handle.url)
         runs = []
         for i in range(rounds):
             if i == 2:
-                assert post(handle.url + "/_labkit/reset", {})[0] == 200
-            assert post(handle.url + "/_labkit/config", {"seed": 7})[0] == 200
+                EmulatorAdmin(handle.url).reset()
+            EmulatorAdmin(handle.url).seed(7)
             url = client.create_queue(QueueName="ids")["QueueUrl"]
             entries = [{"Id": str(n), "MessageBody": str(n)} for n in range(5)]
             sent = client.send_message_batch(QueueUrl=url, Entries=entries)["Successful"]

@@ -8,13 +8,14 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import psutil
 import pytest
 
 from labkit.net import free_port, wait_for_port
+from labkit.waiting import wait_until
+from tests.processes import run_labkit
 from tests.stack.conftest import stack_processes
 
 
@@ -26,13 +27,7 @@ def home_env(home: Path) -> dict[str, str]:
 
 
 def labkit(env: dict[str, str], *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "labkit", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+    return run_labkit(env, *args, timeout=timeout)
 
 
 def recorded(home: Path) -> dict:
@@ -100,13 +95,12 @@ def test_labkit_lab_passes_sigterm_on_and_leaves_nothing(tmp_path: Path) -> None
         kernel = requests.post(base, json={"name": "python3"}, timeout=60).json()
         assert "id" in kernel, kernel
         everything: list[psutil.Process] = []
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            everything = psutil.Process(lab.pid).children(recursive=True)
-            if any("ipykernel" in " ".join(p.cmdline()) for p in everything):
-                break
-            time.sleep(0.2)
-        assert any("ipykernel" in " ".join(p.cmdline()) for p in everything), everything
+
+        def a_kernel() -> list:
+            children = psutil.Process(lab.pid).children(recursive=True)
+            return children if any("ipykernel" in " ".join(p.cmdline()) for p in children) else []
+
+        everything = wait_until(a_kernel, 60, "a notebook kernel under `labkit lab`", poll=0.2)
         assert stack_processes(home)
         everything += stack_processes(home)
         lab.send_signal(signal.SIGTERM)

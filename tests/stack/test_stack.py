@@ -8,7 +8,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 
 import psutil
 import pytest
@@ -16,6 +15,7 @@ import pytest
 import labkit.stack as stack
 from labkit.stack.errors import ServiceUnavailable, StackError
 from labkit.stack.state import read_state, state_path
+from labkit.waiting import eventually
 from tests.stack.conftest import StackPlace, stack_processes
 
 COLUMNS = ["service", "status", "url", "pid", "detail"]
@@ -141,10 +141,9 @@ def test_down_then_up_twice_leaves_nothing_behind_and_replaces_taken_ports(
         assert stack_processes(place.home)
         stopped = stack.down()
         assert {"sqs", "api", "worker"} <= set(stopped)
-        deadline = time.monotonic() + 5
-        while stack_processes(place.home) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert not stack_processes(place.home), "a process of the stack survived `down`"
+        assert eventually(lambda: not stack_processes(place.home), 5), (
+            "a process of the stack survived `down`"
+        )
         assert not state_path().exists()
         assert stack.down() == []
         if round_ == 0:

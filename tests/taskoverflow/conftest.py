@@ -17,6 +17,7 @@ from labkit.taskoverflow.client import TaskOverflowClient
 from labkit.taskoverflow.db import db
 from labkit.taskoverflow.models import CalendarJob, Todo
 from labkit.taskoverflow.serve import start
+from tests import processes
 from tests.processes import stop_group, wait_for_log
 
 
@@ -93,16 +94,7 @@ def client(app):
 
 @pytest.fixture(scope="session")
 def worker_env(redis_url: str, test_queue: str, taskoverflow_home: Path) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CELERY_")}
-    env.update(
-        CELERY_BROKER_URL=redis_url,
-        CELERY_RESULT_BACKEND=redis_url,
-        CELERY_DEFAULT_QUEUE=test_queue,
-        ICAL_DELAY_SECONDS="0",
-        LABKIT_HOME=str(taskoverflow_home),
-        PYTHONUNBUFFERED="1",
-    )
-    return env
+    return processes.worker_env(redis_url, test_queue, taskoverflow_home)
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 
 import icalendar
 import pytest
@@ -12,19 +11,21 @@ import requests
 
 from labkit.taskoverflow.calendar import PRODID, event_uid
 from labkit.taskoverflow.client import CalendarJobFailed, TaskOverflowError
+from labkit.waiting import wait_until
 
 
 def wait_for(live, task_id, states=("SUCCESS", "FAILURE"), timeout=15.0):
+    """The job's status once it is in ``states``, and every state seen on the way."""
     seen = []
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    def reached() -> dict | None:
         status = live.calendar_status(task_id)
         if not seen or seen[-1] != status["task_status"]:
             seen.append(status["task_status"])
-        if status["task_status"] in states:
-            return status, seen
-        time.sleep(0.01)
-    raise AssertionError(f"job {task_id} still {seen[-1]} after {timeout} s (seen {seen})")
+        return status if status["task_status"] in states else None
+
+    status = wait_until(reached, timeout, f"job {task_id} in {states} (seen {seen})", poll=0.01)
+    return status, seen
 
 
 def test_calendar_end_to_end(live):
@@ -101,13 +102,15 @@ def test_job_survives_its_worker_process_being_killed(live, live_app):
     """acks_late + reject_on_worker_lost: the job goes back on the queue and completes."""
     live.create_todo("t", deadline_at="2025-01-01T00:00:00")
     job = live.start_calendar(delay_seconds=1.0)
-    deadline = time.monotonic() + 15
-    status = {}
-    while time.monotonic() < deadline:
-        status = live.calendar_status(job["task_id"])
-        if status["task_status"] == "STARTED" and status.get("progress", 0) > 0:
-            break
-        time.sleep(0.02)
+    wait_until(
+        lambda: (
+            (s := live.calendar_status(job["task_id"]))["task_status"] == "STARTED"
+            and s.get("progress", 0) > 0
+        ),
+        15,
+        "the job STARTED with progress",
+        poll=0.02,
+    )
     meta_pid = worker_pid(live_app, job["task_id"])
     os.kill(meta_pid, signal.SIGKILL)
     final, _ = wait_for(live, job["task_id"], timeout=20)

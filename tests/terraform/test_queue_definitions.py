@@ -168,37 +168,16 @@ def test_strict_and_lenient_evaluation() -> None:
 # --- ensure_queues on a real SQS endpoint -------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def moto_endpoint():
-    from moto.server import ThreadedMotoServer
-
-    from labkit.net import free_port
-
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
-    server.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()
-
-
 @pytest.fixture(params=["emulator", "moto"])
 def sqs(request):
-    import boto3
+    from labkit.stack.clients import emulator_client
 
     if request.param == "emulator":
         pytest.importorskip("labkit.sqs.server", reason="the lab's SQS emulator is not built yet")
     endpoint = request.getfixturevalue(
         "sqs_endpoint" if request.param == "emulator" else "moto_endpoint"
     )
-    client = boto3.client(
-        "sqs",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    client = emulator_client(endpoint)
     yield client
     for url in client.list_queues().get("QueueUrls", []):
         client.delete_queue(QueueUrl=url)

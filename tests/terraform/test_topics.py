@@ -1,15 +1,15 @@
-"""terraform/sns.tf and labkit.terraform_topics: the lesson 08 topic, its queue subscriptions
+"""terraform/sns.tf and labkit.terraform.topics: the lesson 08 topic, its queue subscriptions
 and the queue policies that let it send, read offline and made on the emulator (and moto)."""
 
 from __future__ import annotations
 
 import json
 
-import boto3
 import pytest
 
+from labkit.stack.clients import emulator_client
 from labkit.terraform import TerraformFolder, ensure_queues, queue_definitions
-from labkit.terraform_topics import ensure_topics, queue_policies, topic_definitions
+from labkit.terraform.topics import ensure_topics, queue_policies, topic_definitions
 
 TOPIC_ARN = "arn:aws:sns:us-east-1:000000000000:todo-events"
 QUEUES = {"todo-events-calendar", "todo-events-email", "todo-events-audit"}
@@ -51,33 +51,15 @@ def test_the_topic_arn_resolves_offline() -> None:
     assert folder.evaluate(subscription["endpoint"]).endswith(":todo-events-audit")
 
 
-@pytest.fixture(scope="module")
-def moto_endpoint():
-    from moto.server import ThreadedMotoServer
-
-    from labkit.net import free_port
-
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
-    server.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()
-
-
 @pytest.fixture(params=["emulator", "moto"])
 def clients(request):
     endpoint = request.getfixturevalue(
         "sqs_endpoint" if request.param == "emulator" else "moto_endpoint"
     )
-    kwargs = dict(
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-    sns, sqs = boto3.client("sns", **kwargs), boto3.client("sqs", **kwargs)
+    # on the emulator, an account of this test's own: other tests' topics never show here
+    account = "111122223333" if request.param == "emulator" else None
+    sns = emulator_client(endpoint, service="sns", account=account)
+    sqs = emulator_client(endpoint, account=account)
     yield sns, sqs
     for topic in sns.list_topics()["Topics"]:
         sns.delete_topic(TopicArn=topic["TopicArn"])

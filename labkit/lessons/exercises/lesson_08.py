@@ -31,6 +31,7 @@ def _subscription_arn(answer: Any) -> str | None:
     "08.subscribe",
     hint="subscribe the queue's ARN (not its URL) to the topic with Protocol='sqs' and "
     "Attributes={'RawMessageDelivery': 'true'}, then give the SubscriptionArn",
+    needs="events (what ev.setup(lab) returned)",
 )
 def _subscribe(answer: Any, data: Any = None, **context: Any) -> bool | str:
     events = data
@@ -46,7 +47,10 @@ def _subscribe(answer: Any, data: Any = None, **context: Any) -> bool | str:
         return "no such subscription: run your subscribe cell again (after the setup cell)"
     if attrs["TopicArn"] != events.topic_arn:
         return f"that subscription is on {attrs['TopicArn']}, not on the lesson's topic"
-    mine = sqs.get_queue_url(QueueName="todo-events-mine")["QueueUrl"]
+    try:
+        mine = sqs.get_queue_url(QueueName="todo-events-mine")["QueueUrl"]
+    except Exception:  # QueueDoesNotExist
+        return "there is no queue todo-events-mine: run the notebook's Setup cell (it makes it)"
     if attrs["Endpoint"] != events.queue_arn(mine):
         return f"that subscription delivers to {attrs['Endpoint']}, not to todo-events-mine"
     if attrs.get("RawMessageDelivery") != "true":
@@ -98,6 +102,7 @@ def _shape_hint(policy: dict) -> str | None:
 @exercise(
     "08.filter_policy",
     hint="two keys, both must match: event exactly todo.completed, priority numeric >= 3",
+    needs="events (what ev.setup(lab) returned)",
 )
 def _filter_policy(answer: Any, data: Any = None, **context: Any) -> bool | str:
     events = data

@@ -1,7 +1,9 @@
-// TaskOverflow page: plain JS against /api/v1. User text only ever goes through textContent.
+// TaskOverflow page: plain JS against api/v1. User text only ever goes through textContent.
+// Every URL is relative to the page, so it works at / and behind a proxy prefix such as
+// JupyterHub's /user/NAME/proxy/6400/ (jupyter-server-proxy).
 "use strict";
 
-const API = "/api/v1";
+const API = "api/v1";
 const $ = (id) => document.getElementById(id);
 
 function say(text, isError = false) {

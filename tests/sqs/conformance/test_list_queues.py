@@ -39,3 +39,23 @@ def test_unknown_queue(sqs, sqs_endpoint):
         "AWS.SimpleQueueService.NonExistentQueue",
         "The specified queue does not exist.",
     )
+
+
+def test_every_queue_action_names_a_missing_queue_alike(sqs, sqs_endpoint):
+    """API_DeleteQueue.html, API_PurgeQueue.html, API_ListQueueTags.html, API_TagQueue.html,
+    API_ReceiveMessage.html, API_ListDeadLetterSourceQueues.html: QueueDoesNotExist."""
+    url = f"{sqs_endpoint}/000000000000/no-such-queue"
+    for call in (
+        lambda: sqs.delete_queue(QueueUrl=url),
+        lambda: sqs.purge_queue(QueueUrl=url),
+        lambda: sqs.list_queue_tags(QueueUrl=url),
+        lambda: sqs.tag_queue(QueueUrl=url, Tags={"k": "v"}),
+        lambda: sqs.receive_message(QueueUrl=url),
+        lambda: sqs.list_dead_letter_source_queues(QueueUrl=url),
+        lambda: sqs.add_permission(
+            QueueUrl=url, Label="l", AWSAccountIds=["111111111111"], Actions=["SendMessage"]
+        ),
+    ):
+        expect_error(
+            call, "AWS.SimpleQueueService.NonExistentQueue", "The specified queue does not exist."
+        )

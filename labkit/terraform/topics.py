@@ -1,5 +1,5 @@
 """SNS topics and their SQS subscriptions declared in `terraform/`, read offline and made on
-an endpoint: the topic side of what `labkit.terraform` does for queues.
+an endpoint: the topic side of what `labkit.terraform.facts` and `sync` do for queues.
 
 `topic_definitions()` turns each `aws_sns_topic` and the `aws_sns_topic_subscription` blocks
 that name it into plain facts; `ensure_topics(sns, sqs, ...)` creates them (idempotent) with
@@ -15,7 +15,8 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from labkit.terraform import TerraformFolder, Unresolved
+from labkit.terraform.facts import TerraformFolder
+from labkit.terraform.read import Unresolved
 
 log = logging.getLogger(__name__)
 
