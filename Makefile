@@ -67,7 +67,7 @@ soak: $(DEV_STAMP)
 
 ## bench: the benchmark scripts, each printing ratios against its baseline
 bench: $(DEV_STAMP)
-	@for f in benchmarks/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+	@for f in benchmarks/[!_]*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .

@@ -20,55 +20,13 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import time
-from dataclasses import dataclass
 
 import psutil
+from _servers import Server, start_server
 
-from labkit.net import free_port, wait_for_port
-from labkit.stack.clients import emulator_client
-
-MOTO_SERVER = (
-    "import sys, time\n"
-    "from moto.server import ThreadedMotoServer\n"
-    "server = ThreadedMotoServer(ip_address='127.0.0.1', port=int(sys.argv[1]), verbose=False)\n"
-    "server.start()\n"
-    "time.sleep(10**9)\n"
-)
 SUBSCRIBERS = ("billing", "shipping", "analytics")
-
-
-@dataclass
-class Server:
-    name: str
-    url: str
-    proc: subprocess.Popen
-
-    def client(self, service: str):
-        return emulator_client(self.url, service=service, retries={"max_attempts": 1})
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=5)
-
-
-def start(name: str) -> Server:
-    port = free_port()
-    if name == "emulator":
-        command = [sys.executable, "-m", "labkit", "sqs-server", "--port", str(port), "--seed", "1"]
-    else:
-        command = [sys.executable, "-c", MOTO_SERVER, str(port)]
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    if not wait_for_port(port, timeout=30):
-        proc.kill()
-        raise SystemExit(f"{name} did not start")
-    return Server(name, f"http://127.0.0.1:{port}", proc)
 
 
 def fan_out(server: Server, tag: str) -> tuple:
@@ -153,7 +111,7 @@ def main() -> int:
     results = {}
     load_before = os.getloadavg()[0]
     for name in ("emulator", "moto"):
-        server = start(name)
+        server = start_server(name)
         try:
             results[name] = measure(server, plan[name])
         finally:

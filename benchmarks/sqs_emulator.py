@@ -19,63 +19,9 @@ import statistics
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
 
 import psutil
-
-from labkit.net import free_port, wait_for_port
-from labkit.stack.clients import emulator_client
-
-MOTO_SERVER = (
-    "import sys, time\n"
-    "from moto.server import ThreadedMotoServer\n"
-    "server = ThreadedMotoServer(ip_address='127.0.0.1', port=int(sys.argv[1]), verbose=False)\n"
-    "server.start()\n"
-    "time.sleep(10**9)\n"
-)
-
-
-@dataclass
-class Server:
-    name: str
-    url: str
-    proc: subprocess.Popen
-
-    def client(self):
-        return emulator_client(self.url, retries={"max_attempts": 1}, max_pool_connections=60)
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=5)
-
-
-def start_emulator() -> Server:
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "labkit", "sqs-server", "--port", str(port), "--seed", "1"],
-        stdout=subprocess.DEVNULL,
-    )
-    if not wait_for_port(port, timeout=15):
-        proc.kill()
-        raise SystemExit("the emulator did not start")
-    return Server("emulator", f"http://127.0.0.1:{port}", proc)
-
-
-def start_moto() -> Server:
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-c", MOTO_SERVER, str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    if not wait_for_port(port, timeout=30):
-        proc.kill()
-        raise SystemExit("moto's server did not start")
-    return Server("moto", f"http://127.0.0.1:{port}", proc)
+from _servers import Server, start_server
 
 
 def fill(sqs, url: str, count: int) -> None:
@@ -179,7 +125,7 @@ def main() -> int:
     scale = 0.2 if args.quick else 1.0
     n = lambda value: max(20, int(value * scale))  # noqa: E731
 
-    emulator, moto = start_emulator(), start_moto()
+    emulator, moto = start_server("emulator"), start_server("moto")
     rows: list[tuple] = []
     notes: list[str] = []
     try:
@@ -189,7 +135,7 @@ def main() -> int:
             "moto": {"single": n(100), "batch": n(1000), "drain": n(500), "deep": 1000},
         }
         for server in (emulator, moto):
-            sqs, counts, r = server.client(), plan[server.name], {}
+            sqs, counts, r = server.client(max_pool_connections=60), plan[server.name], {}
             url = sqs.create_queue(QueueName="bench-single")["QueueUrl"]
             single_sends(sqs, url, 50)  # warm up: connections, botocore's first-call caches
             # median of 3 rounds: a shared 2-core machine makes any single round noisy
@@ -213,7 +159,7 @@ def main() -> int:
         )
 
         # 50 idle long polls vs a publisher, on the emulator; alternating rounds, medians
-        sqs = emulator.client()
+        sqs = emulator.client(max_pool_connections=60)
         pub = sqs.create_queue(QueueName="bench-publisher")["QueueUrl"]
         single_sends(sqs, pub, 200)  # warm up
         quiet_rates, busy_rates, quiet_cpu, busy_cpu = [], [], [], []

@@ -59,7 +59,7 @@ def run_in_aws_mode(notebook: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPa
     ensure_kernel()
     output = tmp_path / "out" / notebook.name
     try:
-        outcome = run_notebook(copy, output, [["MODE", "aws"]], [], timeout=60)
+        outcome = run_notebook(copy, output, [("-r", "MODE", "aws")], timeout=60)
     finally:  # a lesson that runs its worker locally (04, 06) leaves a stack up: stop it
         subprocess.run(
             [sys.executable, "-m", "labkit", "down"],

