@@ -38,6 +38,22 @@ timed() { # timed LABEL COMMAND...: run it, remember how long it took
   log "$label: $((SECONDS - t0)) s"
 }
 
+cleanup() {
+  local code=$?
+  if [ $code -ne 0 ] && [ -n "${COMPOSE:-}" ]; then
+    log "collecting logs into $OUT/compose-logs.txt"
+    "${COMPOSE[@]}" logs --no-color --tail 80 >"$OUT/compose-logs.txt" 2>&1 || true
+    "$LABKIT" down >/dev/null 2>&1 || true
+    "${COMPOSE[@]}" down --remove-orphans --volumes >/dev/null 2>&1 || true
+  fi
+  if [ -n "${DOCKERD_PID:-}" ]; then
+    kill "$DOCKERD_PID" 2>/dev/null || true
+    for _ in $(seq 40); do kill -0 "$DOCKERD_PID" 2>/dev/null || break; sleep 0.5; done
+  fi
+  exit $code
+}
+trap cleanup EXIT
+
 # --- 1. Engine and Compose ------------------------------------------------------------------
 
 apt_install() {
@@ -73,6 +89,7 @@ provision() {
     [ "$(id -u)" = 0 ] || fail "no Docker engine answers; start Docker (or run as root to start dockerd)"
     log "starting dockerd (log: $OUT/dockerd.log)"
     nohup dockerd --storage-driver=overlay2 >"$OUT/dockerd.log" 2>&1 &
+    DOCKERD_PID=$! # stopped again when this script ends: it started it
     for _ in $(seq 120); do docker info >/dev/null 2>&1 && break; sleep 0.5; done
     docker info >/dev/null 2>&1 || fail "dockerd did not start; see $OUT/dockerd.log"
   fi
@@ -106,17 +123,6 @@ log "image queue-lab:latest: $image_mb MB ($((image_mb - base_mb)) MB over pytho
 
 # --- 3. The stack -----------------------------------------------------------------------------
 
-cleanup() {
-  local code=$?
-  if [ $code -ne 0 ]; then
-    log "collecting logs into $OUT/compose-logs.txt"
-    "${COMPOSE[@]}" logs --no-color --tail 80 >"$OUT/compose-logs.txt" 2>&1 || true
-    "$LABKIT" down >/dev/null 2>&1 || true
-    "${COMPOSE[@]}" down --remove-orphans --volumes >/dev/null 2>&1 || true
-  fi
-  exit $code
-}
-trap cleanup EXIT
 
 read -r API SQS REDIS DB LAB < <("$PYTHON" - <<'EOF'
 import socket
