@@ -377,15 +377,17 @@ def throughput_experiment(
 def sqs_environment(lab: Any) -> dict[str, str]:
     """The AWS variables a Celery process needs for `sqs://` on this stack: the Learner Lab
     credentials on AWS, else the emulator's endpoint (`AWS_ENDPOINT_URL_SQS`) and its keys."""
+    from labkit.aws_credentials import DEFAULT_REGION
+
     if lab.mode == "aws":
         from labkit.aws_credentials import load_aws_credentials
 
-        return {**load_aws_credentials().as_env(), "AWS_DEFAULT_REGION": "us-east-1"}
+        return {**load_aws_credentials().as_env(), "AWS_DEFAULT_REGION": DEFAULT_REGION}
     return {
         "AWS_ENDPOINT_URL_SQS": lab.urls["sqs"],
         "AWS_ACCESS_KEY_ID": lab.env.get("AWS_ACCESS_KEY_ID", "labkit"),
         "AWS_SECRET_ACCESS_KEY": lab.env.get("AWS_SECRET_ACCESS_KEY", "labkit"),
-        "AWS_DEFAULT_REGION": lab.env.get("AWS_DEFAULT_REGION", "us-east-1"),
+        "AWS_DEFAULT_REGION": lab.env.get("AWS_DEFAULT_REGION", DEFAULT_REGION),
     }
 
 
