@@ -124,7 +124,7 @@ def wait_ready(handles: list[Any], timeout: float = 30.0, progress: bool = True)
     return handles
 
 
-def watch_states(result: Any, timeout: float = 10.0, interval: float = 0.01):  # noqa: ANN201
+def watch_states(result: Any, timeout: float = 60.0, interval: float = 0.01):  # noqa: ANN201
     """Poll an AsyncResult until it is ready; a DataFrame of each state seen and when.
 
     Polling starts at once (pandas is imported only afterwards), so a short wait in the queue
