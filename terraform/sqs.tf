@@ -25,7 +25,9 @@ resource "aws_sqs_queue" "ical_queue" {
   visibility_timeout_seconds = var.ical_visibility_timeout
 
   # A job whose message has been received this many times without being deleted (the worker
-  # crashed or the task keeps failing) moves to the dead-letter queue instead of looping.
+  # died mid-job, or the job outlived the visibility timeout) moves to the dead-letter queue
+  # instead of coming back for ever. A task that raises is not one of them: Celery acknowledges
+  # it (task_acks_on_failure_or_timeout) and it ends FAILURE.
   redrive_policy = jsonencode({
     deadLetterTargetArn = aws_sqs_queue.ical_dead_letter.arn
     maxReceiveCount     = var.ical_max_receive_count
@@ -39,8 +41,8 @@ resource "aws_sqs_queue" "ical_queue" {
   }
 }
 
-# Where failing calendar jobs end up: inspect them, fix the bug, then redrive them from the
-# console (SQS > ical-dead-letter > Start DLQ redrive). Kept for the maximum of 14 days.
+# Where calendar jobs whose worker kept dying end up: inspect them, fix the cause, then redrive
+# them from the console (SQS > ical-dead-letter > Start DLQ redrive). Kept for the maximum of 14 days.
 resource "aws_sqs_queue" "ical_dead_letter" {
   name                      = "ical-dead-letter"
   message_retention_seconds = 1209600

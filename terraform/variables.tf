@@ -39,7 +39,7 @@ variable "ical_visibility_timeout" {
 }
 
 variable "ical_max_receive_count" {
-  description = "Receives after which an ical message that keeps failing moves to the dead-letter queue."
+  description = "Receives after which an ical message never deleted (its worker died, or it outlived the visibility timeout) moves to the dead-letter queue."
   type        = number
   default     = 5
 }
