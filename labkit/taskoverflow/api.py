@@ -247,7 +247,11 @@ def create_ical():
     db.session.add(CalendarJob(task_id=task_id, created_at=asked_at, todo_count=len(todos)))
     db.session.commit()
     try:
-        celery_app.tasks["ical"].apply_async(
+        # By name, as an API that does not import the worker's code would: a task of the same
+        # name from another Celery app in this process (a student's, in a notebook) cannot
+        # shadow it, and the worker checks the arguments.
+        celery_app.send_task(
+            "ical",
             args=[todos],
             kwargs={"stamp": asked_at.isoformat(), **options},
             task_id=task_id,

@@ -90,7 +90,7 @@ def test_cli_status_exit_code_and_logs(lab: stack.Lab, place: StackPlace) -> Non
     result = subprocess.run(place.cli("status"), capture_output=True, text=True, timeout=30)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.split()[:5] == COLUMNS
-    logs = subprocess.run(place.cli("logs", "worker", "-n", "50"), capture_output=True, text=True)
+    logs = subprocess.run(place.cli("logs", "worker", "-n", "5000"), capture_output=True, text=True)
     assert logs.returncode == 0 and " ready." in logs.stdout
 
 
