@@ -141,13 +141,7 @@ class AwsCredentials:
 
     def as_env(self) -> dict[str, str]:
         """The environment variables a child process (a Celery worker, `terraform`) reads."""
-        env = {
-            "AWS_ACCESS_KEY_ID": self.access_key_id,
-            "AWS_SECRET_ACCESS_KEY": self.secret_access_key,
-        }
-        if self.session_token:
-            env["AWS_SESSION_TOKEN"] = self.session_token
-        return env
+        return {name.upper(): value for name, value in self.boto3_kwargs().items()}
 
     def session(self, region: str = DEFAULT_REGION) -> Any:
         """A boto3 Session with these credentials."""

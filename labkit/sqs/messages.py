@@ -77,11 +77,17 @@ def attributes_size(attributes: dict[str, dict]) -> int:
     return total
 
 
+def _check_short(value: object, empty: str, what: str) -> str:
+    """``value`` as a non-empty string under 256 bytes (names and data types share the rule)."""
+    if not isinstance(value, str) or not value:
+        raise invalid(empty)
+    if len(value.encode("utf-8", "surrogatepass")) >= 256:
+        raise invalid(f"Message (user) attribute {what} must be shorter than 256 Bytes")
+    return value
+
+
 def _check_name(name: object) -> str:
-    if not isinstance(name, str) or not name:
-        raise invalid("Message (user) attribute names must not be empty.")
-    if len(name.encode("utf-8", "surrogatepass")) >= 256:
-        raise invalid("Message (user) attribute names must be shorter than 256 Bytes")
+    name = _check_short(name, "Message (user) attribute names must not be empty.", "names")
     if not _ATTR_NAME.match(name):
         raise invalid(
             "Message (user) attributes name can only contain upper and lower score characters, "
@@ -102,10 +108,7 @@ def _check_name(name: object) -> str:
 
 
 def _check_type(data_type: object) -> str:
-    if not isinstance(data_type, str) or not data_type:
-        raise invalid("Missing required parameter DataType")
-    if len(data_type.encode("utf-8", "surrogatepass")) >= 256:
-        raise invalid("Message (user) attribute types must be shorter than 256 Bytes")
+    data_type = _check_short(data_type, "Missing required parameter DataType", "types")
     if not _DATA_TYPE.match(data_type) or has_bad_characters(data_type):
         raise invalid(
             "Type for parameter MessageAttributes.Attribute_name.DataType must be prefixed with "

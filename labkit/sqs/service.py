@@ -114,7 +114,13 @@ def _count_duplicates(ctx: Context, count: int) -> None:
         ctx.reply_headers[DEDUPLICATED_HEADER] = str(count)
 
 
-def _in_range(name: str, value: int | None, low: int, high: int, reason: str) -> int | None:
+_VISIBILITY_RANGE = f"Must be >= 0 and <= {MAX_VISIBILITY}, if provided."
+
+
+def _int_in(params: dict, name: str, low: int, high: int, reason: str) -> int | None:
+    """The integer parameter ``name`` (None when absent), refused with AWS's ``reason`` when it
+    lies outside ``low``..``high``."""
+    value = get_int(params, name)
     if value is not None and not low <= value <= high:
         raise invalid_value(name, value, reason)
     return value
@@ -145,12 +151,8 @@ def _entry_size(entry: dict) -> int:
 
 def _paginate(params: dict, items: list[str]) -> tuple[list[str], str | None]:
     """A page of ``items`` for MaxResults/NextToken (ListQueues, ListDeadLetterSourceQueues)."""
-    limit = _in_range(
-        "MaxResults",
-        get_int(params, "MaxResults"),
-        1,
-        1000,
-        "MaxResults must be an integer between 1 and 1000.",
+    limit = _int_in(
+        params, "MaxResults", 1, 1000, "MaxResults must be an integer between 1 and 1000."
     )
     token = get_str(params, "NextToken", required=False)
     start = 0
@@ -572,13 +574,7 @@ class SQSService:
                     f"{label} can only include alphanumeric and punctuation characters. 1 to "
                     "128 in length.",
                 )
-        delay = _in_range(
-            "DelaySeconds",
-            get_int(entry, "DelaySeconds"),
-            0,
-            900,
-            "DelaySeconds must be >= 0 and <= 900.",
-        )
+        delay = _int_in(entry, "DelaySeconds", 0, 900, "DelaySeconds must be >= 0 and <= 900.")
         if queue.fifo:
             if delay:  # an explicit 0 is accepted; FIFO queues delay per queue only
                 raise invalid_value(
@@ -746,28 +742,12 @@ class SQSService:
 
     # --- receiving --------------------------------------------------------------------------
     def op_ReceiveMessage(self, params: dict, ctx: Context) -> dict:
-        limit = _in_range(
-            "MaxNumberOfMessages",
-            get_int(params, "MaxNumberOfMessages"),
-            1,
-            MAX_BATCH,
-            "Must be between 1 and 10, if provided.",
+        limit = _int_in(
+            params, "MaxNumberOfMessages", 1, MAX_BATCH, "Must be between 1 and 10, if provided."
         )
         limit = 1 if limit is None else limit
-        visibility = _in_range(
-            "VisibilityTimeout",
-            get_int(params, "VisibilityTimeout"),
-            0,
-            MAX_VISIBILITY,
-            f"Must be >= 0 and <= {MAX_VISIBILITY}, if provided.",
-        )
-        wait = _in_range(
-            "WaitTimeSeconds",
-            get_int(params, "WaitTimeSeconds"),
-            0,
-            20,
-            "Must be >= 0 and <= 20, if provided.",
-        )
+        visibility = _int_in(params, "VisibilityTimeout", 0, MAX_VISIBILITY, _VISIBILITY_RANGE)
+        wait = _int_in(params, "WaitTimeSeconds", 0, 20, "Must be >= 0 and <= 20, if provided.")
         attempt = get_str(params, "ReceiveRequestAttemptId", required=False)
         system_names = set(get_list(params, "AttributeNames"))
         system_names |= set(get_list(params, "MessageSystemAttributeNames"))
@@ -932,12 +912,12 @@ class SQSService:
     def _change(self, queue: Queue, handle: object, visibility: object) -> None:
         if visibility is None:
             raise missing("VisibilityTimeout")
-        seconds = _in_range(
+        seconds = _int_in(
+            {"VisibilityTimeout": visibility},
             "VisibilityTimeout",
-            get_int({"VisibilityTimeout": visibility}, "VisibilityTimeout"),
             0,
             MAX_VISIBILITY,
-            f"Must be >= 0 and <= {MAX_VISIBILITY}, if provided.",
+            _VISIBILITY_RANGE,
         )
         with queue.cond:
             now = self.now(queue.account)

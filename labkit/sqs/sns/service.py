@@ -91,6 +91,12 @@ def _string(params: dict, name: str, required: bool = True) -> str | None:
     return value
 
 
+def _attribute(params: dict) -> dict[str, str]:
+    """The one attribute a Set*Attributes call names, as ``{AttributeName: AttributeValue}``."""
+    name = _string(params, "AttributeName")
+    return {name: _string(params, "AttributeValue", required=False) or ""}
+
+
 def _map(params: dict, name: str) -> dict:
     value = params.get(name)
     if value in (None, ""):
@@ -251,9 +257,7 @@ class SNSService:
 
     def op_SetTopicAttributes(self, params: dict, ctx: Context) -> None:
         topic = self._topic(params)
-        name = _string(params, "AttributeName")
-        value = _string(params, "AttributeValue", required=False) or ""
-        checked = check_topic_attributes({name: value}, topic.fifo, creating=False)
+        checked = check_topic_attributes(_attribute(params), topic.fifo, creating=False)
         with topic.lock:
             topic.attributes.update(checked)
         return None
@@ -338,9 +342,7 @@ class SNSService:
 
     def op_SetSubscriptionAttributes(self, params: dict, ctx: Context) -> None:
         subscription = self._subscription(params)
-        name = _string(params, "AttributeName")
-        value = _string(params, "AttributeValue", required=False) or ""
-        checked = check_subscription_attributes({name: value}, subscription.attributes)
+        checked = check_subscription_attributes(_attribute(params), subscription.attributes)
         # one assignment each: a publish running now sees the old or the new policy, whole
         subscription.policy = checked["policy"]
         subscription.attributes = checked["attributes"]
