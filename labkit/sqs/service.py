@@ -149,6 +149,18 @@ def _entry_size(entry: dict) -> int:
     return total
 
 
+def _url_page(
+    params: dict, prefix: str, names: list[str], key: str, omit_empty: bool = False
+) -> dict:
+    """A page of queue URLs under ``key`` with its NextToken; ListQueues answers an empty page
+    with no key at all (``omit_empty``), as AWS does."""
+    page, following = _paginate(params, names)
+    out: dict = {} if omit_empty and not page else {key: [f"{prefix}/{n}" for n in page]}
+    if following:
+        out["NextToken"] = following
+    return out
+
+
 def _paginate(params: dict, items: list[str]) -> tuple[list[str], str | None]:
     """A page of ``items`` for MaxResults/NextToken (ListQueues, ListDeadLetterSourceQueues)."""
     limit = _int_in(
@@ -406,13 +418,9 @@ class SQSService:
             for account, region, name in list(self._queues)
             if account == ctx.account and region == ctx.region and name.startswith(prefix)
         )
-        page, following = _paginate(params, names)
-        if not page:
-            return {}
-        out: dict = {"QueueUrls": [f"{ctx.base_url}/{ctx.account}/{n}" for n in page]}
-        if following:
-            out["NextToken"] = following
-        return out
+        return _url_page(
+            params, f"{ctx.base_url}/{ctx.account}", names, "QueueUrls", omit_empty=True
+        )
 
     def op_DeleteQueue(self, params: dict, ctx: Context) -> dict:
         queue = self._queue(params, ctx)
@@ -490,11 +498,7 @@ class SQSService:
             redrive = queue.redrive
             if redrive and redrive[0] == target.arn:
                 names.append(queue.name)
-        page, following = _paginate(params, names)
-        out: dict = {"queueUrls": [f"{ctx.base_url}/{target.account}/{n}" for n in page]}
-        if following:
-            out["NextToken"] = following
-        return out
+        return _url_page(params, f"{ctx.base_url}/{target.account}", names, "queueUrls")
 
     def op_TagQueue(self, params: dict, ctx: Context) -> dict:
         queue = self._queue(params, ctx)
