@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
+from collections.abc import Iterator
 
 import pytest
 
@@ -153,36 +155,19 @@ def test_redrive_policy_must_name_an_existing_queue(sqs, make_queue):
     assert info.value.response["Error"]["Code"] == "InvalidParameterValue"
 
 
-def test_long_poll_wakes_at_once_on_send(sqs, make_queue):
-    url = make_queue()
-    results = {}
-
-    def poll():
-        start = time.monotonic()
-        got = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=10)
-        results["elapsed"] = time.monotonic() - start
-        results["messages"] = got.get("Messages", [])
-
-    thread = threading.Thread(target=poll)
-    thread.start()
-    time.sleep(0.2)  # let the poll start waiting
-    sqs.send_message(QueueUrl=url, MessageBody="wake up")
-    thread.join(timeout=10)
-    assert results["messages"][0]["Body"] == "wake up"
-    assert results["elapsed"] < 2, "a send must wake a waiting long poll, not its timeout"
-
-
-def test_long_poll_wakes_when_the_clock_passes_a_delay():
-    """A poll already waiting is woken by the clock: on a private emulator (its clock moves
-    alone) the queue's condition reports when the poll waits, and only then the clock moves."""
+@contextlib.contextmanager
+def _watched_queue(
+    name: str, **attributes: str
+) -> Iterator[tuple[object, str, str, threading.Event]]:
+    """A private emulator (its clock moves alone) with queue ``name`` whose condition reports
+    when a long poll starts waiting on it: (client, queue url, emulator url, waiting event)."""
     from labkit.sqs.accounts import DEFAULT_ACCOUNT, DEFAULT_REGION
     from labkit.sqs.server import start
 
     handle = start()
     try:
         client = emulator_client(handle.url)
-        url = client.create_queue(QueueName="wake")["QueueUrl"]
-        client.send_message(QueueUrl=url, MessageBody="later", DelaySeconds=300)
+        url = client.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
         waiting = threading.Event()
 
         class Watched(threading.Condition):
@@ -190,24 +175,52 @@ def test_long_poll_wakes_when_the_clock_passes_a_delay():
                 waiting.set()
                 return super().wait(timeout)
 
-        handle.service.find(DEFAULT_ACCOUNT, DEFAULT_REGION, "wake").cond = Watched()
-        results = {}
+        handle.service.find(DEFAULT_ACCOUNT, DEFAULT_REGION, name).cond = Watched()
+        yield client, url, handle.url, waiting
+    finally:
+        handle.stop()
 
-        def poll():
-            reply = client.receive_message(QueueUrl=url, WaitTimeSeconds=10)
-            results["got"] = reply.get("Messages", [])
 
-        thread = threading.Thread(target=poll)
+def _poll_in_background(client, url: str) -> tuple[threading.Thread, dict]:
+    """Start one 10 s long poll on a thread; its messages land in the returned dict's "got"."""
+    results: dict = {}
+
+    def poll() -> None:
+        reply = client.receive_message(QueueUrl=url, WaitTimeSeconds=10)
+        results["got"] = reply.get("Messages", [])
+
+    thread = threading.Thread(target=poll)
+    thread.start()
+    return thread, results
+
+
+def test_long_poll_wakes_at_once_on_send():
+    """The send comes only once the poll is waiting (not before, where any receive would find
+    the message): the send itself must wake it, well before its 10 s wait ends."""
+    with _watched_queue("wake-on-send") as (client, url, _, waiting):
         begun = time.monotonic()
-        thread.start()
+        thread, results = _poll_in_background(client, url)
+        assert waiting.wait(timeout=10), "the long poll never waited"
+        assert "got" not in results, "the poll returned before anything was sent"
+        client.send_message(QueueUrl=url, MessageBody="wake up")
+        thread.join(timeout=10)
+        assert results["got"][0]["Body"] == "wake up"
+        assert time.monotonic() - begun < 8, "a send must wake a waiting long poll, not its timeout"
+
+
+def test_long_poll_wakes_when_the_clock_passes_a_delay():
+    """A poll already waiting is woken by the clock: the queue's condition reports when the poll
+    waits, and only then the clock moves."""
+    with _watched_queue("wake") as (client, url, emulator_url, waiting):
+        client.send_message(QueueUrl=url, MessageBody="later", DelaySeconds=300)
+        begun = time.monotonic()
+        thread, results = _poll_in_background(client, url)
         assert waiting.wait(timeout=10), "the long poll never waited"
         assert "got" not in results, "the delayed message came out before the clock moved"
-        EmulatorAdmin(handle.url).advance_clock(301)
+        EmulatorAdmin(emulator_url).advance_clock(301)
         thread.join(timeout=10)
         assert results["got"][0]["Body"] == "later"
         assert time.monotonic() - begun < 8, "woken by the clock, not by its 10 s wait ending"
-    finally:
-        handle.stop()
 
 
 def test_long_poll_returns_empty_after_its_wait(sqs, make_queue):
