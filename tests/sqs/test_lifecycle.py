@@ -155,28 +155,44 @@ def test_redrive_policy_must_name_an_existing_queue(sqs, make_queue):
     assert info.value.response["Error"]["Code"] == "InvalidParameterValue"
 
 
+class _Waiters:
+    """Counts the threads that have waited on a queue's condition (each long poll is served
+    on its own thread), so a test can act once N polls are really waiting."""
+
+    def __init__(self) -> None:
+        self._seen: set[int] = set()
+        self._changed = threading.Condition()
+
+    def saw(self) -> None:
+        with self._changed:
+            self._seen.add(threading.get_ident())
+            self._changed.notify_all()
+
+    def wait_for(self, count: int, timeout: float = 10) -> bool:
+        with self._changed:
+            return self._changed.wait_for(lambda: len(self._seen) >= count, timeout)
+
+
 @contextlib.contextmanager
-def _watched_queue(
-    name: str, **attributes: str
-) -> Iterator[tuple[object, str, str, threading.Event]]:
+def _watched_queue(name: str) -> Iterator[tuple[object, str, str, _Waiters]]:
     """A private emulator (its clock moves alone) with queue ``name`` whose condition reports
-    when a long poll starts waiting on it: (client, queue url, emulator url, waiting event)."""
+    each long poll that waits on it: (client, queue url, emulator url, waiters)."""
     from labkit.sqs.accounts import DEFAULT_ACCOUNT, DEFAULT_REGION
     from labkit.sqs.server import start
 
     handle = start()
     try:
         client = emulator_client(handle.url)
-        url = client.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
-        waiting = threading.Event()
+        url = client.create_queue(QueueName=name)["QueueUrl"]
+        waiters = _Waiters()
 
         class Watched(threading.Condition):
             def wait(self, timeout: float | None = None) -> bool:
-                waiting.set()
+                waiters.saw()
                 return super().wait(timeout)
 
         handle.service.find(DEFAULT_ACCOUNT, DEFAULT_REGION, name).cond = Watched()
-        yield client, url, handle.url, waiting
+        yield client, url, handle.url, waiters
     finally:
         handle.stop()
 
@@ -200,7 +216,7 @@ def test_long_poll_wakes_at_once_on_send():
     with _watched_queue("wake-on-send") as (client, url, _, waiting):
         begun = time.monotonic()
         thread, results = _poll_in_background(client, url)
-        assert waiting.wait(timeout=10), "the long poll never waited"
+        assert waiting.wait_for(1), "the long poll never waited"
         assert "got" not in results, "the poll returned before anything was sent"
         client.send_message(QueueUrl=url, MessageBody="wake up")
         thread.join(timeout=10)
@@ -215,7 +231,7 @@ def test_long_poll_wakes_when_the_clock_passes_a_delay():
         client.send_message(QueueUrl=url, MessageBody="later", DelaySeconds=300)
         begun = time.monotonic()
         thread, results = _poll_in_background(client, url)
-        assert waiting.wait(timeout=10), "the long poll never waited"
+        assert waiting.wait_for(1), "the long poll never waited"
         assert "got" not in results, "the delayed message came out before the clock moved"
         EmulatorAdmin(emulator_url).advance_clock(301)
         thread.join(timeout=10)
@@ -328,57 +344,57 @@ def test_reset_forgets_every_queue(sqs_endpoint):
         handle.stop()
 
 
-def test_sleeping_long_poll_wakes_for_a_timeout_that_expires_during_its_wait(sqs, make_queue):
+def test_sleeping_long_poll_wakes_for_a_timeout_that_expires_during_its_wait():
     """Two polls wait; a send wakes one, which takes the message for 1 s. The other, asleep
     since before, must wake when that timeout runs out, not at the end of its own wait."""
-    url = make_queue()
-    results = []
+    with _watched_queue("two-sleepers") as (client, url, _, waiting):
+        results = []
 
-    def poll():
-        start = time.monotonic()
-        got = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=10, VisibilityTimeout=1)
-        results.append((got.get("Messages", []), time.monotonic() - start))
+        def poll():
+            start = time.monotonic()
+            got = client.receive_message(QueueUrl=url, WaitTimeSeconds=10, VisibilityTimeout=1)
+            results.append((got.get("Messages", []), time.monotonic() - start))
 
-    threads = [threading.Thread(target=poll) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    time.sleep(0.3)
-    sqs.send_message(QueueUrl=url, MessageBody="m")
-    for thread in threads:
-        thread.join(timeout=15)
-    assert [len(messages) for messages, _ in results] == [1, 1]
-    assert max(elapsed for _, elapsed in results) < 4, results
+        threads = [threading.Thread(target=poll) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        assert waiting.wait_for(2), "the two long polls never both waited"
+        client.send_message(QueueUrl=url, MessageBody="m")
+        for thread in threads:
+            thread.join(timeout=15)
+        assert [len(messages) for messages, _ in results] == [1, 1]
+        assert max(elapsed for _, elapsed in results) < 4, results
 
 
-def test_a_long_poll_whose_caller_left_takes_nothing(sqs, make_queue, sqs_endpoint):
+def test_a_long_poll_whose_caller_left_takes_nothing():
     """A stopped worker's pending long poll must not swallow the next message."""
     import http.client
     import json as _json
 
-    url = make_queue()
-    waiting = {}
+    with _watched_queue("orphaned") as (sqs, url, endpoint, waiting):
+        got = {}
 
-    def live_poll():
-        waiting["got"] = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=5).get("Messages", [])
+        def live_poll():
+            got["live"] = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=5).get("Messages", [])
 
-    host, port = sqs_endpoint.removeprefix("http://").split(":")
-    conn = http.client.HTTPConnection(host, int(port), timeout=5)
-    conn.request(
-        "POST",
-        "/",
-        body=_json.dumps({"QueueUrl": url, "WaitTimeSeconds": 5}),
-        headers={
-            "X-Amz-Target": "AmazonSQS.ReceiveMessage",
-            "Content-Type": "application/x-amz-json-1.0",
-        },
-    )
-    time.sleep(0.2)
-    conn.close()  # the caller goes away mid-poll
-    live = threading.Thread(target=live_poll)
-    live.start()  # a live consumer waits behind the orphaned poll
-    time.sleep(0.2)
-    start = time.monotonic()
-    sqs.send_message(QueueUrl=url, MessageBody="for the live consumer")
-    live.join(timeout=10)
-    assert [m["Body"] for m in waiting["got"]] == ["for the live consumer"]
-    assert time.monotonic() - start < 2, "the wake-up must reach the live poll at once"
+        host, port = endpoint.removeprefix("http://").split(":")
+        conn = http.client.HTTPConnection(host, int(port), timeout=5)
+        conn.request(
+            "POST",
+            "/",
+            body=_json.dumps({"QueueUrl": url, "WaitTimeSeconds": 5}),
+            headers={
+                "X-Amz-Target": "AmazonSQS.ReceiveMessage",
+                "Content-Type": "application/x-amz-json-1.0",
+            },
+        )
+        assert waiting.wait_for(1), "the first long poll never waited"
+        conn.close()  # the caller goes away mid-poll
+        live = threading.Thread(target=live_poll)
+        live.start()  # a live consumer waits behind the orphaned poll
+        assert waiting.wait_for(2), "the live long poll never waited"
+        start = time.monotonic()
+        sqs.send_message(QueueUrl=url, MessageBody="for the live consumer")
+        live.join(timeout=10)
+        assert [m["Body"] for m in got["live"]] == ["for the live consumer"]
+        assert time.monotonic() - start < 2, "the wake-up must reach the live poll at once"
