@@ -1,32 +1,50 @@
 """docker-compose.yml and the Dockerfile, checked without a Docker engine.
 
-The file is validated against the Compose specification's schema, then its structure is held to
-what the handout and the stack rely on: service names, localhost-only ports, the environment
-names, health checks and start order.
+The file is validated against the Compose specification's schema, then held to what the code
+that drives it relies on (`labkit.stack.compose`: the published ports and their variables, the
+service names, the URLs the lab container is given; `labkit.taskoverflow.settings`: the
+environment the API and the worker read; `labkit.stack.health`: the health endpoints), not to
+its literal text. `make test-compose` runs the stack itself under Docker.
 """
 
 from __future__ import annotations
 
+import importlib.util
+import re
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-COMPOSE = ROOT / "docker-compose.yml"
-IMAGE_SERVICES = ("sqs", "app", "worker", "lab")
-TASKOVERFLOW_ENV = (
-    "SQLALCHEMY_DATABASE_URI",
-    "CELERY_BROKER_URL",
-    "CELERY_RESULT_BACKEND",
-    "CELERY_DEFAULT_QUEUE",
-)
+from labkit import web_guard
+from labkit.aws_credentials import ENV_NAMES, FILE_NAMES
+from labkit.cli import build_parser
+from labkit.paths import REPO_ROOT
+from labkit.stack import compose, health
+from labkit.taskoverflow.settings import from_environment
+
+COMPOSE = compose.compose_file()
+#: The compose services reached by a URL another container is given, by labkit's name.
+BY_SERVICE = {port.service: name for name, port in compose.PORTS.items()}
+_VARIABLE = re.compile(r"\$\{(?P<name>\w+)(?::-(?P<default>[^}]*))?\}")
+
+
+def interpolate(value: object, env: dict[str, str]) -> str:
+    """``value`` as Compose reads it with the host environment ``env`` (`${NAME:-default}`)."""
+    return _VARIABLE.sub(lambda m: env.get(m["name"]) or (m["default"] or ""), str(value))
+
+
+def environment(service: dict, env: dict[str, str] | None = None) -> dict[str, str]:
+    """A service's environment as its container sees it."""
+    return {k: interpolate(v, env or {}) for k, v in (service.get("environment") or {}).items()}
 
 
 @pytest.fixture(scope="module")
 def services() -> dict:
+    assert COMPOSE is not None, f"no compose file in {REPO_ROOT}"
     return yaml.safe_load(COMPOSE.read_text())["services"]
 
 
@@ -41,101 +59,161 @@ def test_matches_the_compose_schema():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_services_and_published_ports(services):
-    """Localhost only; each host port from a LABKIT_*_PORT variable with the course's default."""
-    assert set(services) == {"database", "redis", "sqs", "app", "worker", "lab"}
-    expected = {
-        "database": ("LABKIT_DATABASE_PORT", "5432"),
-        "redis": ("LABKIT_REDIS_PORT", "6379"),
-        "sqs": ("LABKIT_SQS_PORT", "9324"),
-        "app": ("LABKIT_API_PORT", "6400"),
-        "lab": ("LABKIT_LAB_PORT", "8888"),
-    }
-    for name, (variable, port) in expected.items():
-        assert services[name]["ports"] == [f"127.0.0.1:${{{variable}:-{port}}}:{port}"], name
-    assert "ports" not in services["worker"]
-    from labkit.stack.compose import PORTS
-
-    assert {p.service: (p.variable, str(p.container)) for p in PORTS.values()} == expected
+def test_the_services_labkit_starts_and_students_name_exist(services):
+    """`labkit up` starts `compose.SERVICES`, `labkit lab` the `lab` service."""
+    assert set(services) == {*compose.SERVICES, "lab"}
 
 
-def test_database_credentials_are_the_handouts(services):
-    env = services["database"]["environment"]
-    assert env == {
-        "POSTGRES_USER": "administrator",
-        "POSTGRES_PASSWORD": "verySecretPassword",
-        "POSTGRES_DB": "todo",
-    }
-    assert services["database"]["image"].startswith("postgres")
-    assert services["redis"]["image"].startswith("redis")
+def test_each_port_is_published_on_localhost_from_its_variable(services):
+    """`choose_ports` sets each LABKIT_*_PORT: the host port follows it, the container port
+    does not move, and nothing is published beyond 127.0.0.1 or beyond `compose.PORTS`."""
+    published = {name for name, service in services.items() if service.get("ports")}
+    assert published == {port.service for port in compose.PORTS.values()}
+    for port in compose.PORTS.values():
+        (mapping,) = services[port.service]["ports"]
+        for env, host in (({}, port.container), ({port.variable: "40123"}, 40123)):
+            assert interpolate(mapping, env) == f"127.0.0.1:{host}:{port.container}", mapping
 
 
-def test_one_image_for_the_python_services(services):
-    for name in IMAGE_SERVICES:
-        assert services[name]["image"] == "queue-lab:latest", name
-        assert services[name]["build"]["context"] == "."
-    assert services["app"]["command"][:2] == ["labkit", "api"]
-    assert "6400" in services["app"]["command"]
-    assert services["worker"]["command"][:2] == ["labkit", "worker"]
-    assert services["sqs"]["command"] == [
-        "labkit",
-        "sqs-server",
-        "--host",
-        "0.0.0.0",
-        "--port",
-        "9324",
-    ]
-    assert services["lab"]["command"][:2] == ["jupyter", "lab"]
+def test_each_server_listens_on_its_published_container_port(services):
+    parser = build_parser()
+    for port in compose.PORTS.values():
+        command = services[port.service].get("command")
+        if not command:  # the database and Redis images listen on their own default ports
+            continue
+        if command[0] == "labkit":
+            args = parser.parse_args(command[1:])
+            assert (args.host, args.port) == ("0.0.0.0", port.container), command
+        else:
+            assert {"--ip=0.0.0.0", f"--port={port.container}"} <= set(command), command
 
 
-def test_environment_names(services):
-    for name in ("app", "worker", "lab"):
-        env = services[name]["environment"]
-        for key in TASKOVERFLOW_ENV:
-            assert key in env, (name, key)
-        assert env["CELERY_DEFAULT_QUEUE"] == "ical"
-        assert env["CELERY_BROKER_URL"] == "redis://redis:6379"
-        assert "@database:5432/todo" in env["SQLALCHEMY_DATABASE_URI"]
-    assert services["lab"]["environment"]["AWS_ENDPOINT_URL_SQS"] == "http://sqs:9324"
-    assert services["lab"]["environment"]["AWS_ENDPOINT_URL_SNS"] == "http://sqs:9324"
-
-
-def test_health_checks_and_start_order(services):
+def test_the_labkit_commands_parse(services):
+    parser = build_parser()
     for name, service in services.items():
-        check = service["healthcheck"]
-        assert check["test"] and check["interval"], name
-    assert "/api/v1/health" in " ".join(services["app"]["healthcheck"]["test"])
-    assert "/_labkit/health" in " ".join(services["sqs"]["healthcheck"]["test"])
-    wants = {
-        "app": {"database", "redis"},
-        "worker": {"database", "redis"},
-        "lab": {"app", "worker", "sqs"},
-    }
-    for name, needed in wants.items():
-        depends = services[name]["depends_on"]
-        assert set(depends) == needed, name
-        assert all(d["condition"] == "service_healthy" for d in depends.values()), name
+        command = service.get("command") or []
+        if command[:1] == ["labkit"]:
+            assert parser.parse_args(command[1:]).func, name
 
 
-def test_health_checks_hold_without_hostname_and_lab_has_a_token(services):
-    """No `$HOSTNAME` (podman's exec does not set it), no shell needed; JupyterLab never runs
-    without a token (empty LABKIT_LAB_TOKEN: Jupyter makes a random one)."""
+def test_api_and_worker_read_one_configuration(services):
+    """The API publishes jobs where the worker takes them and both see the same results and
+    todos: the settings each derives from its environment are the same, and complete."""
+    configs = {name: from_environment(environment(services[name])) for name in ("app", "worker")}
+    assert configs["app"] == configs["worker"]
+    config = configs["app"]
+    assert all(config[key] for key in ("SQLALCHEMY_DATABASE_URI", "CELERY_BROKER_URL")), config
+    assert config["CELERY_RESULT_BACKEND"], "the API reads the results the worker stores"
+
+
+def test_urls_name_a_service_on_its_container_port(services):
+    """Every URL a container is given points at a compose service by name, on the port that
+    service listens on; the database URLs carry the database service's own credentials."""
+    database = environment(services["database"])
     for name, service in services.items():
-        test = " ".join(service["healthcheck"]["test"])
-        assert "HOSTNAME" not in test and "$" not in test, name
-    assert services["worker"]["healthcheck"]["test"][1:] == [
-        "python",
-        "-m",
-        "labkit.stack.container_health",
-        "worker",
-    ]
-    lab = services["lab"]
-    assert not any("token" in str(arg).lower() for arg in lab["command"])
-    assert lab["environment"]["JUPYTER_TOKEN"] == "${LABKIT_LAB_TOKEN:-}"
+        for variable, value in environment(service).items():
+            if "://" not in value:
+                continue
+            url = urlsplit(value.removeprefix("db+"))
+            target = url.hostname
+            assert target in services, (name, variable, value)
+            assert url.port == compose.PORTS[BY_SERVICE[target]].container, (name, variable)
+            if target == "database":
+                assert (url.username, url.password, url.path) == (
+                    database["POSTGRES_USER"],
+                    database["POSTGRES_PASSWORD"],
+                    "/" + database["POSTGRES_DB"],
+                ), (name, variable)
+    assert (
+        f"{database['POSTGRES_USER']}:{database['POSTGRES_PASSWORD']}"
+    ) == compose.DATABASE_CREDENTIALS, "`labkit up` connects from the host with these"
+
+
+def test_the_lab_container_gets_every_service_url(services):
+    """`compose.container_urls` reads these inside the lab container; the API and the SQS
+    emulator must let that host name through their Host-header guard."""
+    lab = environment(services["lab"])
+    assert lab["LABKIT_MODE"] == "compose", "compose.inside_lab_container() reads it"
+    for name, variable in compose.URL_VARIABLES.items():
+        url = urlsplit(lab[variable])
+        assert url.hostname == compose.PORTS[name].service, variable
+        if url.scheme == "http":
+            guard = web_guard.configured_hosts(environment(services[url.hostname]))
+            assert web_guard.host_allowed(url.netloc, guard), (variable, url.netloc)
+    for variable in ("AWS_ENDPOINT_URL_SQS", "AWS_ENDPOINT_URL_SNS"):
+        assert lab[variable] == lab[compose.URL_VARIABLES["sqs"]], variable
+
+
+def dependencies(services: dict, name: str) -> set[str]:
+    """Every service ``name`` waits for, directly or through another."""
+    found: set[str] = set()
+    pending = list(services[name].get("depends_on") or {})
+    while pending:
+        target = pending.pop()
+        if target not in found:
+            found.add(target)
+            pending += list(services[target].get("depends_on") or {})
+    return found
+
+
+def test_a_service_starts_after_the_services_it_names_are_healthy(services):
+    for name, service in services.items():
+        for target, condition in (service.get("depends_on") or {}).items():
+            assert services[target].get("healthcheck"), f"{name} waits on {target}'s health"
+            assert condition == {"condition": "service_healthy"}, (name, target)
+        named = {
+            urlsplit(value.removeprefix("db+")).hostname
+            for value in environment(service).values()
+            if "://" in value
+        }
+        assert named <= dependencies(services, name) | {name}, name
+
+
+def test_health_checks_probe_the_service_itself(services):
+    """Exec form (no shell, no `$` for Compose to substitute, no `$HOSTNAME`, which podman's
+    exec does not set); a URL probe asks the service's own port for the path labkit's health
+    checks use; a module probe names a module that exists."""
+    paths = {"app": health.API_HEALTH, "sqs": health.SQS_HEALTH, "lab": "/api"}
+    for name, service in services.items():
+        test = service["healthcheck"]["test"]
+        assert test[0] == "CMD" and service["healthcheck"]["interval"], name
+        assert not any("$" in part for part in test), name
+        probe = " ".join(test)
+        url = re.search(r"https?://[^'\" ]+", probe)
+        if url:
+            url = urlsplit(url.group())
+            assert url.hostname == "127.0.0.1", name
+            assert url.port == compose.PORTS[BY_SERVICE[name]].container, name
+            assert url.path == paths[name], name
+        if test[1:3] == ["python", "-m"]:
+            assert importlib.util.find_spec(test[3]), name
+
+
+def test_python_services_run_one_image_built_from_the_dockerfile(services):
+    built = {name: s for name, s in services.items() if "build" in s}
+    assert set(built) >= {"sqs", "app", "worker", "lab"}
+    assert len({s["image"] for s in built.values()}) == 1, "one image, built once"
+    for name, service in built.items():
+        context = REPO_ROOT / service["build"]["context"]
+        assert (context / service["build"].get("dockerfile", "Dockerfile")) == (
+            REPO_ROOT / "Dockerfile"
+        ), name
+
+
+def test_no_aws_credentials_reach_the_file(services):
+    """AWS keys stay in the git-ignored files students paste them into; the file carries only
+    the course's local database password."""
+    for name, service in services.items():
+        assert not set(ENV_NAMES) & set(service.get("environment") or {}), name
+        assert "env_file" not in service, name
+        for volume in service.get("volumes") or []:
+            source = Path(str(volume).split(":")[0]).name
+            assert source not in FILE_NAMES, (name, volume)
+    assert not set(ENV_NAMES) & set(re.findall(r"\w+", COMPOSE.read_text()))
 
 
 def test_dockerfile_builds_the_runtime_only():
-    text = (ROOT / "Dockerfile").read_text()
+    text = (REPO_ROOT / "Dockerfile").read_text()
     assert text.startswith("#") and "FROM python:3.11-slim" in text
     assert "pip install --no-compile -r requirements.txt" in text
     assert "requirements-dev" not in text.split("stay out")[-1]
@@ -145,10 +223,10 @@ def test_dockerfile_builds_the_runtime_only():
 
 
 def test_secrets_and_terraform_state_stay_out_of_git_and_the_image():
-    ignored = (ROOT / ".dockerignore").read_text().split()
+    ignored = (REPO_ROOT / ".dockerignore").read_text().split()
     for secret in (".env", "aws.env", "credentials", "**/.env", ".venv", ".git"):
         assert secret in ignored, secret
     for pattern in ("terraform/*.tfvars", "terraform/*.tfstate*", "terraform/.terraform*"):
         assert pattern in ignored, pattern
-    git_ignored = (ROOT / ".gitignore").read_text().split()
+    git_ignored = (REPO_ROOT / ".gitignore").read_text().split()
     assert "terraform/*.tfvars" in git_ignored

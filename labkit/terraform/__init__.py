@@ -4,6 +4,8 @@
             before `terraform apply`                       -> TerraformFiles, Unresolved
     facts   the lab's queues (SQS attributes, dead-letter queues first) and ECS services
                                                            -> TerraformFolder, queue_definitions
+    attributes  Terraform arguments -> AWS API attributes, per resource type (queues, topics,
+            subscriptions)                             -> API_ATTRIBUTES, api_attributes
     topics  SNS topics, their SQS subscriptions, queue policies; made on an endpoint
                                                            -> topic_definitions, ensure_topics
     sync    queues created (idempotent) on an endpoint, drift from it

@@ -12,21 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from labkit.paths import TERRAFORM_DIR
+from labkit.terraform.attributes import API_ATTRIBUTES, api_attributes
 from labkit.terraform.read import TerraformFiles, Unresolved
 
 log = logging.getLogger(__name__)
 
 #: Terraform argument of `aws_sqs_queue` -> SQS API attribute name.
-QUEUE_ATTRIBUTES = {
-    "fifo_queue": "FifoQueue",
-    "content_based_deduplication": "ContentBasedDeduplication",
-    "visibility_timeout_seconds": "VisibilityTimeout",
-    "message_retention_seconds": "MessageRetentionPeriod",
-    "delay_seconds": "DelaySeconds",
-    "receive_wait_time_seconds": "ReceiveMessageWaitTimeSeconds",
-    "max_message_size": "MaximumMessageSize",
-    "redrive_policy": "RedrivePolicy",
-}
+QUEUE_ATTRIBUTES = API_ATTRIBUTES["aws_sqs_queue"]
 #: Arguments that are not queue attributes at all (no need to report them as skipped).
 _NOT_ATTRIBUTES = {"name", "tags", "lifecycle", "depends_on", "provider", "count", "for_each"}
 
@@ -93,19 +85,20 @@ class TerraformFolder(TerraformFiles):
             if not isinstance(name, str) or not name:
                 log.warning("aws_sqs_queue.%s skipped: it has no literal name", resource)
                 continue
-            attributes: dict[str, str] = {}
-            skipped: list[tuple[str, str]] = []
-            for argument, raw in body.items():
-                attribute = QUEUE_ATTRIBUTES.get(argument)
-                if attribute is None:
-                    if argument not in _NOT_ATTRIBUTES:
-                        skipped.append((argument, "not an attribute the lab's emulator models"))
-                    continue
+            attributes, skipped = api_attributes(self, "aws_sqs_queue", body)
+            if "RedrivePolicy" in attributes:
                 try:
-                    attributes[attribute] = _attribute_string(attribute, self.evaluate(raw))
-                except (Unresolved, ValueError, KeyError, TypeError) as exc:
-                    skipped.append((argument, str(exc)))
-                    log.warning("aws_sqs_queue.%s: %s skipped: %s", resource, argument, exc)
+                    attributes["RedrivePolicy"] = _redrive_policy(attributes["RedrivePolicy"])
+                except (ValueError, KeyError, TypeError) as exc:
+                    del attributes["RedrivePolicy"]
+                    skipped.append(("redrive_policy", str(exc)))
+            skipped += [
+                (argument, "not an attribute the lab's emulator models")
+                for argument in body
+                if argument not in QUEUE_ATTRIBUTES and argument not in _NOT_ATTRIBUTES
+            ]
+            for argument, reason in skipped:
+                log.warning("aws_sqs_queue.%s: %s skipped: %s", resource, argument, reason)
             definitions.append(QueueDefinition(name, attributes, resource, tuple(skipped)))
         return _dead_letters_first(definitions)
 
@@ -177,24 +170,16 @@ class TerraformFolder(TerraformFiles):
         return found
 
 
-def _attribute_string(attribute: str, value: Any) -> str:
-    """An evaluated argument as the SQS API's string attribute value."""
-    if attribute == "RedrivePolicy":
-        policy = json.loads(value) if isinstance(value, str) else dict(value)
-        target = str(policy["deadLetterTargetArn"])
-        if not target.startswith("arn:aws:sqs:"):
-            raise ValueError(f"deadLetterTargetArn {target!r} is not an SQS queue ARN")
-        count = int(policy["maxReceiveCount"])
-        return json.dumps(
-            {"deadLetterTargetArn": target, "maxReceiveCount": count}, separators=(",", ":")
-        )
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, (dict, list)):
-        raise ValueError(f"{attribute} must be a single value, not {type(value).__name__}")
-    return str(value)
+def _redrive_policy(text: str) -> str:
+    """A queue's redrive policy in the SQS API's form; ValueError when it names no queue."""
+    policy = json.loads(text)
+    target = str(policy["deadLetterTargetArn"])
+    if not target.startswith("arn:aws:sqs:"):
+        raise ValueError(f"deadLetterTargetArn {target!r} is not an SQS queue ARN")
+    count = int(policy["maxReceiveCount"])
+    return json.dumps(
+        {"deadLetterTargetArn": target, "maxReceiveCount": count}, separators=(",", ":")
+    )
 
 
 def _dead_letters_first(definitions: list[QueueDefinition]) -> list[QueueDefinition]:

@@ -15,24 +15,11 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from labkit.terraform.attributes import api_attributes
 from labkit.terraform.facts import TerraformFolder
 from labkit.terraform.read import Unresolved
 
 log = logging.getLogger(__name__)
-
-#: Terraform argument of `aws_sns_topic_subscription` -> SNS subscription attribute.
-SUBSCRIPTION_ATTRIBUTES = {
-    "raw_message_delivery": "RawMessageDelivery",
-    "filter_policy": "FilterPolicy",
-    "filter_policy_scope": "FilterPolicyScope",
-    "redrive_policy": "RedrivePolicy",
-}
-#: Terraform argument of `aws_sns_topic` -> SNS topic attribute.
-TOPIC_ATTRIBUTES = {
-    "fifo_topic": "FifoTopic",
-    "content_based_deduplication": "ContentBasedDeduplication",
-    "display_name": "DisplayName",
-}
 
 
 @dataclass(frozen=True)
@@ -55,24 +42,11 @@ class TopicDefinition:
     subscriptions: tuple[SubscriptionDefinition, ...] = ()
 
 
-def _text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict | list):
-        return json.dumps(value, separators=(",", ":"))
-    return str(value)
-
-
-def _attributes(folder: TerraformFolder, body: dict, mapping: dict, where: str) -> dict[str, str]:
-    out = {}
-    for argument, attribute in mapping.items():
-        if argument not in body:
-            continue
-        try:
-            out[attribute] = _text(folder.evaluate(body[argument]))
-        except Unresolved as exc:
-            log.warning("%s: %s skipped: %s", where, argument, exc)
-    return out
+def _attributes(folder: TerraformFolder, rtype: str, body: dict, where: str) -> dict[str, str]:
+    attributes, skipped = api_attributes(folder, rtype, body)
+    for argument, reason in skipped:
+        log.warning("%s: %s skipped: %s", where, argument, reason)
+    return attributes
 
 
 def topic_definitions(folder: TerraformFolder | None = None) -> list[TopicDefinition]:
@@ -97,7 +71,7 @@ def topic_definitions(folder: TerraformFolder | None = None) -> list[TopicDefini
         if protocol != "sqs" or endpoint not in queues:
             log.warning("%s skipped: only subscriptions of this folder's SQS queues", where)
             continue
-        attributes = _attributes(folder, body, SUBSCRIPTION_ATTRIBUTES, where)
+        attributes = _attributes(folder, "aws_sns_topic_subscription", body, where)
         by_topic.setdefault(topic_arn, []).append(
             SubscriptionDefinition(resource, queues[endpoint], protocol, attributes)
         )
@@ -109,7 +83,7 @@ def topic_definitions(folder: TerraformFolder | None = None) -> list[TopicDefini
             log.warning("aws_sns_topic.%s skipped: its name %s", resource, exc)
             continue
         arn = f"arn:aws:sns:{folder.region}:{folder.account_id}:{name}"
-        attributes = _attributes(folder, body, TOPIC_ATTRIBUTES, f"aws_sns_topic.{resource}")
+        attributes = _attributes(folder, "aws_sns_topic", body, f"aws_sns_topic.{resource}")
         topics.append(TopicDefinition(resource, name, attributes, tuple(by_topic.get(arn, []))))
     return topics
 
