@@ -49,24 +49,20 @@ def register(sub: argparse._SubParsersAction) -> None:
         "solutions notebook) and print a table of outcomes.",
     )
     parser.add_argument("notebooks", nargs="*", type=Path, metavar="NOTEBOOK")
-    parser.add_argument(
-        "-p",
-        "--parameter",
-        nargs=2,
-        action="append",
-        default=[],
-        metavar=("NAME", "VALUE"),
-        help="a parameter, typed as papermill types it (e.g. -p COUNT 50)",
-    )
-    parser.add_argument(
-        "-r",
-        "--raw-parameter",
-        nargs=2,
-        action="append",
-        default=[],
-        metavar=("NAME", "VALUE"),
-        help="a parameter kept as a string (e.g. -r PREFIX 007)",
-    )
+    # Two repeatable NAME VALUE options that differ only in how VALUE is typed.
+    for short, long, help_text in (
+        ("-p", "--parameter", "a parameter, typed as papermill types it (e.g. -p COUNT 50)"),
+        ("-r", "--raw-parameter", "a parameter kept as a string (e.g. -r PREFIX 007)"),
+    ):
+        parser.add_argument(
+            short,
+            long,
+            nargs=2,
+            action="append",
+            default=[],
+            metavar=("NAME", "VALUE"),
+            help=help_text,
+        )
     parser.add_argument(
         "--output-dir", type=Path, default=BUILD_DIR / "notebooks", help="default build/notebooks"
     )

@@ -1,34 +1,46 @@
-"""The ``/api/v1`` blueprint: todos (SPEC section 2) and the calendar jobs (section 3)."""
+"""The ``/api/v1`` blueprint: todos (SPEC section 2) and the calendar jobs (section 3).
+
+Each view is registered with its description (`DescribedBlueprint.operation`): the body and
+query it reads, the answers it gives. The same description checks the request and writes the
+OpenAPI document served at ``/openapi.json``.
+"""
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from datetime import timedelta
 
 from celery import Celery
-from flask import Blueprint, Response, current_app, jsonify, request, url_for
+from flask import Response, current_app, jsonify, request, url_for
 from sqlalchemy import select
 
+from labkit.taskoverflow.answers import (
+    CALENDAR_JOB,
+    CALENDAR_STATUS,
+    HEALTH,
+    TODO,
+    UNAVAILABLE,
+    error,
+)
 from labkit.taskoverflow.bodies import CALENDAR_OPTIONS, TODO_CREATE, TODO_UPDATE
 from labkit.taskoverflow.celery_app import has_result_backend
 from labkit.taskoverflow.dates import utcnow
 from labkit.taskoverflow.db import db
 from labkit.taskoverflow.errors import ApiError
 from labkit.taskoverflow.models import CalendarJob, Todo
-from labkit.taskoverflow.openapi import openapi_json
+from labkit.taskoverflow.openapi import document
+from labkit.taskoverflow.routes import Answer, DescribedBlueprint, Query, json_object
 from labkit.taskoverflow.settings import (
     PUBLISH_RETRY_POLICY,
     mask_url,
     start_hint,
 )
-from labkit.web_guard import MAX_JSON_DEPTH, json_depth
 
-api = Blueprint("api", __name__, url_prefix="/api/v1")
-api.add_url_rule("/openapi.json", "openapi", openapi_json)
+api = DescribedBlueprint("api", __name__, url_prefix="/api/v1")
 
 MAX_ID = 2**31 - 1  # PostgreSQL's integer; larger ids can only be "not found"
+WINDOW_MAX_DAYS = 36500
 QUEUED_MARK = "queued_at"
 LOST_REASON = (
     "the lab stack was restarted (or its Redis data was lost) before this job finished: "
@@ -36,74 +48,83 @@ LOST_REASON = (
 )
 
 
-# ---- request bodies -------------------------------------------------------------------------
+def _true_or_false(text: str) -> bool:
+    if text.lower() not in ("true", "false"):
+        raise ValueError(text)
+    return text.lower() == "true"
 
 
-def json_object(required: bool = True) -> dict:
-    """The request body as a JSON object; 400/413/415 errors otherwise."""
-    raw = request.get_data(cache=True)  # 413 above MAX_CONTENT_LENGTH
-    if not raw.strip():
-        if required:
-            raise ApiError(400, "request body must be a JSON object")
-        return {}
-    if not request.is_json:
-        raise ApiError(415, "unsupported media type: send JSON with Content-Type: application/json")
-    if json_depth(raw) > MAX_JSON_DEPTH:  # "[[[[..." was a 500; bounded before parsing
-        raise ApiError(400, f"invalid JSON: nested deeper than {MAX_JSON_DEPTH} levels")
-    try:
-        payload = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ApiError(400, f"invalid JSON: {exc}") from None
-    except RecursionError:
-        raise ApiError(400, "invalid JSON: nested too deeply") from None
-    if not isinstance(payload, dict):
-        raise ApiError(400, "request body must be a JSON object")
-    try:  # "\ud800" parses to a lone surrogate, which no database (nor UTF-8) can store
-        json.dumps(payload, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:
-        raise ApiError(
-            400, "invalid JSON: a string holds a lone surrogate (\\ud800-\\udfff)"
-        ) from None
-    return payload
+def _days(text: str) -> int:
+    if not re.fullmatch(r"[0-9]{1,5}", text.strip()) or int(text) > WINDOW_MAX_DAYS:
+        raise ValueError(text)
+    return int(text)
 
 
-def todo_values(payload: dict, creating: bool) -> dict:
-    """Checked column values from a POST/PUT body (only the four fields, with their types):
-    the rules are the bodies' one definition, `labkit.taskoverflow.bodies`."""
-    return (TODO_CREATE if creating else TODO_UPDATE).values(payload)
+COMPLETED = Query(
+    "completed",
+    {"type": "string", "enum": ["true", "false"]},
+    _true_or_false,
+    "completed must be true or false",
+)
+WINDOW = Query(
+    "window",
+    {"type": "integer", "minimum": 0, "maximum": WINDOW_MAX_DAYS},
+    _days,
+    f"window must be a whole number of days (0-{WINDOW_MAX_DAYS})",
+    description="days from now the deadline falls within; todos without a deadline are in no "
+    "window",
+)
+THE_TODO = Answer(200, "the todo", TODO)
+NO_TODO = error(404, "no todo with this id")
 
 
 def _get_todo(todo_id: int) -> Todo | None:
     return db.session.get(Todo, todo_id) if 0 < todo_id <= MAX_ID else None
 
 
-# ---- todos ----------------------------------------------------------------------------------
+# ---- the document and health ----------------------------------------------------------------
 
 
-@api.get("/health")
+@api.operation(
+    "GET /openapi.json",
+    "This document",
+    [Answer(200, "OpenAPI 3.1 document", {"type": "object"})],
+)
+def openapi():
+    return jsonify(document(api.operations, request.url_root.rstrip("/") + "/api/v1"))
+
+
+@api.operation(
+    "GET /health",
+    "Liveness (the load balancer's health check)",
+    [Answer(200, "the API answers", HEALTH)],
+)
 def health():
     return jsonify({"status": "ok"})
 
 
-@api.get("/todos")
+# ---- todos ----------------------------------------------------------------------------------
+
+
+@api.operation(
+    "GET /todos",
+    "Todos in insertion (id) order",
+    [Answer(200, "the todos", {"type": "array", "items": TODO}), UNAVAILABLE],
+    query=[COMPLETED, WINDOW],
+)
 def list_todos():
     query = select(Todo).order_by(Todo.id)
-    completed = request.args.get("completed")
-    if completed is not None:
-        if completed.lower() not in ("true", "false"):
-            raise ApiError(400, "completed must be true or false", field="completed")
-        query = query.where(Todo.completed.is_(completed.lower() == "true"))
-    window = request.args.get("window")
-    if window is not None:
-        if not re.fullmatch(r"[0-9]{1,5}", window.strip()) or int(window) > 36500:
-            raise ApiError(400, "window must be a whole number of days (0-36500)", field="window")
-        limit = utcnow() + timedelta(days=int(window))
+    asked = api.query_values()
+    if "completed" in asked:
+        query = query.where(Todo.completed.is_(asked["completed"]))
+    if "window" in asked:
+        limit = utcnow() + timedelta(days=asked["window"])
         # A todo with no deadline is in no window (the course code crashed on it).
         query = query.where(Todo.deadline_at.is_not(None), Todo.deadline_at <= limit)
     return jsonify([todo.to_dict() for todo in db.session.scalars(query)])
 
 
-@api.get("/todos/<int:todo_id>")
+@api.operation("GET /todos/<int:todo_id>", "One todo", [THE_TODO, NO_TODO, UNAVAILABLE])
 def get_todo(todo_id: int):
     todo = _get_todo(todo_id)
     if todo is None:
@@ -111,27 +132,48 @@ def get_todo(todo_id: int):
     return jsonify(todo.to_dict())
 
 
-@api.post("/todos")
+@api.operation(
+    "POST /todos",
+    "Create a todo",
+    [Answer(201, "the new todo", TODO), UNAVAILABLE],
+    body=TODO_CREATE,
+)
 def create_todo():
-    values = todo_values(json_object(), creating=True)
-    todo = Todo(**values)
+    todo = Todo(**api.body_values())
     db.session.add(todo)
     db.session.commit()
     return jsonify(todo.to_dict()), 201
 
 
-@api.put("/todos/<int:todo_id>")
+@api.operation(
+    "PUT /todos/<int:todo_id>",
+    "Change some of the four fields",
+    [THE_TODO, NO_TODO, UNAVAILABLE],
+    body=TODO_UPDATE,
+)
 def update_todo(todo_id: int):
     todo = _get_todo(todo_id)
     if todo is None:
         raise ApiError(404, "Todo not found")
-    for name, value in todo_values(json_object(), creating=False).items():
+    for name, value in api.body_values().items():
         setattr(todo, name, value)
     db.session.commit()
     return jsonify(todo.to_dict())
 
 
-@api.delete("/todos/<int:todo_id>")
+@api.operation(
+    "DELETE /todos/<int:todo_id>",
+    "Delete; an unknown id answers {} (as the course API)",
+    [
+        Answer(
+            200,
+            "the deleted todo, or {}",
+            {"oneOf": [TODO, {"type": "object", "maxProperties": 0}]},
+        ),
+        error(404, "the id is not a whole number"),
+        UNAVAILABLE,
+    ],
+)
 def delete_todo(todo_id: int):
     todo = _get_todo(todo_id)
     if todo is None:
@@ -157,11 +199,6 @@ def _require_backend(celery_app: Celery) -> None:
             "(e.g. redis://localhost:6379 or db+postgresql://...) for the API and the worker",
             service="result backend",
         )
-
-
-def _calendar_options(payload: dict) -> dict:
-    allow = {"todos"} if current_app.testing else set()
-    return CALENDAR_OPTIONS.values(payload, allow=allow)
 
 
 def _known_job(task_id: str) -> CalendarJob:
@@ -212,6 +249,13 @@ def _lost(meta: dict) -> bool:
     return meta.get("status", "PENDING") == "PENDING" and meta.get("result") is None
 
 
+def _job_state(task_id: str) -> tuple[str, dict]:
+    """The Celery state of a job this API issued (404 for any other id), and its record."""
+    _known_job(task_id)
+    meta = _task_meta(_celery(), task_id)
+    return meta.get("status", "PENDING"), meta
+
+
 def _failure_reason(meta: dict) -> str:
     exc = meta.get("result")
     if isinstance(exc, BaseException):
@@ -219,10 +263,15 @@ def _failure_reason(meta: dict) -> str:
     return str(exc)
 
 
-@api.post("/todos/ical")
+@api.operation(
+    "POST /todos/ical",
+    "Queue a calendar job for every todo (the body is optional)",
+    [Answer(202, "queued", CALENDAR_JOB), UNAVAILABLE],
+    body=CALENDAR_OPTIONS,
+    body_required=False,
+)
 def create_ical():
-    payload = json_object(required=False)
-    options = _calendar_options(payload)
+    options = api.body_values(allow={"todos"} if current_app.testing else ())
     celery_app = _celery()
     if not celery_app.conf.broker_url:
         raise ApiError(
@@ -232,7 +281,7 @@ def create_ical():
             service="broker",
         )
     _require_backend(celery_app)
-    if current_app.testing and "todos" in payload:
+    if current_app.testing and "todos" in (payload := json_object(required=False)):
         todos = payload["todos"]  # test-only: a todo list the calendar may reject
     else:
         todos = [t.to_dict() for t in db.session.scalars(select(Todo).order_by(Todo.id))]
@@ -275,11 +324,17 @@ def create_ical():
     ), 202
 
 
-@api.get("/todos/ical/<task_id>/status")
+@api.operation(
+    "GET /todos/ical/<task_id>/status",
+    "A calendar job's Celery state",
+    [
+        Answer(200, "the job's Celery state", CALENDAR_STATUS),
+        error(404, "this API never issued the job id"),
+        UNAVAILABLE,
+    ],
+)
 def ical_status(task_id: str):
-    _known_job(task_id)
-    meta = _task_meta(_celery(), task_id)
-    status = meta.get("status", "PENDING")
+    status, meta = _job_state(task_id)
     body: dict = {
         "task_id": task_id,
         "task_status": status,
@@ -297,11 +352,18 @@ def ical_status(task_id: str):
     return jsonify(body)
 
 
-@api.get("/todos/ical/<task_id>/result")
+@api.operation(
+    "GET /todos/ical/<task_id>/result",
+    "A finished calendar job's calendar",
+    [
+        Answer(200, "the calendar (RFC 5545)", {"type": "string"}, media_type="text/calendar"),
+        error(404, "unknown job, or not finished yet"),
+        error(409, "the job failed; `reason` says why"),
+        UNAVAILABLE,
+    ],
+)
 def ical_result(task_id: str):
-    _known_job(task_id)
-    meta = _task_meta(_celery(), task_id)
-    status = meta.get("status", "PENDING")
+    status, meta = _job_state(task_id)
     if status == "SUCCESS":
         return Response(
             meta.get("result") or "",

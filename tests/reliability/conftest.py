@@ -16,9 +16,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from flask import Flask
 
 from labkit.net import free_port
 from labkit.stack.redis import start_redis_server
+from labkit.taskoverflow.app import create_app
 from labkit.waiting import wait_until  # noqa: F401 - the one wait helper, for the tests here
 from tests.processes import stop_group, wait_for_log, worker_env  # noqa: F401 - for the tests
 
@@ -37,6 +39,19 @@ def reliability_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]
 
 def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def api_app(database: Path, redis_url: str, queue: str) -> Flask:
+    """A TaskOverflow app as the stack runs it (TESTING off) on SQLite at ``database``, its
+    calendar jobs on ``queue`` of the Redis at ``redis_url`` (broker and result backend)."""
+    return create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+            "CELERY_BROKER_URL": redis_url,
+            "CELERY_RESULT_BACKEND": redis_url,
+            "CELERY_DEFAULT_QUEUE": queue,
+        }
+    )
 
 
 # ---- processes ------------------------------------------------------------------------------

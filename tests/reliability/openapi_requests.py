@@ -1,4 +1,5 @@
-"""Hypothesis strategies for requests to the TaskOverflow API, read from its OpenAPI document.
+"""Hypothesis strategies for requests to the TaskOverflow API, read from its OpenAPI document,
+and the judge of the answers (`Checker`, `fuzz_test_client`).
 
 Each generated request targets a documented operation; its path, query and body are drawn
 mostly from the documented schemas (so many requests are accepted and reach deep code) and
@@ -13,9 +14,15 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
+from flask import Flask
+from hypothesis import given, settings
 from hypothesis import strategies as st
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
 
 METHODS = ("get", "put", "post", "delete")
+DOC_URN = "urn:taskoverflow-openapi"
 
 json_scalars = st.one_of(
     st.none(),
@@ -57,6 +64,9 @@ class Request:
     def __repr__(self) -> str:
         shown = self.body[:120] if self.body else self.body
         return f"{self.method.upper()} {self.path} {self.query} {self.content_type} {shown!r}"
+
+    def headers(self) -> dict[str, str]:
+        return {"Content-Type": self.content_type} if self.content_type else {}
 
 
 def operations(doc: dict) -> list[Operation]:
@@ -196,3 +206,65 @@ class Generator:
             return Request(op.method, path, query, body, content_type, op)
 
         return build()
+
+
+class Checker:
+    """Judges one answer against the document."""
+
+    def __init__(self, doc: dict) -> None:
+        self.registry = Registry().with_resource(
+            DOC_URN, Resource.from_contents(doc, default_specification=DRAFT202012)
+        )
+        self.counts: dict[int, int] = {}
+
+    def validate(self, pointer: list[str], value: object) -> None:
+        """Validate against the schema at ``pointer`` inside the document (its $refs resolve)."""
+        escaped = "/".join(p.replace("~", "~0").replace("/", "~1") for p in pointer)
+        schema = {"$ref": f"{DOC_URN}#/{escaped}"}
+        # Formats are checked too: a "date-time" the answers do not keep would fail here.
+        Draft202012Validator(
+            schema, registry=self.registry, format_checker=Draft202012Validator.FORMAT_CHECKER
+        ).validate(value)
+
+    def check(self, request: Request, status: int, content_type: str, body: bytes) -> None:
+        self.counts[status] = self.counts.get(status, 0) + 1
+        assert status < 500, f"{status} for {request!r}: {body[:300]!r}"
+        responses = request.operation.spec["responses"]
+        assert str(status) in responses, f"undocumented {status} for {request!r}: {body[:200]!r}"
+        if content_type.startswith("text/calendar"):
+            assert status == 200 and body.startswith(b"BEGIN:VCALENDAR")
+            return
+        assert content_type.startswith("application/json"), (request, content_type)
+        value = json.loads(body)
+        if status >= 400:
+            assert isinstance(value, dict) and isinstance(value.get("error"), str), value
+            return
+        answer = responses[str(status)]
+        if "$ref" not in answer and "application/json" in answer.get("content", {}):
+            op = request.operation
+            where = ["paths", op.path, op.method, "responses", str(status)]
+            self.validate([*where, "content", "application/json", "schema"], value)
+
+
+def fuzz_test_client(
+    app: Flask, doc: dict, requests: st.SearchStrategy[Request], config: settings
+) -> Checker:
+    """Send every request ``requests`` draws (as ``config`` says) through Flask's test client;
+    the checker that judged each answer, with its counts by status."""
+    client = app.test_client()
+    checker = Checker(doc)
+
+    @config
+    @given(requests)
+    def run(request: Request) -> None:
+        response = client.open(
+            "/api/v1" + request.path,
+            method=request.method.upper(),
+            query_string=request.query,
+            data=request.body,
+            headers=request.headers(),
+        )
+        checker.check(request, response.status_code, response.content_type, response.data)
+
+    run()
+    return checker

@@ -14,18 +14,19 @@ from collections.abc import Iterator
 import pytest
 import requests
 from hypothesis import HealthCheck, given, settings
-from jsonschema import Draft202012Validator
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
 
-from labkit.taskoverflow.app import create_app
 from labkit.taskoverflow.db import db
 from labkit.taskoverflow.serve import start
 from labkit.taskoverflow.settings import MAX_BODY_BYTES
-from tests.reliability.conftest import unique
-from tests.reliability.openapi_requests import Generator, Request, operations
+from tests.reliability.conftest import api_app, unique
+from tests.reliability.openapi_requests import (
+    Checker,
+    Generator,
+    Request,
+    fuzz_test_client,
+    operations,
+)
 
-DOC_URN = "urn:taskoverflow-openapi"
 FUZZ = settings(
     max_examples=1050,
     deadline=None,
@@ -43,14 +44,7 @@ def app(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator:
     """A production-mode app (TESTING off) with a few todos; published jobs go to a queue
     nobody reads, deleted at the end."""
     queue = unique("ical-fuzz")
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'todo.db'}",
-            "CELERY_BROKER_URL": redis_url,
-            "CELERY_RESULT_BACKEND": redis_url,
-            "CELERY_DEFAULT_QUEUE": queue,
-        }
-    )
+    app = api_app(tmp_path_factory.mktemp("fuzz") / "todo.db", redis_url, queue)
     client = app.test_client()
     for i in range(5):
         client.post("/api/v1/todos", json={"title": f"seed {i}", "deadline_at": "2025-01-01"})
@@ -76,77 +70,8 @@ def test_document_is_valid_openapi(doc: dict) -> None:
     assert doc["servers"][0]["url"].endswith("/api/v1")
 
 
-def test_document_matches_the_routes(app, doc: dict) -> None:
-    """Every /api/v1 route is documented and every documented operation exists."""
-    routed = set()
-    for rule in app.url_map.iter_rules():
-        if rule.rule.startswith("/api/v1"):
-            path = rule.rule.removeprefix("/api/v1")
-            path = path.replace("<int:", "{").replace("<", "{").replace(">", "}")
-            routed |= {(path, m.lower()) for m in rule.methods - {"HEAD", "OPTIONS"}}
-    documented = {(op.path, op.method) for op in operations(doc)}
-    assert routed == documented
-
-
-class Checker:
-    """Judges one answer against the document."""
-
-    def __init__(self, doc: dict) -> None:
-        self.registry = Registry().with_resource(
-            DOC_URN, Resource.from_contents(doc, default_specification=DRAFT202012)
-        )
-        self.counts: dict[int, int] = {}
-
-    def validate(self, pointer: list[str], value: object) -> None:
-        """Validate against the schema at ``pointer`` inside the document (its $refs resolve)."""
-        escaped = "/".join(p.replace("~", "~0").replace("/", "~1") for p in pointer)
-        schema = {"$ref": f"{DOC_URN}#/{escaped}"}
-        # Formats are checked too: a "date-time" the answers do not keep would fail here.
-        Draft202012Validator(
-            schema, registry=self.registry, format_checker=Draft202012Validator.FORMAT_CHECKER
-        ).validate(value)
-
-    def check(self, request: Request, status: int, content_type: str, body: bytes) -> None:
-        self.counts[status] = self.counts.get(status, 0) + 1
-        assert status < 500, f"{status} for {request!r}: {body[:300]!r}"
-        responses = request.operation.spec["responses"]
-        assert str(status) in responses, f"undocumented {status} for {request!r}: {body[:200]!r}"
-        if content_type.startswith("text/calendar"):
-            assert status == 200 and body.startswith(b"BEGIN:VCALENDAR")
-            return
-        assert content_type.startswith("application/json"), (request, content_type)
-        value = json.loads(body)
-        if status >= 400:
-            assert isinstance(value, dict) and isinstance(value.get("error"), str), value
-            return
-        answer = responses[str(status)]
-        if "$ref" not in answer and "application/json" in answer.get("content", {}):
-            op = request.operation
-            where = ["paths", op.path, op.method, "responses", str(status)]
-            self.validate([*where, "content", "application/json", "schema"], value)
-
-
-def _headers(request: Request) -> dict[str, str]:
-    return {"Content-Type": request.content_type} if request.content_type else {}
-
-
 def test_generated_requests_never_500_test_client(app, doc: dict) -> None:
-    client = app.test_client()
-    checker = Checker(doc)
-
-    @FUZZ
-    @given(Generator(doc).requests(operations(doc)))
-    def run(request: Request) -> None:
-        response = client.open(
-            "/api/v1" + request.path,
-            method=request.method.upper(),
-            query_string=request.query,
-            data=request.body,
-            headers=_headers(request),
-        )
-        checker.check(request, response.status_code, response.content_type, response.data)
-
-    run()
+    checker = fuzz_test_client(app, doc, Generator(doc).requests(operations(doc)), FUZZ)
     print(f"test client: answers by status {dict(sorted(checker.counts.items()))}")
     assert sum(checker.counts.values()) >= 1000
     # The generator reaches both sides: accepted requests and refused ones.
@@ -167,7 +92,7 @@ def test_generated_requests_never_500_over_http(app, doc: dict) -> None:
                 f"{server.url}/api/v1{request.path}",
                 params=request.query,
                 data=request.body,
-                headers=_headers(request),
+                headers=request.headers(),
                 timeout=10,
             )
             content_type = response.headers.get("Content-Type", "")

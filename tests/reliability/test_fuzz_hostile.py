@@ -16,11 +16,10 @@ import json
 from urllib.parse import quote
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-from tests.reliability.openapi_requests import Generator, Request, operations
-from tests.reliability.test_api_input import Checker, _headers
+from tests.reliability.openapi_requests import Generator, Request, fuzz_test_client, operations
 from tests.reliability.test_api_input import app as app  # noqa: F401 - the module's fixture
 from tests.reliability.test_api_input import doc as doc  # noqa: F401 - the module's fixture
 
@@ -113,23 +112,8 @@ def hostile_api_requests(doc: dict) -> st.SearchStrategy[Request]:  # noqa: F811
 
 
 def _api_fuzz(app, doc: dict, config: settings) -> dict[int, int]:  # noqa: F811
-    client = app.test_client()
-    checker = Checker(doc)
-
-    @config
-    @given(hostile_api_requests(doc))
-    def run(request: Request) -> None:
-        response = client.open(
-            "/api/v1" + request.path,
-            method=request.method.upper(),
-            query_string=request.query,
-            data=request.body,
-            headers=_headers(request),
-        )
-        checker.check(request, response.status_code, response.content_type, response.data)
-
-    run()
-    assert client.get("/api/v1/health").status_code == 200
+    checker = fuzz_test_client(app, doc, hostile_api_requests(doc), config)
+    assert app.test_client().get("/api/v1/health").status_code == 200
     return checker.counts
 
 

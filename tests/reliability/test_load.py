@@ -24,11 +24,10 @@ import requests
 from labkit.net import free_port, wait_for_port
 from labkit.stack.clients import emulator_client
 from labkit.stack.emulator_admin import EmulatorAdmin
-from labkit.taskoverflow.app import create_app
 from labkit.taskoverflow.db import db
 from labkit.taskoverflow.serve import start
 from labkit.waiting import wait_until
-from tests.reliability.conftest import stop_group, unique, worker_env
+from tests.reliability.conftest import api_app, stop_group, unique, worker_env
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -229,14 +228,7 @@ def test_two_hundred_calendar_jobs_all_succeed(
     redis_url: str, start_worker, tmp_path: Path, reliability_home: Path
 ) -> None:
     queue = unique("ical-burst")
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'todo.db'}",
-            "CELERY_BROKER_URL": redis_url,
-            "CELERY_RESULT_BACKEND": redis_url,
-            "CELERY_DEFAULT_QUEUE": queue,
-        }
-    )
+    app = api_app(tmp_path / "todo.db", redis_url, queue)
     start_worker(worker_env(redis_url, queue, reliability_home), concurrency=2, name="burst")
     server = start(app, threads=8)
     api = f"{server.url}/api/v1"
