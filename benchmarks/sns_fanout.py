@@ -17,13 +17,13 @@ Run: .venv/bin/python benchmarks/sns_fanout.py [--quick]
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import sys
 import time
 
 import psutil
+from _rates import in_tens, one_by_one, quick_option, rate
 from _servers import Server, start_server
 
 SUBSCRIBERS = ("billing", "shipping", "analytics")
@@ -49,24 +49,19 @@ def depth(sqs, url: str) -> int:
 
 def publish_single(sns, topic: str, count: int) -> float:
     attrs = {"kind": {"DataType": "String", "StringValue": "order_placed"}}
-    begin = time.perf_counter()
-    for i in range(count):
-        sns.publish(TopicArn=topic, Message=f"order {i}", MessageAttributes=attrs)
-    return count / (time.perf_counter() - begin)
+    return one_by_one(
+        count,
+        lambda i: sns.publish(TopicArn=topic, Message=f"order {i}", MessageAttributes=attrs),
+    )
 
 
 def publish_batches(sns, topic: str, count: int) -> float:
-    begin = time.perf_counter()
-    for first in range(0, count, 10):
-        answer = sns.publish_batch(
-            TopicArn=topic,
-            PublishBatchRequestEntries=[
-                {"Id": str(i), "Message": f"order {first + i}"}
-                for i in range(min(10, count - first))
-            ],
-        )
-        assert not answer.get("Failed"), answer["Failed"]
-    return count / (time.perf_counter() - begin)
+    def publish_all() -> None:
+        for entries in in_tens(count, lambda n: {"Message": f"order {n}"}):
+            answer = sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=entries)
+            assert not answer.get("Failed"), answer["Failed"]
+
+    return rate(count, publish_all)
 
 
 def server_cpu(server: Server) -> float:
@@ -100,10 +95,7 @@ def measure(server: Server, counts: dict[str, int]) -> dict[str, float]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="smaller counts (a smoke run)")
-    args = parser.parse_args()
-    scale = 0.2 if args.quick else 1.0
+    scale, run_note = quick_option(__doc__.splitlines()[0])
     plan = {
         "emulator": {"single": max(50, int(600 * scale)), "batch": max(200, int(4000 * scale))},
         "moto": {"single": max(20, int(60 * scale)), "batch": max(50, int(300 * scale))},
@@ -123,9 +115,7 @@ def main() -> int:
         ("Publish, 3 queue subscriptions (msg/s)", e["single"], m["single"], 5.0),
         ("PublishBatch of 10, 3 subscriptions (msg/s)", e["batch"], m["batch"], 5.0),
     ]
-    print(
-        f"SNS fan-out benchmark (baseline: moto server, same run{', --quick' if args.quick else ''})"
-    )
+    print(f"SNS fan-out benchmark (baseline: moto server, same run{run_note})")
     header = f"{'metric':<46}{'emulator':>11}{'moto':>10}{'ratio':>9}  {'target':<16}result"
     print(header)
     print("-" * len(header))

@@ -14,56 +14,40 @@ Run: .venv/bin/python benchmarks/sqs_emulator.py [--quick]
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import subprocess
 import sys
 import time
 
 import psutil
+from _rates import in_tens, one_by_one, quick_option, rate
 from _servers import Server, start_server
+
+from labkit.lessons.receiving import receive_all
 
 
 def fill(sqs, url: str, count: int) -> None:
-    for start in range(0, count, 10):
-        sqs.send_message_batch(
-            QueueUrl=url,
-            Entries=[
-                {"Id": str(i), "MessageBody": f"filler {start + i}"}
-                for i in range(min(10, count - start))
-            ],
-        )
+    for entries in in_tens(count, lambda n: {"MessageBody": f"filler {n}"}):
+        sqs.send_message_batch(QueueUrl=url, Entries=entries)
 
 
 def single_sends(sqs, url: str, count: int) -> float:
     attrs = {"client": {"DataType": "String", "StringValue": "bench"}}
-    start = time.perf_counter()
-    for i in range(count):
-        sqs.send_message(QueueUrl=url, MessageBody=f"Message {i}", MessageAttributes=attrs)
-    return count / (time.perf_counter() - start)
+    return one_by_one(
+        count,
+        lambda i: sqs.send_message(
+            QueueUrl=url, MessageBody=f"Message {i}", MessageAttributes=attrs
+        ),
+    )
 
 
 def batched_sends(sqs, url: str, count: int) -> float:
-    start = time.perf_counter()
-    fill(sqs, url, count)
-    return count / (time.perf_counter() - start)
+    return rate(count, lambda: fill(sqs, url, count))
 
 
 def receive_and_delete(sqs, url: str, count: int) -> float:
-    done = 0
     start = time.perf_counter()
-    while done < count:
-        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
-        batch = got.get("Messages", [])
-        if not batch:
-            break
-        sqs.delete_message_batch(
-            QueueUrl=url,
-            Entries=[
-                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(batch)
-            ],
-        )
-        done += len(batch)
+    done = len(receive_all(sqs, url, limit=count))
     return done / (time.perf_counter() - start)
 
 
@@ -119,10 +103,7 @@ def idle_long_polls(server: Server, url: str, count: int) -> subprocess.Popen:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="smaller counts (a smoke run)")
-    args = parser.parse_args()
-    scale = 0.2 if args.quick else 1.0
+    scale, run_note = quick_option(__doc__.splitlines()[0])
     n = lambda value: max(20, int(value * scale))  # noqa: E731
 
     emulator, moto = start_server("emulator"), start_server("moto")
@@ -212,9 +193,7 @@ def main() -> int:
         emulator.stop()
         moto.stop()
 
-    print(
-        f"SQS emulator benchmark (baseline: moto server, same run{', --quick' if args.quick else ''})"
-    )
+    print(f"SQS emulator benchmark (baseline: moto server, same run{run_note})")
     header = f"{'metric':<44}{'emulator':>12}{'moto':>12}{'ratio':>9}  {'target':<15}result"
     print(header)
     print("-" * len(header))

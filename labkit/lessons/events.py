@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlparse
 
+from labkit.lessons.receiving import receive_all  # lesson 08 cells call it as ev.receive_all
+
 TOPIC = "todo-events"
 SUBSCRIBERS = ("todo-events-calendar", "todo-events-email", "todo-events-audit")
 EVENTS = ("todo.created", "todo.updated", "todo.completed", "todo.deleted")
@@ -65,7 +67,7 @@ class EventsLab:
 
         rows = []
         for name, url in (queues or self.queues).items():
-            for message in receive_all(self.sqs, url, wait):
+            for message in receive_all(self.sqs, url, wait=wait):
                 rows.append({"queue": name, **parse_event(message["Body"])})
         columns = ["queue", "event", "todo", "message_id", "envelope"]
         return pd.DataFrame(rows, columns=columns)
@@ -84,24 +86,6 @@ def parse_event(body: str) -> dict:
         "message_id": message_id,
         "envelope": envelope,
     }
-
-
-def receive_all(sqs: Any, url: str, wait: int = 1, limit: int = 1000) -> list[dict]:
-    """Receive and delete until a long poll comes back empty (at most ``limit`` messages)."""
-    got: list[dict] = []
-    while len(got) < limit:
-        reply = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=wait)
-        batch = reply.get("Messages", [])
-        if not batch:
-            break
-        got.extend(batch)
-        sqs.delete_message_batch(
-            QueueUrl=url,
-            Entries=[
-                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(batch)
-            ],
-        )
-    return got
 
 
 def _queue_policy(queue_arn: str, topic_arn: str) -> str:

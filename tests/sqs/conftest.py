@@ -7,25 +7,20 @@ import itertools
 import json
 import re
 import urllib.request
+from collections.abc import Callable, Iterator
 
-import boto3
 import pytest
-from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from labkit.stack.clients import emulator_client
 
 _counter = itertools.count()
 
 
 @pytest.fixture(scope="session")
 def sqs(sqs_endpoint):
-    """A boto3 SQS client on the emulator; made-up credentials, as students would use."""
-    return boto3.client(
-        "sqs",
-        endpoint_url=sqs_endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="AKIDLABKITTEST",
-        aws_secret_access_key="not-a-secret",
-        config=Config(retries={"max_attempts": 1}, read_timeout=30),
-    )
+    """A boto3 SQS client on the emulator (the class account), one attempt per call."""
+    return emulator_client(sqs_endpoint, retries={"max_attempts": 1}, read_timeout=30)
 
 
 @pytest.fixture
@@ -40,23 +35,35 @@ def queue_name(request):
     return f"{base}-{next(_counter)}"
 
 
-@pytest.fixture
-def make_queue(sqs, queue_name):
+def named_after_test(client, base: str) -> Iterator[Callable[..., str]]:
+    """``make(suffix="", fifo=False, **attributes)``: a queue (``client`` is SQS's) or a topic
+    (SNS's) named ``base + suffix``, ``.fifo`` added for FIFO; each is deleted afterwards."""
+    topics = client.meta.service_model.service_name == "sns"
     made = []
 
     def make(suffix: str = "", fifo: bool = False, **attributes) -> str:
-        name = f"{queue_name}{suffix}" + (".fifo" if fifo else "")
+        name = f"{base}{suffix}" + (".fifo" if fifo else "")
         attrs = {k: str(v) for k, v in attributes.items()}
         if fifo:
-            attrs["FifoQueue"] = "true"
-        url = sqs.create_queue(QueueName=name, Attributes=attrs)["QueueUrl"]
-        made.append(url)
-        return url
+            attrs["FifoTopic" if topics else "FifoQueue"] = "true"
+        if topics:
+            made.append(client.create_topic(Name=name, Attributes=attrs)["TopicArn"])
+        else:
+            made.append(client.create_queue(QueueName=name, Attributes=attrs)["QueueUrl"])
+        return made[-1]
 
     yield make
-    for url in made:
-        with contextlib.suppress(sqs.exceptions.QueueDoesNotExist):
-            sqs.delete_queue(QueueUrl=url)
+    for handle in made:
+        with contextlib.suppress(ClientError):  # the test deleted it already
+            if topics:
+                client.delete_topic(TopicArn=handle)
+            else:
+                client.delete_queue(QueueUrl=handle)
+
+
+@pytest.fixture
+def make_queue(sqs, queue_name):
+    yield from named_after_test(sqs, queue_name)
 
 
 def post(url: str, body: bytes | dict, headers: dict | None = None) -> tuple[int, dict, dict]:
@@ -83,22 +90,3 @@ def sqs_call(endpoint: str, action: str, params: dict | bytes) -> tuple[int, dic
         params,
         {"X-Amz-Target": f"AmazonSQS.{action}", "Content-Type": "application/x-amz-json-1.0"},
     )
-
-
-def receive_all(sqs, url: str, expected: int, **kwargs) -> list[dict]:
-    """Receive (and delete) until ``expected`` messages came or a receive comes back empty."""
-    got: list[dict] = []
-    kwargs.setdefault("MaxNumberOfMessages", 10)
-    kwargs.setdefault("WaitTimeSeconds", 1)
-    while len(got) < expected:
-        batch = sqs.receive_message(QueueUrl=url, **kwargs).get("Messages", [])
-        if not batch:
-            break
-        got.extend(batch)
-        sqs.delete_message_batch(
-            QueueUrl=url,
-            Entries=[
-                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(batch)
-            ],
-        )
-    return got

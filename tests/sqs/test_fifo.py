@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.sqs.conftest import receive_all
+from labkit.lessons.receiving import receive_all
 
 
 def _send(sqs, url, body, group="g", **kwargs):
@@ -16,7 +16,7 @@ def test_strict_order_within_a_group(sqs, make_queue):
     url = make_queue(fifo=True, ContentBasedDeduplication="true")
     for i in range(30):
         _send(sqs, url, f"m{i}")
-    got = receive_all(sqs, url, 30)
+    got = receive_all(sqs, url, limit=30)
     assert [m["Body"] for m in got] == [f"m{i}" for i in range(30)]
 
 
@@ -63,7 +63,7 @@ def test_redelivery_after_timeout_keeps_the_original_order(sqs, make_queue, cloc
 def test_dedup_holds_for_five_minutes_even_after_delete(sqs, make_queue, clock):
     url = make_queue(fifo=True, ContentBasedDeduplication="true")
     sent = _send(sqs, url, "hello")
-    got = receive_all(sqs, url, 1)
+    got = receive_all(sqs, url, limit=1)
     assert len(got) == 1  # received and deleted
     again = _send(sqs, url, "hello", group="other-group")
     assert again["MessageId"] == sent["MessageId"]
@@ -72,7 +72,7 @@ def test_dedup_holds_for_five_minutes_even_after_delete(sqs, make_queue, clock):
     clock.advance(301)
     fresh = _send(sqs, url, "hello")
     assert fresh["MessageId"] != sent["MessageId"]
-    assert receive_all(sqs, url, 1)[0]["Body"] == "hello"
+    assert receive_all(sqs, url, limit=1)[0]["Body"] == "hello"
 
 
 def test_explicit_dedup_id_and_scope(sqs, make_queue):

@@ -9,10 +9,11 @@ from botocore.exceptions import ClientError
 from labkit.aws_credentials import describe_error
 from labkit.error_hints import explain, hint
 from labkit.stack.aws import explain as cli_explain
+from tests.sqs.aws_messages import MISSING_GROUP_ID, fifo_delay, unknown_attribute
 
-FIFO_DELAY = (
-    "Value 2 for parameter DelaySeconds is invalid. Reason: The request include parameter that "
-    "is not valid for this queue type."
+FIFO_DELAY = fifo_delay(2)
+EXPIRED_RECEIPT_HANDLE = (
+    "Value x for parameter ReceiptHandle is invalid. Reason: The receipt handle has expired."
 )
 
 
@@ -53,24 +54,11 @@ def test_lesson_helpers_explain_the_same_way(sqs, make_queue):
 @pytest.mark.parametrize(
     ("code", "message", "expected"),
     [
-        (
-            "MissingParameter",
-            "The request must contain the parameter MessageGroupId.",
-            "MessageGroupId",
-        ),
-        (
-            "InvalidParameterValue",
-            "The request must contain the parameter MessageGroupId.",
-            "batch",
-        ),
-        ("InvalidAttributeName", "Unknown Attribute FifoQueue.", "NAME.fifo"),
+        ("MissingParameter", MISSING_GROUP_ID, "MessageGroupId"),
+        ("InvalidParameterValue", MISSING_GROUP_ID, "batch"),
+        ("InvalidAttributeName", unknown_attribute("FifoQueue"), "NAME.fifo"),
         ("AWS.SimpleQueueService.PurgeQueueInProgress", "Only one PurgeQueue ...", "once a minute"),
-        (
-            "InvalidParameterValue",
-            "Value x for parameter ReceiptHandle is invalid. Reason: The "
-            "receipt handle has expired.",
-            "visibility timeout ended",
-        ),  # fmt: skip
+        ("InvalidParameterValue", EXPIRED_RECEIPT_HANDLE, "visibility timeout ended"),
     ],
 )
 def test_hints_by_code_and_message(code, message, expected):

@@ -10,9 +10,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from labkit.lessons.receiving import receive_all
 from labkit.stack.clients import emulator_client
 from labkit.stack.emulator_admin import EmulatorAdmin
-from tests.sqs.conftest import receive_all
 
 
 def _counts(sqs, url) -> tuple[int, int, int]:
@@ -81,11 +81,11 @@ def test_delay_seconds_per_queue_and_per_message(sqs, make_queue, clock):
     sqs.send_message(QueueUrl=url, MessageBody="no-delay", DelaySeconds=0)
     sqs.send_message(QueueUrl=url, MessageBody="long-delay", DelaySeconds=600)
     assert _counts(sqs, url) == (1, 0, 2)
-    assert [m["Body"] for m in receive_all(sqs, url, 1)] == ["no-delay"]
+    assert [m["Body"] for m in receive_all(sqs, url, limit=1)] == ["no-delay"]
     clock.advance(61)
-    assert [m["Body"] for m in receive_all(sqs, url, 1)] == ["queue-delay"]
+    assert [m["Body"] for m in receive_all(sqs, url, limit=1)] == ["queue-delay"]
     clock.advance(600)
-    assert [m["Body"] for m in receive_all(sqs, url, 1)] == ["long-delay"]
+    assert [m["Body"] for m in receive_all(sqs, url, limit=1)] == ["long-delay"]
 
 
 def test_fifo_queue_delay(sqs, make_queue, clock):
@@ -103,7 +103,7 @@ def test_retention_period_drops_old_messages(sqs, make_queue, clock):
     sqs.send_message(QueueUrl=url, MessageBody="young")
     clock.advance(31)
     assert _counts(sqs, url) == (1, 0, 0)
-    assert [m["Body"] for m in receive_all(sqs, url, 1)] == ["young"]
+    assert [m["Body"] for m in receive_all(sqs, url, limit=1)] == ["young"]
 
 
 def test_redrive_to_dead_letter_queue(sqs, make_queue, clock):

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import urllib.request
 
+from labkit.lessons.receiving import receive_all
 from labkit.stack.clients import emulator_client
 from labkit.stack.emulator_admin import EmulatorAdmin
-from tests.sqs.conftest import post, receive_all
+from tests.sqs.conftest import post
 
 
 def _course_tool_run(sqs, url: str) -> list[int]:
@@ -17,7 +18,7 @@ def _course_tool_run(sqs, url: str) -> list[int]:
             MessageBody=f"Message {i}",
             MessageAttributes={"client": {"DataType": "String", "StringValue": "test"}},
         )
-    got = receive_all(sqs, url, 100, MessageAttributeNames=["client"])
+    got = receive_all(sqs, url, limit=100, MessageAttributeNames=["client"])
     return [int(m["Body"].split()[1]) for m in got]
 
 
@@ -73,7 +74,7 @@ def test_duplicate_rate_redelivers_deleted_messages(sqs, sqs_endpoint, make_queu
         sqs.send_message_batch(
             QueueUrl=url, Entries=[{"Id": str(i), "MessageBody": str(i)} for i in range(10)]
         )
-        got = receive_all(sqs, url, 100)
+        got = receive_all(sqs, url, limit=100)
     finally:
         post(sqs_endpoint + "/_labkit/config", {"duplicate_rate": 0})
     bodies = [m["Body"] for m in got]
@@ -91,8 +92,8 @@ def test_duplicate_rate_of_one_queue(sqs, sqs_endpoint, make_queue, queue_name):
     assert code == 200 and body["queues"][queue_name] == 1.0
     for target in (url, other):
         sqs.send_message(QueueUrl=target, MessageBody="once")
-    assert len(receive_all(sqs, url, 3)) >= 3, "every delivery leaves a copy behind"
-    assert len(receive_all(sqs, other, 1)) == 1
+    assert len(receive_all(sqs, url, limit=3)) >= 3, "every delivery leaves a copy behind"
+    assert len(receive_all(sqs, other, limit=1)) == 1
     assert "Messages" not in sqs.receive_message(QueueUrl=other, WaitTimeSeconds=1)
     post(sqs_endpoint + "/_labkit/config", {"duplicate_rate": 0, "queue": queue_name})
     code, _, body = post(sqs_endpoint + "/_labkit/config", {"duplicate_rate": 0, "queue": "nope"})

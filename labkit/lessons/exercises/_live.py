@@ -14,7 +14,7 @@ import textwrap
 import threading
 import uuid
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 from labkit.lessons.checker import NeedsData, NotTried, Wrong
 
@@ -66,6 +66,23 @@ def scratch_queue(sqs: Any, prefix: str, fifo: bool = False, **attributes: str) 
     finally:
         with contextlib.suppress(Exception):
             sqs.delete_queue(QueueUrl=url)
+
+
+class CheckQueue(NamedTuple):
+    """One check's scratch queue: the lab's client (for the check's own calls), a Recorder on it
+    (the client the student's code is given) and the queue's URL."""
+
+    sqs: Any
+    recorder: Recorder
+    url: str
+
+
+@contextlib.contextmanager
+def check_queue(prefix: str, fifo: bool = False) -> Iterator[CheckQueue]:
+    """A scratch queue on the running lab for one check, with the two clients around it."""
+    sqs = current_lab().sqs
+    with scratch_queue(sqs, prefix, fifo=fifo) as url:
+        yield CheckQueue(sqs, Recorder(sqs), url)
 
 
 def queue_depth(sqs: Any, url: str) -> tuple[int, int]:

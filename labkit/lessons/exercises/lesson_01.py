@@ -14,13 +14,12 @@ from labkit.lessons.checker import (
     read_whole_number,
 )
 from labkit.lessons.exercises._live import (
-    Recorder,
-    current_lab,
+    check_queue,
     queue_depth,
     require_function,
     run_student,
-    scratch_queue,
 )
+from labkit.lessons.receiving import receive_all
 
 
 def _first_out_of_order(run: Any) -> int | None:
@@ -68,22 +67,6 @@ known_choice(
 _CHECK_COUNT = 12  # more than one receive can return (10), so a single receive is not enough
 
 
-def _received(sqs: Any, url: str, expected: int) -> list[dict]:
-    """Everything in ``url`` (the check's own receive), deleted as it goes."""
-    got: list[dict] = []
-    empty = 0
-    while len(got) < expected and empty < 2:
-        reply = sqs.receive_message(
-            QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1, MessageAttributeNames=["All"]
-        )
-        messages = reply.get("Messages", [])
-        empty = 0 if messages else empty + 1
-        for message in messages:
-            got.append(message)
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-    return got
-
-
 @exercise(
     "01.publisher",
     hint="send 'Message 0' ... 'Message {count-1}', one send_message each, with the client "
@@ -91,11 +74,11 @@ def _received(sqs: Any, url: str, expected: int) -> list[dict]:
 )
 def _check_publisher(answer: Any, data: Any = None) -> Observed | bool | str:
     publish = require_function(answer, "publish(sqs, queue_url, count, client)")
-    lab = current_lab()
-    recorder = Recorder(lab.sqs)
-    with scratch_queue(lab.sqs, "check01-publisher") as url:
+    with check_queue("check01-publisher") as (sqs, recorder, url):
         run_student(publish, recorder, url, _CHECK_COUNT, "Checker")
-        got = _received(lab.sqs, url, _CHECK_COUNT)
+        got = receive_all(
+            sqs, url, limit=_CHECK_COUNT, empty_replies=2, MessageAttributeNames=["All"]
+        )
     sends = recorder.called("send_message", "send_message_batch")
     bodies = sorted((m["Body"] for m in got), key=lambda b: (len(b), b))
     wanted = [f"Message {i}" for i in range(_CHECK_COUNT)]
@@ -126,14 +109,12 @@ def _check_publisher(answer: Any, data: Any = None) -> Observed | bool | str:
 )
 def _check_subscriber(answer: Any, data: Any = None) -> Observed | bool | str:
     subscribe = require_function(answer, "subscribe(sqs, queue_url)")
-    lab = current_lab()
-    recorder = Recorder(lab.sqs)
     wanted = [f"Message {i}" for i in range(_CHECK_COUNT)]
-    with scratch_queue(lab.sqs, "check01-subscriber") as url:
+    with check_queue("check01-subscriber") as (sqs, recorder, url):
         for body in wanted:
-            lab.sqs.send_message(QueueUrl=url, MessageBody=body)
+            sqs.send_message(QueueUrl=url, MessageBody=body)
         bodies = run_student(subscribe, recorder, url, timeout=60)
-        visible, in_flight = queue_depth(lab.sqs, url)
+        visible, in_flight = queue_depth(sqs, url)
     receives = recorder.called("receive_message")
     if not receives:
         return "nothing was received: call sqs.receive_message(QueueUrl=queue_url, ...)"

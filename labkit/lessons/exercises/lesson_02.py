@@ -16,13 +16,12 @@ from labkit.lessons.checker import (
     read_whole_number,
 )
 from labkit.lessons.exercises._live import (
-    Recorder,
     StudentFailed,
-    current_lab,
+    check_queue,
     require_function,
     run_student,
-    scratch_queue,
 )
+from labkit.lessons.receiving import receive_all
 
 known_number(
     "02.dedup_interval",
@@ -65,24 +64,6 @@ _ORDERS = [
 _RETRIED = _ORDERS[4]  # sent a second time, as a sender that timed out would
 
 
-def _receive_all(sqs: Any, url: str) -> list[dict]:
-    got: list[dict] = []
-    empty = 0
-    while empty < 2 and len(got) < 3 * len(_ORDERS):
-        reply = sqs.receive_message(
-            QueueUrl=url,
-            MaxNumberOfMessages=10,
-            WaitTimeSeconds=1,
-            MessageSystemAttributeNames=["All"],
-        )
-        messages = reply.get("Messages", [])
-        empty = 0 if messages else empty + 1
-        for message in messages:
-            got.append(message)
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-    return got
-
-
 def _send_error_hint(error: str) -> str:
     if "Deduplication" in error:
         return (
@@ -102,15 +83,19 @@ def _check_fifo_sender(answer: Any, data: Any = None) -> Observed | bool | str:
     import pandas as pd
 
     send_orders = require_function(answer, "send_orders(sqs, queue_url, orders)")
-    lab = current_lab()
-    recorder = Recorder(lab.sqs)
-    with scratch_queue(lab.sqs, "check02-orders", fifo=True) as url:
+    with check_queue("check02-orders", fifo=True) as (sqs, recorder, url):
         try:
             run_student(send_orders, recorder, url, [dict(o) for o in _ORDERS])
             run_student(send_orders, recorder, url, [dict(_RETRIED)])  # the retry
         except StudentFailed as failed:
             return _send_error_hint(str(failed))
-        got = _receive_all(lab.sqs, url)
+        got = receive_all(
+            sqs,
+            url,
+            limit=3 * len(_ORDERS),
+            empty_replies=2,
+            MessageSystemAttributeNames=["All"],
+        )
     rows = []
     for position, message in enumerate(got):
         try:

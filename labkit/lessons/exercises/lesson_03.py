@@ -17,10 +17,10 @@ from labkit.lessons.checker import (
     read_whole_number,
 )
 from labkit.lessons.exercises._live import (
+    check_queue,
     current_lab,
     require_function,
     run_student,
-    scratch_queue,
 )
 
 known_number(
@@ -104,14 +104,13 @@ def _check_idempotent_consumer(answer: Any, data: Any = None) -> Observed | str:
     import pandas as pd
 
     handler = require_function(answer, "idempotent_deposit(account, message)")
-    lab = current_lab()
     account = types.SimpleNamespace(balance=0, applied=set())
-    with scratch_queue(lab.sqs, "check03-deposits") as url:
+    with check_queue("check03-deposits") as (sqs, _, url):
         ids = [
-            lab.sqs.send_message(QueueUrl=url, MessageBody=str(amount))["MessageId"]
+            sqs.send_message(QueueUrl=url, MessageBody=str(amount))["MessageId"]
             for amount in _AMOUNTS
         ]
-        deliveries = pd.DataFrame(_consume(lab.sqs, url, handler, account, ids))
+        deliveries = pd.DataFrame(_consume(sqs, url, handler, account, ids))
     expected = sum(_AMOUNTS)
     if account.balance == expected:
         return Observed(True, deliveries)

@@ -60,7 +60,7 @@ def _subscribe(answer: Any, data: Any = None, **context: Any) -> bool | str:
         )
     if "FilterPolicy" in attrs:
         return "this subscription should get every event: remove its FilterPolicy"
-    from labkit.lessons.events import receive_all
+    from labkit.lessons.receiving import receive_all
 
     receive_all(sqs, mine)  # leftovers of earlier tries
     probe = f"probe-{uuid.uuid4().hex[:8]}"
@@ -139,7 +139,7 @@ def _filter_policy(answer: Any, data: Any = None, **context: Any) -> bool | str:
                     "priority": {"DataType": "Number", "StringValue": str(priority)},
                 },
             )
-        from labkit.lessons.events import receive_all
+        from labkit.lessons.receiving import receive_all
 
         got = {int(m["Body"]) for m in receive_all(sqs, url)}
     finally:

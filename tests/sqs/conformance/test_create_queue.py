@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.sqs.aws_messages import fifo_only, unknown_attribute
 from tests.sqs.conformance.conftest import error_of, expect_error, modeled
 
 NAME_RULE = "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length"
@@ -43,21 +44,13 @@ def test_longest_names_are_accepted(sqs):
 @pytest.mark.parametrize(
     ("attribute", "value", "message"),
     [
-        ("FifoQueue", "false", "Unknown Attribute FifoQueue."),  # recorded
+        ("FifoQueue", "false", unknown_attribute("FifoQueue")),  # recorded
         ("FifoQueue", "true", None),  # a standard name: the FIFO name rule applies first
-        ("ContentBasedDeduplication", "false", "Unknown Attribute ContentBasedDeduplication."),
-        (
-            "DeduplicationScope",
-            "queue",
-            "You can specify the DeduplicationScope only when FifoQueue is set to true.",
-        ),
-        (
-            "FifoThroughputLimit",
-            "perQueue",
-            "You can specify the FifoThroughputLimit only when FifoQueue is set to true.",
-        ),
-        ("Colour", "blue", "Unknown Attribute Colour."),
-        ("QueueArn", "arn:aws:sqs:us-east-1:000000000000:x", "Unknown Attribute QueueArn."),
+        ("ContentBasedDeduplication", "false", unknown_attribute("ContentBasedDeduplication")),
+        ("DeduplicationScope", "queue", fifo_only("DeduplicationScope")),
+        ("FifoThroughputLimit", "perQueue", fifo_only("FifoThroughputLimit")),
+        ("Colour", "blue", unknown_attribute("Colour")),
+        ("QueueArn", "arn:aws:sqs:us-east-1:000000000000:x", unknown_attribute("QueueArn")),
     ],
 )
 def test_fifo_attributes_on_a_standard_queue(sqs, queue_name, attribute, value, message):

@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from tests.sqs.aws_messages import fifo_only, unknown_attribute
 from tests.sqs.conformance.conftest import expect_error
 
 
@@ -17,31 +18,27 @@ def test_unknown_attribute_names(sqs, make_queue):
     expect_error(
         lambda: sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["NoSuchAttribute"]),
         "InvalidAttributeName",
-        "Unknown Attribute NoSuchAttribute.",
+        unknown_attribute("NoSuchAttribute"),
     )
     expect_error(
         lambda: sqs.set_queue_attributes(QueueUrl=url, Attributes={"Colour": "blue"}),
         "InvalidAttributeName",
-        "Unknown Attribute Colour.",
+        unknown_attribute("Colour"),
     )
     expect_error(
         lambda: sqs.set_queue_attributes(QueueUrl=url, Attributes={"QueueArn": "x"}),
         "InvalidAttributeName",
-        "Unknown Attribute QueueArn.",
+        unknown_attribute("QueueArn"),
     )
 
 
 @pytest.mark.parametrize(
     ("attribute", "value", "message"),
     [
-        ("FifoQueue", "true", "Unknown Attribute FifoQueue."),  # recorded
-        ("FifoQueue", "false", "Unknown Attribute FifoQueue."),
-        ("ContentBasedDeduplication", "true", "Unknown Attribute ContentBasedDeduplication."),
-        (
-            "DeduplicationScope",
-            "messageGroup",
-            "You can specify the DeduplicationScope only when FifoQueue is set to true.",
-        ),
+        ("FifoQueue", "true", unknown_attribute("FifoQueue")),  # recorded
+        ("FifoQueue", "false", unknown_attribute("FifoQueue")),
+        ("ContentBasedDeduplication", "true", unknown_attribute("ContentBasedDeduplication")),
+        ("DeduplicationScope", "messageGroup", fifo_only("DeduplicationScope")),
     ],
 )
 def test_fifo_attributes_on_a_standard_queue(sqs, make_queue, attribute, value, message):

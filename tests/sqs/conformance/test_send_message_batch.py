@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.sqs.aws_messages import MISSING_GROUP_ID, fifo_delay
 from tests.sqs.conformance.conftest import error_of, expect_error, modeled
 
 MIB = 1_048_576
@@ -109,7 +110,7 @@ def test_fifo_batch_without_group_or_dedup_id_rejects_the_whole_request(sqs, mak
             Entries=[ok, {"Id": "b", "MessageBody": "2", "MessageDeduplicationId": "e"}],
         ),
         "InvalidParameterValue",
-        "The request must contain the parameter MessageGroupId.",
+        MISSING_GROUP_ID,
     )
     counts = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
     assert counts["Attributes"]["ApproximateNumberOfMessages"] == "0"
@@ -127,7 +128,4 @@ def test_fifo_batch_entry_with_delay_zero_is_accepted(sqs, make_queue):
         ],
     )
     assert [e["Id"] for e in result["Successful"]] == ["a"]
-    assert result["Failed"][0]["Message"] == (
-        "Value 3 for parameter DelaySeconds is invalid. Reason: The request include parameter "
-        "that is not valid for this queue type."
-    )
+    assert result["Failed"][0]["Message"] == fifo_delay(3)

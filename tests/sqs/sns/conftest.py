@@ -2,44 +2,26 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 
-import boto3
 import pytest
-from botocore.config import Config
+
+from labkit.lessons.receiving import receive_all
+from labkit.stack.clients import emulator_client
+from tests.sqs.conftest import named_after_test
 
 
 @pytest.fixture(scope="session")
 def sns(sqs_endpoint):
     """A boto3 SNS client on the emulator (the query protocol, XML answers)."""
-    return boto3.client(
-        "sns",
-        endpoint_url=sqs_endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="AKIDLABKITTEST",
-        aws_secret_access_key="not-a-secret",
-        config=Config(retries={"max_attempts": 1}, read_timeout=30),
+    return emulator_client(
+        sqs_endpoint, service="sns", retries={"max_attempts": 1}, read_timeout=30
     )
 
 
 @pytest.fixture
 def make_topic(sns, queue_name):
-    made = []
-
-    def make(suffix: str = "", fifo: bool = False, **attributes) -> str:
-        name = f"{queue_name}{suffix}" + (".fifo" if fifo else "")
-        attrs = {k: str(v) for k, v in attributes.items()}
-        if fifo:
-            attrs["FifoTopic"] = "true"
-        arn = sns.create_topic(Name=name, Attributes=attrs)["TopicArn"]
-        made.append(arn)
-        return arn
-
-    yield make
-    for arn in made:
-        with contextlib.suppress(Exception):
-            sns.delete_topic(TopicArn=arn)
+    yield from named_after_test(sns, queue_name)
 
 
 def queue_arn(sqs, url: str) -> str:
@@ -65,7 +47,7 @@ def subscribed(sns, sqs, make_queue):
 
 def bodies(sqs, url: str, expected: int, raw: bool = False) -> list:
     """Receive and delete up to ``expected`` messages; envelopes come back parsed."""
-    from tests.sqs.conftest import receive_all
-
-    got = receive_all(sqs, url, expected, MessageAttributeNames=["All"], AttributeNames=["All"])
+    got = receive_all(
+        sqs, url, limit=expected, MessageAttributeNames=["All"], AttributeNames=["All"]
+    )
     return got if raw else [json.loads(m["Body"]) for m in got]

@@ -10,6 +10,7 @@ import urllib.request
 import pytest
 from botocore.exceptions import ClientError
 
+from labkit.stack.clients import emulator_client
 from tests.sqs.sns.conftest import bodies, queue_arn
 
 ATTRS = {
@@ -302,15 +303,7 @@ def test_undeliverable_copies_go_to_the_subscription_dead_letter_queue(
 
 def test_delivery_reaches_a_queue_of_another_account(sns, make_topic, sqs_endpoint):
     """The queue ARN names the account: a topic of the class account feeds a student's queue."""
-    import boto3
-
-    theirs = boto3.client(
-        "sqs",
-        endpoint_url=sqs_endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="210987654321",
-        aws_secret_access_key="x",
-    )
+    theirs = emulator_client(sqs_endpoint, account="210987654321")
     url = theirs.create_queue(QueueName="cross-account-inbox")["QueueUrl"]
     try:
         topic = make_topic()

@@ -7,6 +7,8 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
+from labkit.stack.clients import emulator_client
+
 
 def test_create_topic_is_idempotent_and_listed(sns, make_topic, queue_name):
     arn = make_topic()
@@ -147,16 +149,8 @@ def test_tags_of_a_missing_resource(sns):
 
 def test_topics_belong_to_an_account_and_region(sqs_endpoint, make_topic):
     """A 12-digit access key id is the account; the region comes from the signature."""
-    import boto3
-
     arn = make_topic()
-    other = boto3.client(
-        "sns",
-        endpoint_url=sqs_endpoint,
-        region_name="eu-west-1",
-        aws_access_key_id="123456789012",
-        aws_secret_access_key="x",
-    )
+    other = emulator_client(sqs_endpoint, region="eu-west-1", service="sns", account="123456789012")
     theirs = other.create_topic(Name="their-topic")["TopicArn"]
     try:
         assert theirs == "arn:aws:sns:eu-west-1:123456789012:their-topic"
