@@ -6,7 +6,7 @@ resource "aws_lb" "app" {
   load_balancer_type = "application"
   internal           = false
   subnets            = data.aws_subnets.default.ids
-  security_groups    = [aws_security_group.alb.id]
+  security_groups    = [aws_security_group.taskoverflow["alb"].id]
 }
 
 resource "aws_lb_target_group" "app" {

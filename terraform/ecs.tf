@@ -14,16 +14,6 @@ resource "aws_ecs_cluster" "taskoverflow" {
   name = var.name
 }
 
-resource "aws_cloudwatch_log_group" "app" {
-  name              = "/${var.name}/app"
-  retention_in_days = var.log_retention_days
-}
-
-resource "aws_cloudwatch_log_group" "worker" {
-  name              = "/${var.name}/worker"
-  retention_in_days = var.log_retention_days
-}
-
 locals {
   # Pinning the pushed digest (not just the tag) makes a rebuilt image a new task definition,
   # so `terraform apply` rolls it out.
@@ -43,10 +33,33 @@ locals {
     { name = "AWS_DEFAULT_REGION", value = var.region },
     { name = "ICAL_DELAY_SECONDS", value = tostring(var.ical_delay_seconds) },
   ]
+
+  # What differs between the API and the worker: the command, the ports the container listens
+  # on (the worker takes its jobs from SQS: nobody connects to it), how many tasks run.
+  containers = {
+    app = {
+      command = ["labkit", "api", "--host", "0.0.0.0", "--port", tostring(var.app_port)]
+      ports   = [var.app_port]
+      count   = var.app_count
+    }
+    worker = {
+      command = ["labkit", "worker", "--loglevel", "info", "--concurrency", tostring(var.worker_concurrency)]
+      ports   = []
+      count   = var.worker_count
+    }
+  }
 }
 
-resource "aws_ecs_task_definition" "app" {
-  family                   = "${var.name}-app"
+resource "aws_cloudwatch_log_group" "taskoverflow" {
+  for_each          = local.containers
+  name              = "/${var.name}/${each.key}"
+  retention_in_days = var.log_retention_days
+}
+
+# One task definition per container above: taskoverflow["app"] and taskoverflow["worker"].
+resource "aws_ecs_task_definition" "taskoverflow" {
+  for_each                 = local.containers
+  family                   = "${var.name}-${each.key}"
   requires_compatibilities = ["FARGATE"]
   network_mode             = "awsvpc"
   cpu                      = var.task_cpu
@@ -61,99 +74,53 @@ resource "aws_ecs_task_definition" "app" {
 
   container_definitions = jsonencode([
     {
-      name        = "app"
+      name        = each.key
       image       = local.image
       essential   = true
-      command     = ["labkit", "api", "--host", "0.0.0.0", "--port", tostring(var.app_port)]
+      command     = each.value.command
       environment = local.environment
       portMappings = [
-        {
-          containerPort = var.app_port
-          hostPort      = var.app_port
-          protocol      = "tcp"
-        }
+        for port in each.value.ports : { containerPort = port, hostPort = port, protocol = "tcp" }
       ]
       logConfiguration = {
         logDriver = "awslogs"
         options = {
-          "awslogs-group"         = aws_cloudwatch_log_group.app.name
+          "awslogs-group"         = aws_cloudwatch_log_group.taskoverflow[each.key].name
           "awslogs-region"        = var.region
-          "awslogs-stream-prefix" = "app"
+          "awslogs-stream-prefix" = each.key
         }
       }
     }
   ])
 }
 
-resource "aws_ecs_task_definition" "worker" {
-  family                   = "${var.name}-worker"
-  requires_compatibilities = ["FARGATE"]
-  network_mode             = "awsvpc"
-  cpu                      = var.task_cpu
-  memory                   = var.task_memory
-  execution_role_arn       = data.aws_iam_role.lab.arn
-  task_role_arn            = data.aws_iam_role.lab.arn
-
-  runtime_platform {
-    operating_system_family = "LINUX"
-    cpu_architecture        = "X86_64"
-  }
-
-  container_definitions = jsonencode([
-    {
-      name        = "worker"
-      image       = local.image
-      essential   = true
-      command     = ["labkit", "worker", "--loglevel", "info", "--concurrency", tostring(var.worker_concurrency)]
-      environment = local.environment
-      logConfiguration = {
-        logDriver = "awslogs"
-        options = {
-          "awslogs-group"         = aws_cloudwatch_log_group.worker.name
-          "awslogs-region"        = var.region
-          "awslogs-stream-prefix" = "worker"
-        }
-      }
-    }
-  ])
-}
-
-resource "aws_ecs_service" "app" {
-  name            = "${var.name}-app"
+# One service per container: the API's tasks behind the load balancer, the worker's scaled with
+# worker_count (every worker task competes for jobs on the same queue).
+resource "aws_ecs_service" "taskoverflow" {
+  for_each        = local.containers
+  name            = "${var.name}-${each.key}"
   cluster         = aws_ecs_cluster.taskoverflow.id
-  task_definition = aws_ecs_task_definition.app.arn
-  desired_count   = var.app_count
+  task_definition = aws_ecs_task_definition.taskoverflow[each.key].arn
+  desired_count   = each.value.count
   launch_type     = "FARGATE"
 
   network_configuration {
     subnets          = data.aws_subnets.default.ids
-    security_groups  = [aws_security_group.app.id]
-    assign_public_ip = true # to pull from ECR without a NAT gateway
+    security_groups  = [aws_security_group.taskoverflow[each.key].id]
+    assign_public_ip = true # to reach ECR and SQS without a NAT gateway
   }
 
-  load_balancer {
-    target_group_arn = aws_lb_target_group.app.arn
-    container_name   = "app"
-    container_port   = var.app_port
+  dynamic "load_balancer" {
+    for_each = each.value.ports
+    content {
+      target_group_arn = aws_lb_target_group.app.arn
+      container_name   = each.key
+      container_port   = load_balancer.value
+    }
   }
 
   # Time for the API to start and create its tables before health checks count.
-  health_check_grace_period_seconds = 60
+  health_check_grace_period_seconds = length(each.value.ports) > 0 ? 60 : null
 
   depends_on = [aws_lb_listener.http]
-}
-
-# Scale the worker with worker_count: every task competes for jobs on the same queue.
-resource "aws_ecs_service" "worker" {
-  name            = "${var.name}-worker"
-  cluster         = aws_ecs_cluster.taskoverflow.id
-  task_definition = aws_ecs_task_definition.worker.arn
-  desired_count   = var.worker_count
-  launch_type     = "FARGATE"
-
-  network_configuration {
-    subnets          = data.aws_subnets.default.ids
-    security_groups  = [aws_security_group.worker.id]
-    assign_public_ip = true # to reach ECR and SQS without a NAT gateway
-  }
 }

@@ -34,94 +34,56 @@ data "aws_subnets" "default" {
   }
 }
 
-# Internet -> load balancer on port 80.
-resource "aws_security_group" "alb" {
-  name        = "${var.name}-alb"
-  description = "HTTP from anywhere to the TaskOverflow load balancer"
-  vpc_id      = data.aws_vpc.default.id
-
-  ingress {
-    description = "HTTP"
-    from_port   = 80
-    to_port     = 80
-    protocol    = "tcp"
-    cidr_blocks = ["0.0.0.0/0"]
+# One security group per kind of endpoint. A group refuses every connection its ingress rules
+# below do not allow; each may call out (the tasks to ECR, SQS and CloudWatch).
+locals {
+  security_groups = {
+    alb      = "HTTP from anywhere to the TaskOverflow load balancer"
+    app      = "TaskOverflow API tasks: only the load balancer reaches them"
+    worker   = "Celery worker tasks: outbound only (they pull jobs from SQS)"
+    database = "PostgreSQL for TaskOverflow and the Celery result backend"
   }
 
-  egress {
-    from_port   = 0
-    to_port     = 0
-    protocol    = "-1"
-    cidr_blocks = ["0.0.0.0/0"]
-  }
+  # Who may connect to which group, on which TCP port: from a network (from_cidr) or from the
+  # members of another group (from_group). PostgreSQL takes the API and the worker (the worker
+  # writes Celery results), plus any networks the student adds in db_client_cidrs.
+  ingress = merge(
+    {
+      "HTTP from anywhere"         = { to = "alb", port = 80, from_cidr = "0.0.0.0/0", from_group = null }
+      "API from the load balancer" = { to = "app", port = var.app_port, from_cidr = null, from_group = "alb" }
+      "PostgreSQL from the API"    = { to = "database", port = 5432, from_cidr = null, from_group = "app" }
+      "PostgreSQL from the worker" = { to = "database", port = 5432, from_cidr = null, from_group = "worker" }
+    },
+    {
+      for cidr in var.db_client_cidrs : "PostgreSQL from ${cidr}" => {
+        to = "database", port = 5432, from_cidr = cidr, from_group = null
+      }
+    },
+  )
 }
 
-# Load balancer -> API tasks on the app port; the tasks may call out (ECR, SQS, CloudWatch).
-resource "aws_security_group" "app" {
-  name        = "${var.name}-app"
-  description = "TaskOverflow API tasks: only the load balancer reaches them"
+resource "aws_security_group" "taskoverflow" {
+  for_each    = local.security_groups
+  name        = "${var.name}-${each.key}"
+  description = each.value
   vpc_id      = data.aws_vpc.default.id
-
-  ingress {
-    description     = "API from the load balancer"
-    from_port       = var.app_port
-    to_port         = var.app_port
-    protocol        = "tcp"
-    security_groups = [aws_security_group.alb.id]
-  }
-
-  egress {
-    from_port   = 0
-    to_port     = 0
-    protocol    = "-1"
-    cidr_blocks = ["0.0.0.0/0"]
-  }
 }
 
-# Worker tasks accept nothing: they pull jobs from SQS.
-resource "aws_security_group" "worker" {
-  name        = "${var.name}-worker"
-  description = "Celery worker tasks: outbound only"
-  vpc_id      = data.aws_vpc.default.id
-
-  egress {
-    from_port   = 0
-    to_port     = 0
-    protocol    = "-1"
-    cidr_blocks = ["0.0.0.0/0"]
-  }
+resource "aws_vpc_security_group_ingress_rule" "taskoverflow" {
+  for_each                     = local.ingress
+  security_group_id            = aws_security_group.taskoverflow[each.value.to].id
+  description                  = each.key
+  ip_protocol                  = "tcp"
+  from_port                    = each.value.port
+  to_port                      = each.value.port
+  cidr_ipv4                    = each.value.from_cidr
+  referenced_security_group_id = try(aws_security_group.taskoverflow[each.value.from_group].id, null)
 }
 
-# PostgreSQL: the API and the worker (the worker writes Celery results), plus any networks the
-# student adds in db_client_cidrs.
-resource "aws_security_group" "database" {
-  name        = "${var.name}-database"
-  description = "PostgreSQL for TaskOverflow and the Celery result backend"
-  vpc_id      = data.aws_vpc.default.id
-
-  ingress {
-    description     = "PostgreSQL from the API and the worker"
-    from_port       = 5432
-    to_port         = 5432
-    protocol        = "tcp"
-    security_groups = [aws_security_group.app.id, aws_security_group.worker.id]
-  }
-
-  dynamic "ingress" {
-    for_each = length(var.db_client_cidrs) > 0 ? [1] : []
-    content {
-      description = "PostgreSQL from the networks in db_client_cidrs"
-      from_port   = 5432
-      to_port     = 5432
-      protocol    = "tcp"
-      cidr_blocks = var.db_client_cidrs
-    }
-  }
-
-  egress {
-    from_port   = 0
-    to_port     = 0
-    protocol    = "-1"
-    cidr_blocks = ["0.0.0.0/0"]
-  }
+resource "aws_vpc_security_group_egress_rule" "anywhere" {
+  for_each          = aws_security_group.taskoverflow
+  security_group_id = each.value.id
+  description       = "Anywhere"
+  ip_protocol       = "-1"
+  cidr_ipv4         = "0.0.0.0/0"
 }

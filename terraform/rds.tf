@@ -13,7 +13,7 @@ resource "aws_db_instance" "database" {
   username = var.db_username
   password = var.db_password
 
-  vpc_security_group_ids = [aws_security_group.database.id]
+  vpc_security_group_ids = [aws_security_group.taskoverflow["database"].id]
   # As in the course: reachable from outside the VPC if db_client_cidrs lets you in.
   publicly_accessible = true
 

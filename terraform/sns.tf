@@ -6,87 +6,46 @@ resource "aws_sns_topic" "todo_events" {
   name = "todo-events"
 }
 
-# The calendar is rebuilt when a todo (and so maybe its deadline) appears, changes or goes.
-resource "aws_sqs_queue" "todo_events_calendar" {
-  name = "todo-events-calendar"
+locals {
+  # Each subscriber queue (todo-events-<key>) and the events its filter policy lets in.
+  todo_event_subscribers = {
+    # The calendar is rebuilt when a todo (and so maybe its deadline) appears, changes or goes.
+    calendar = ["todo.created", "todo.updated", "todo.deleted"]
+    # Email goes out when a todo is created or completed.
+    email = ["todo.created", "todo.completed"]
+    # The audit log keeps every event (no filter), in the notification envelope SNS wraps it in.
+    audit = null
+  }
 }
 
-# Email goes out when a todo is created or completed.
-resource "aws_sqs_queue" "todo_events_email" {
-  name = "todo-events-email"
+resource "aws_sqs_queue" "todo_events" {
+  for_each = local.todo_event_subscribers
+  name     = "todo-events-${each.key}"
 }
 
-# The audit log keeps every event, in the notification envelope SNS wraps it in.
-resource "aws_sqs_queue" "todo_events_audit" {
-  name = "todo-events-audit"
-}
-
-resource "aws_sns_topic_subscription" "calendar" {
-  topic_arn            = aws_sns_topic.todo_events.arn
-  protocol             = "sqs"
-  endpoint             = aws_sqs_queue.todo_events_calendar.arn
-  raw_message_delivery = true
-  filter_policy = jsonencode({
-    event = ["todo.created", "todo.updated", "todo.deleted"]
-  })
-}
-
-resource "aws_sns_topic_subscription" "email" {
-  topic_arn            = aws_sns_topic.todo_events.arn
-  protocol             = "sqs"
-  endpoint             = aws_sqs_queue.todo_events_email.arn
-  raw_message_delivery = true
-  filter_policy = jsonencode({
-    event = ["todo.created", "todo.completed"]
-  })
-}
-
-resource "aws_sns_topic_subscription" "audit" {
+resource "aws_sns_topic_subscription" "todo_events" {
+  for_each  = local.todo_event_subscribers
   topic_arn = aws_sns_topic.todo_events.arn
   protocol  = "sqs"
-  endpoint  = aws_sqs_queue.todo_events_audit.arn
+  endpoint  = aws_sqs_queue.todo_events[each.key].arn
+  # A filtered queue gets the event itself; the audit log the whole envelope.
+  raw_message_delivery = each.value != null
+  filter_policy        = each.value == null ? null : jsonencode({ event = each.value })
 }
 
 # SNS delivers into a queue only when the queue's policy lets this topic send to it. Without
 # these, `terraform apply` succeeds and the queues silently stay empty on AWS (the emulator does
 # not check policies).
-resource "aws_sqs_queue_policy" "todo_events_calendar" {
-  queue_url = aws_sqs_queue.todo_events_calendar.id
+resource "aws_sqs_queue_policy" "todo_events" {
+  for_each  = local.todo_event_subscribers
+  queue_url = aws_sqs_queue.todo_events[each.key].id
   policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{
       Effect    = "Allow"
       Principal = { Service = "sns.amazonaws.com" }
       Action    = "sqs:SendMessage"
-      Resource  = aws_sqs_queue.todo_events_calendar.arn
-      Condition = { ArnEquals = { "aws:SourceArn" = aws_sns_topic.todo_events.arn } }
-    }]
-  })
-}
-
-resource "aws_sqs_queue_policy" "todo_events_email" {
-  queue_url = aws_sqs_queue.todo_events_email.id
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Effect    = "Allow"
-      Principal = { Service = "sns.amazonaws.com" }
-      Action    = "sqs:SendMessage"
-      Resource  = aws_sqs_queue.todo_events_email.arn
-      Condition = { ArnEquals = { "aws:SourceArn" = aws_sns_topic.todo_events.arn } }
-    }]
-  })
-}
-
-resource "aws_sqs_queue_policy" "todo_events_audit" {
-  queue_url = aws_sqs_queue.todo_events_audit.id
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Effect    = "Allow"
-      Principal = { Service = "sns.amazonaws.com" }
-      Action    = "sqs:SendMessage"
-      Resource  = aws_sqs_queue.todo_events_audit.arn
+      Resource  = aws_sqs_queue.todo_events[each.key].arn
       Condition = { ArnEquals = { "aws:SourceArn" = aws_sns_topic.todo_events.arn } }
     }]
   })

@@ -1,7 +1,10 @@
 """What `terraform/` declares, read offline, and put on a running SQS/SNS.
 
-    read    every *.tf parsed (python-hcl2) and merged; an evaluator for what is known
-            before `terraform apply`                       -> TerraformFiles, Unresolved
+    read    every *.tf parsed (python-hcl2) and merged; what its names refer to (variables,
+            locals, resources and their for_each instances, dynamic blocks)
+                                                           -> TerraformFiles, Unresolved
+    expressions  HCL expressions evaluated on python-hcl2's parse tree (what is known before
+            `terraform apply`)                             -> Expression, Evaluator
     facts   the lab's queues (SQS attributes, dead-letter queues first) and ECS services
                                                            -> TerraformFolder, queue_definitions
     attributes  Terraform arguments -> AWS API attributes, per resource type (queues, topics,

@@ -62,7 +62,9 @@ def api_attributes(
         if argument not in body:
             continue
         try:
-            attributes[attribute] = api_string(attribute, files.evaluate(body[argument]))
+            value = files.evaluate(body[argument])
+            if value is not None:  # null: the argument is not set
+                attributes[attribute] = api_string(attribute, value)
         except (Unresolved, ValueError, TypeError) as exc:
             skipped.append((argument, str(exc)))
     return attributes, skipped

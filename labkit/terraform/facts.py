@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -155,14 +154,13 @@ class TerraformFolder(TerraformFiles):
         """Each `aws_ecs_service` with the task definition resource it runs."""
         found = []
         for resource, body in self.resources("aws_ecs_service").items():
-            task = str(body.get("task_definition", ""))
-            match = re.fullmatch(r"\$\{aws_ecs_task_definition\.([\w-]+)\.\w+\}", task)
+            task = body.get("task_definition", "")
             balancers = body.get("load_balancer") or []
             found.append(
                 Service(
                     resource=resource,
                     name=self.evaluate(body.get("name", resource), strict=False),
-                    task_definition=match.group(1) if match else task,
+                    task_definition=self.referenced_instance(task) or str(task),
                     desired_count=self.evaluate(body.get("desired_count", 1), strict=False),
                     load_balancer=self.evaluate(balancers[0], strict=False) if balancers else None,
                 )

@@ -1,7 +1,8 @@
 """Reading `terraform/` offline: every `*.tf` file parsed by python-hcl2 and merged as
-Terraform merges a module, with a small evaluator for what is knowable before `terraform apply`
-(variable defaults, locals, `jsonencode`, `tostring`, queue ARNs and URLs, the LabRole ARN).
-Anything else is `Unresolved`, with the reason, never guessed.
+Terraform merges a module, and what its names refer to (variables with their defaults, locals,
+resources and their `for_each` instances, data sources; queue, topic and LabRole ARNs and queue
+URLs), so that `expressions.Evaluator` can evaluate its expressions on the parse tree. Anything
+not knowable before `terraform apply` is `Unresolved`, with the reason, never guessed.
 
 The facts the lab draws from the folder are `labkit.terraform.facts` (queues, ECS) and
 `labkit.terraform.topics` (SNS); putting queues and topics on an endpoint is `sync`.
@@ -11,59 +12,57 @@ from __future__ import annotations
 
 import json
 import logging
-import re
-from dataclasses import dataclass
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from hcl2.rules.literal_rules import IdentifierRule
+
 from labkit.paths import TERRAFORM_DIR
 from labkit.sqs.accounts import DEFAULT_ACCOUNT, DEFAULT_REGION
+from labkit.terraform.expressions import (
+    OPTIONS,
+    Context,
+    Evaluator,
+    Expression,
+    Failed,
+    Reference,
+    Unresolved,
+    bind,
+    source,
+    steps_of,
+    template,
+    values_of,
+)
 
 log = logging.getLogger(__name__)
 
 #: The account id used in ARNs and URLs computed offline (the emulators' convention).
 OFFLINE_ACCOUNT_ID = DEFAULT_ACCOUNT
 
-_REFERENCE = re.compile(r"[A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*|\[\d+\])+")
-_CALL = re.compile(r"([a-z_][a-z0-9_]*)\(", re.S)
+__all__ = ["OFFLINE_ACCOUNT_ID", "TerraformError", "TerraformFiles", "Unresolved"]
 
 
 class TerraformError(ValueError):
     """The Terraform folder cannot be read (missing, or a file that does not parse)."""
 
 
-class Unresolved(Exception):
-    """An expression whose value is not known offline."""
-
-    def __init__(self, expression: str, reason: str) -> None:
-        super().__init__(f"`{expression}`: {reason}")
-        self.expression = expression
-        self.reason = reason
-
-
 # --- Parsing ------------------------------------------------------------------------------------
-
-
-def _parse(text: str) -> dict:
-    import hcl2
-
-    options = hcl2.SerializationOptions(
-        strip_string_quotes=True, with_comments=False, explicit_blocks=False
-    )
-    return hcl2.loads(text, serialization_options=options)
 
 
 @lru_cache(maxsize=64)
 def _parse_file(path: Path, mtime_ns: int) -> dict:
+    import hcl2
+
     try:
-        return _parse(path.read_text(encoding="utf-8"))
+        return values_of(hcl2.parses(path.read_text(encoding="utf-8"), discard_comments=True).body)
     except Exception as exc:  # lark raises several unrelated exception types
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise TerraformError(f"{path} does not parse as HCL: {first_line}") from exc
 
 
-class TerraformFiles:
+class TerraformFiles(Evaluator):
     """Every `*.tf` file of one folder, merged as Terraform merges them into one module.
 
     ``variables`` overrides variable defaults (as `-var name=value` would); ``account_id``
@@ -103,11 +102,19 @@ class TerraformFiles:
         ]
 
     def resources(self, rtype: str) -> dict[str, dict]:
-        """Bodies of the `resource "<rtype>" "<name>"` blocks, by name, in file order."""
-        return self._labelled("resource", rtype)
+        """Bodies of the `resource "<rtype>" "<name>"` blocks, by name, in file order; a block
+        with `for_each` gives one body per instance, named as Terraform does (`name["key"]`),
+        in which `each.key` and `each.value` are known."""
+        found: dict[str, dict] = {}
+        for name, body in self._labelled("resource", rtype).items():
+            found.update(self._instances(name, body))
+        return found
 
     def data_sources(self, dtype: str) -> dict[str, dict]:
-        return self._labelled("data", dtype)
+        """Bodies of the `data "<dtype>" "<name>"` blocks, by name (`dynamic` blocks made)."""
+        return {
+            name: self._dynamic_blocks(body) for name, body in self._labelled("data", dtype).items()
+        }
 
     def _labelled(self, kind: str, rtype: str) -> dict[str, dict]:
         found: dict[str, dict] = {}
@@ -159,170 +166,164 @@ class TerraformFiles:
                         rows.append({"file": file, "kind": kind, "type": "", "name": ""})
         return rows
 
-    # -- evaluation --
+    # -- what names refer to --
 
-    def evaluate(self, value: Any, strict: bool = True, _depth: int = 0) -> Any:
-        """The value of a serialized HCL value: literals, `${...}` expressions and templates.
-
-        With ``strict`` an unknown part raises `Unresolved`; otherwise it stays as `${...}` text.
-        """
-        if _depth > 40:
-            raise Unresolved(str(value), "references nest too deeply (a cycle?)")
-        if isinstance(value, dict):
-            return {k: self.evaluate(v, strict, _depth + 1) for k, v in value.items()}
-        if isinstance(value, list):
-            return [self.evaluate(v, strict, _depth + 1) for v in value]
-        if not isinstance(value, str) or "${" not in value:
-            return value
-        parts = _split_template(value)
-        if len(parts) == 1 and isinstance(parts[0], _Expr):
-            return self._expression(parts[0].source, strict, _depth + 1)
-        text = []
-        for part in parts:
-            if isinstance(part, _Expr):
-                resolved = self._expression(part.source, strict, _depth + 1)
-                text.append(_to_string(resolved))
-            else:
-                text.append(part)
-        return "".join(text)
-
-    def _expression(self, source: str, strict: bool, depth: int) -> Any:
-        source = source.strip()
+    def _instances(self, name: str, body: dict) -> dict[str, dict]:
+        """{address: body} of a block: one per `for_each` key (`name["key"]`, `each` bound),
+        else {name: body}; `dynamic` blocks made into the blocks they generate."""
+        if "for_each" not in body:
+            return {name: self._dynamic_blocks(body)}
         try:
-            if _REFERENCE.fullmatch(source):
-                return self._reference(source, strict, depth)
-            call = _CALL.match(source)
-            if call and _closing_paren(source, call.end() - 1) == len(source) - 1:
-                return self._call(call.group(1), source[call.end() : -1], strict, depth)
-            parsed = _parse(f"v = {source}\n")["v"]
-            unchanged = "${" + "".join(source.split()) + "}"
-            if isinstance(parsed, str) and "".join(parsed.split()) == unchanged:
-                raise Unresolved(source, "an expression that is only evaluated by Terraform")
-            return self.evaluate(parsed, strict, depth)
-        except Unresolved:
-            if strict:
-                raise
-            return "${" + source + "}"
-        except Exception as exc:  # noqa: BLE001 - a parse failure is just "not known offline"
-            if strict:
-                raise Unresolved(source, f"cannot be read offline ({type(exc).__name__})") from exc
-            return "${" + source + "}"
+            each = self.evaluate(body["for_each"])
+        except Unresolved as exc:
+            log.warning("%s: its for_each is not known offline: %s", name, exc)
+            return {name: body}
+        pairs = each.items() if isinstance(each, dict) else ((key, key) for key in each)
+        return {
+            f"{name}[{json.dumps(str(key))}]": self._dynamic_blocks(
+                bind(body, {"each": {"key": str(key), "value": value}})
+            )
+            for key, value in pairs
+        }
 
-    def _call(self, function: str, argument: str, strict: bool, depth: int) -> Any:
-        if function not in ("jsonencode", "tostring"):
-            raise Unresolved(f"{function}(...)", f"the function {function}() is not evaluated")
-        value = self._expression(argument, strict, depth + 1)
-        if function == "tostring":
-            return _to_string(value)
-        return json.dumps(value, separators=(",", ":"))
+    def _dynamic_blocks(self, body: dict) -> dict:
+        """``body`` with each `dynamic "x"` block replaced by the `x` blocks it generates (its
+        iterator, `x` or the one it names, bound in each); one not known offline stays."""
+        if "dynamic" not in body:
+            return body
+        expanded = {key: value for key, value in body.items() if key != "dynamic"}
+        for block in body["dynamic"]:
+            for label, spec in block.items():
+                iterator = spec.get("iterator", label)
+                if isinstance(iterator, Expression):
+                    iterator = source(iterator.node)
+                try:
+                    each = self.evaluate(spec.get("for_each"))
+                    pairs = each.items() if isinstance(each, dict) else enumerate(each)
+                except (Unresolved, TypeError) as exc:
+                    log.warning("dynamic %s: its for_each is not known offline: %s", label, exc)
+                    expanded.setdefault("dynamic", []).append({label: spec})
+                    continue
+                for key, value in pairs:
+                    names = {iterator: {"key": key, "value": value}}
+                    expanded.setdefault(label, []).extend(
+                        self._dynamic_blocks(bind(content, names))
+                        for content in spec.get("content", [])
+                    )
+        return expanded
 
-    def _reference(self, ref: str, strict: bool, depth: int) -> Any:
-        parts = ref.split(".")
-        head = parts[0]
-        if head == "var":
-            name = parts[1]
-            if name in self.overrides:
-                return self.overrides[name]
-            defaults = self.variable_defaults()
-            if name not in defaults:
-                raise Unresolved(ref, f"variable {name!r} has no default")
-            return self.evaluate(defaults[name], strict, depth + 1)
-        if head == "local":
-            if parts[1] not in self._locals:
-                raise Unresolved(ref, f"no local value named {parts[1]!r}")
-            return self.evaluate(self._locals[parts[1]], strict, depth + 1)
-        if head == "data" and len(parts) == 4:
-            return self._attribute("data", parts[1], parts[2], parts[3], strict, depth)
-        if len(parts) == 3:
-            return self._attribute("resource", parts[0], parts[1], parts[2], strict, depth)
-        raise Unresolved(ref, "a reference this reader does not follow")
+    def reference(self, name: str, steps: list[Any], node: Any, context: Context) -> Any:
+        """`var.x`, `local.x`, `data.type.name`, `type.name` (a resource): the value or the
+        `Reference` they name, and the steps left to take on it."""
+        count = 2 if name == "data" else 1  # data.<type>.<name>; var.<name>, <type>.<name>
+        if len(steps) < count or not all(isinstance(step, str) for step in steps[:count]):
+            raise Unresolved(source(node), f"a reference to {name} this reader does not follow")
+        named, rest = steps[:count], steps[count:]
+        if name == "var":
+            return self._variable(named[0], source(node), context), rest
+        if name == "local":
+            if named[0] not in self._locals:
+                raise Unresolved(source(node), f"no local value named {named[0]!r}")
+            inner = context.deeper(source(node))
+            return self.value(self._locals[named[0]], inner), rest
+        if name == "data":
+            return self._resource("data", named[0], named[1], node), rest
+        if name in ("each", "count", "self", "path", "terraform"):
+            raise Unresolved(source(node), f"`{name}` is not known here")
+        return self._resource("resource", name, named[0], node), rest
 
-    def _attribute(
-        self, kind: str, rtype: str, name: str, attr: str, strict: bool, depth: int
-    ) -> Any:
-        ref = f"{'data.' if kind == 'data' else ''}{rtype}.{name}.{attr}"
+    def _variable(self, name: str, where: str, context: Context) -> Any:
+        if name in self.overrides:
+            return self.overrides[name]
+        defaults = self.variable_defaults()
+        if name not in defaults:
+            raise Unresolved(where, f"variable {name!r} has no default")
+        return self.value(defaults[name], context.deeper(where))
+
+    def _resource(self, kind: str, rtype: str, name: str, node: Any) -> Reference:
         body = self._labelled(kind, rtype).get(name)
+        prefix = "data." if kind == "data" else ""
         if body is None:
-            raise Unresolved(ref, f"no {kind} {rtype}.{name} in {self.directory}")
-        if rtype == "aws_sqs_queue" and attr in ("arn", "url", "id"):
-            queue = str(self.evaluate(body.get("name"), True, depth + 1))
-            if attr == "arn":
-                return f"arn:aws:sqs:{self.region}:{self.account_id}:{queue}"
-            return f"https://sqs.{self.region}.amazonaws.com/{self.account_id}/{queue}"
-        if rtype == "aws_sns_topic" and attr in ("arn", "id"):
-            topic = str(self.evaluate(body.get("name"), True, depth + 1))
-            return f"arn:aws:sns:{self.region}:{self.account_id}:{topic}"
-        if rtype == "aws_iam_role" and attr == "arn":
-            role = str(self.evaluate(body.get("name"), True, depth + 1))
-            return f"arn:aws:iam::{self.account_id}:role/{role}"
+            raise Unresolved(source(node), f"no {kind} {prefix}{rtype}.{name} in {self.directory}")
+        if "for_each" in body:
+            return _Instances(self, kind, rtype, name, self._instances(name, body))
+        return _Instance(self, kind, rtype, name, body)
+
+    def attribute(self, instance: _Instance, attr: str, context: Context) -> Any:
+        """An attribute of a resource instance: the ARNs and URLs that follow from its name,
+        else an argument it sets, else `Unresolved` (known only after apply)."""
+        where = f"{instance.address}.{attr}"
+        body, inner = instance.body, context.deeper(where)
+        if (instance.rtype, attr) in _FROM_NAME:
+            if body.get("name") is None:
+                raise Unresolved(where, "it has no name: known only after `terraform apply`")
+            name = str(self.value(body["name"], replace(inner, strict=True)))  # needed whole
+            return _FROM_NAME[instance.rtype, attr].format(
+                region=self.region, account=self.account_id, name=name
+            )
         if attr in body:
-            return self.evaluate(body[attr], strict, depth + 1)
-        raise Unresolved(ref, "known only after `terraform apply`")
+            return self.value(body[attr], inner)
+        raise Unresolved(where, "known only after `terraform apply`")
+
+    def referenced_instance(self, value: Any) -> str | None:
+        """The resource instance (`name`, or `name["key"]`) that a reference such as
+        `aws_x.name.arn` or `aws_x.name[each.key].arn` reads an attribute of, else None."""
+        if isinstance(value, str) and not isinstance(value, Expression) and "${" in value:
+            value = template(value)
+        if not isinstance(value, Expression):
+            return None
+        node = value.node
+        root, steps = steps_of(node)
+        if not steps:
+            return None
+        context = Context(scope=value.scope)
+        if not isinstance(root, IdentifierRule):
+            return None
+        try:
+            target, rest = self.reference(root.serialize(OPTIONS), steps[:-1], node, context)
+            for step in rest:
+                target = self.step(target, step, node, context)
+        except Unresolved:
+            return None
+        return target.name if isinstance(target, _Instance) else None
 
 
-# --- Helpers ------------------------------------------------------------------------------------
+#: Attributes that follow from a resource's name: its ARN, and a queue's URL.
+_FROM_NAME = {
+    ("aws_sqs_queue", "arn"): "arn:aws:sqs:{region}:{account}:{name}",
+    ("aws_sqs_queue", "url"): "https://sqs.{region}.amazonaws.com/{account}/{name}",
+    ("aws_sqs_queue", "id"): "https://sqs.{region}.amazonaws.com/{account}/{name}",
+    ("aws_sns_topic", "arn"): "arn:aws:sns:{region}:{account}:{name}",
+    ("aws_sns_topic", "id"): "arn:aws:sns:{region}:{account}:{name}",
+    ("aws_iam_role", "arn"): "arn:aws:iam::{account}:role/{name}",
+}
 
 
-@dataclass(frozen=True)
-class _Expr:
-    source: str
+class _Instance(Reference):
+    """One resource (or data source) instance; its attributes come from `TerraformFiles`."""
+
+    def __init__(self, files: TerraformFiles, kind: str, rtype: str, name: str, body: dict):
+        self.files, self.kind, self.rtype, self.name, self.body = files, kind, rtype, name, body
+        self.address = f"{'data.' if kind == 'data' else ''}{rtype}.{name}"
+
+    def get(self, key: Any, context: Context) -> Any:
+        return self.files.attribute(self, str(key), context)
 
 
-def _closing_paren(text: str, start: int) -> int:
-    """Index of the bracket closing the one at ``start`` (skipping strings), or -1."""
-    pairs = {"(": ")", "[": "]", "{": "}"}
-    stack: list[str] = []
-    i = start
-    in_string = False
-    while i < len(text):
-        ch = text[i]
-        if in_string:
-            if ch == "\\":
-                i += 1
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in pairs:
-            stack.append(pairs[ch])
-        elif stack and ch == stack[-1]:
-            stack.pop()
-            if not stack:
-                return i
-        i += 1
-    return -1
+class _Instances(Reference):
+    """A `for_each` resource: its instances by key."""
 
+    def __init__(
+        self, files: TerraformFiles, kind: str, rtype: str, name: str, bodies: dict[str, dict]
+    ):
+        self.instances = {
+            address: _Instance(files, kind, rtype, address, body)
+            for address, body in bodies.items()
+        }
+        self.name = name
 
-def _split_template(text: str) -> list[str | _Expr]:
-    """Literal text and `${...}` expressions, in order (`$${` is a literal `${`)."""
-    parts: list[str | _Expr] = []
-    literal: list[str] = []
-    i = 0
-    while i < len(text):
-        if text.startswith("$${", i):
-            literal.append("${")
-            i += 3
-        elif text.startswith("${", i):
-            end = _closing_paren(text, i + 1)
-            if end < 0:
-                literal.append(text[i:])
-                break
-            if literal:
-                parts.append("".join(literal))
-                literal = []
-            parts.append(_Expr(text[i + 2 : end]))
-            i = end + 1
-        else:
-            literal.append(text[i])
-            i += 1
-    if literal:
-        parts.append("".join(literal))
-    return parts
-
-
-def _to_string(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (dict, list)):
-        raise Unresolved(str(value), "a collection where Terraform expects a string")
-    return str(value)
+    def get(self, key: Any, context: Context) -> Any:
+        address = f"{self.name}[{json.dumps(str(key))}]"
+        if address not in self.instances:
+            raise Failed(address, f"no instance with the key {str(key)!r}")
+        return self.instances[address]

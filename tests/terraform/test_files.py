@@ -21,6 +21,10 @@ EXPECTED_FILES = {
 }
 
 
+#: The API's and the worker's task definitions and services (one `for_each` each).
+APP, WORKER = 'taskoverflow["app"]', 'taskoverflow["worker"]'
+
+
 @pytest.fixture(scope="module")
 def folder() -> TerraformFolder:
     return TerraformFolder(TERRAFORM_DIR)
@@ -67,7 +71,7 @@ def test_ical_visibility_timeout_outlasts_the_job(folder: TerraformFolder) -> No
 def test_both_task_definitions_carry_labrole_twice(folder: TerraformFolder) -> None:
     assert folder.data_sources("aws_iam_role")["lab"]["name"] == "LabRole"
     tasks = {t.resource: t for t in folder.task_definitions()}
-    assert set(tasks) == {"app", "worker"}
+    assert set(tasks) == {APP, WORKER}
     for task in tasks.values():
         assert task.execution_role.endswith(":role/LabRole"), task
         assert task.task_role.endswith(":role/LabRole"), task
@@ -78,11 +82,11 @@ def test_both_task_definitions_carry_labrole_twice(folder: TerraformFolder) -> N
 
 def test_containers_app_on_6400_worker_without_ports(folder: TerraformFolder) -> None:
     tasks = {t.resource: t for t in folder.task_definitions()}
-    (app,) = tasks["app"].containers
-    (worker,) = tasks["worker"].containers
+    (app,) = tasks[APP].containers
+    (worker,) = tasks[WORKER].containers
     assert [p["containerPort"] for p in app["portMappings"]] == [6400]
     assert app["command"][:2] == ["labkit", "api"] and "0.0.0.0" in app["command"]
-    assert "portMappings" not in worker
+    assert not worker.get("portMappings")
     assert worker["command"][:2] == ["labkit", "worker"]
     assert app["image"] == worker["image"], "one image for both services"
     for container in (app, worker):
@@ -98,10 +102,10 @@ def test_containers_app_on_6400_worker_without_ports(folder: TerraformFolder) ->
 
 def test_services_and_load_balancer_health_check(folder: TerraformFolder) -> None:
     services = {s.resource: s for s in folder.services()}
-    assert services["app"].task_definition == "app"
-    assert services["worker"].task_definition == "worker"
-    assert services["app"].load_balancer["container_port"] == 6400
-    assert services["worker"].load_balancer is None
+    assert services[APP].task_definition == APP
+    assert services[WORKER].task_definition == WORKER
+    assert services[APP].load_balancer["container_port"] == 6400
+    assert services[WORKER].load_balancer is None
     for resource in folder.resources("aws_ecs_service").values():
         assert resource["launch_type"] == "FARGATE"
         assert resource["network_configuration"][0]["assign_public_ip"] is True, "no NAT"

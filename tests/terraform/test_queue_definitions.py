@@ -121,7 +121,7 @@ resource "aws_sqs_queue" "odd" {
   name                       = "odd"
   visibility_timeout_seconds = var.no_default
   delay_seconds              = max(1, 2)
-  message_retention_seconds  = var.a > var.b ? 10 : 20
+  message_retention_seconds  = length(aws_sqs_queue.odd[*].arn) * 60
   redrive_policy = jsonencode({
     deadLetterTargetArn = aws_sqs_queue.missing.arn
     maxReceiveCount     = 4
@@ -142,6 +142,72 @@ resource "aws_sqs_queue" "computed" {
     assert "max()" in reasons["delay_seconds"]
     assert "only evaluated by Terraform" in reasons["message_retention_seconds"]
     assert "aws_sqs_queue.missing" in reasons["redrive_policy"]
+
+
+def test_conditionals_operators_for_and_for_each_are_evaluated(tmp_path: Path) -> None:
+    """Evaluated on python-hcl2's tree: a conditional, arithmetic and comparisons, `for`
+    expressions, a `for_each` resource's instances (with `each`), and references into them."""
+    write(
+        tmp_path,
+        """
+variable "long" {
+  default = true
+}
+variable "waits" {
+  default = { calendar = 20, email = 0 }
+}
+locals {
+  minutes = var.long ? 2 * 60 : 30 - 5
+  names   = [for name, wait in var.waits : upper(name) if wait > 0]
+  by_name = { for name in keys(var.waits) : name => "q-${name}" }
+}
+resource "aws_sqs_queue" "events" {
+  for_each                   = var.waits
+  name                       = local.by_name[each.key]
+  receive_wait_time_seconds  = each.value
+  visibility_timeout_seconds = local.minutes
+  delay_seconds              = -1 + 1
+}
+resource "aws_sqs_queue" "dead" {
+  name = "dead-$${literally}"
+  redrive_policy = jsonencode({
+    deadLetterTargetArn = aws_sqs_queue.events["email"].arn
+    maxReceiveCount     = length(var.waits) > 1 ? 3 : 1
+  })
+}
+""",
+    )
+    folder = TerraformFolder(tmp_path)
+    queues = {q.name: q for q in folder.queue_definitions()}
+    assert set(queues) == {"q-calendar", "q-email", "dead-${literally}"}
+    assert queues["q-calendar"].resource == 'events["calendar"]'
+    assert queues["q-calendar"].attributes == {
+        "ReceiveMessageWaitTimeSeconds": "20",
+        "VisibilityTimeout": "120",
+        "DelaySeconds": "0",
+    }
+    assert queues["q-email"].attributes["ReceiveMessageWaitTimeSeconds"] == "0"
+    assert queues["dead-${literally}"].dead_letter_target == "q-email"
+    assert (
+        json.loads(queues["dead-${literally}"].attributes["RedrivePolicy"])["maxReceiveCount"] == 3
+    )
+    assert folder.evaluate("${local.by_name}") == {"calendar": "q-calendar", "email": "q-email"}
+    with pytest.raises(Unresolved, match="upper"):
+        folder.evaluate("${local.names}")
+    assert folder.referenced_instance('${aws_sqs_queue.events["email"].arn}') == 'events["email"]'
+
+
+def test_the_files_read_as_python_hcl2_serializes_them() -> None:
+    """Expressions carry their tree, but compare equal to the text `hcl2.loads` gives."""
+    import hcl2
+
+    from labkit.paths import TERRAFORM_DIR
+    from labkit.terraform.expressions import OPTIONS
+
+    folder = TerraformFolder()
+    for name, parsed in folder.files.items():
+        text = (TERRAFORM_DIR / name).read_text()
+        assert parsed == hcl2.loads(text, serialization_options=OPTIONS), name
 
 
 def test_a_broken_file_names_itself(tmp_path: Path) -> None:

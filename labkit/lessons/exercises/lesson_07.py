@@ -58,7 +58,7 @@ def _check_dead_letter_receives(answer: Any, data: Any = None) -> bool:
 )
 def _check_parallel_jobs(answer: Any, data: Any = None) -> bool:
     tasks = _folder().task_definitions()
-    (worker,) = next(t for t in tasks if t.resource == "worker").containers
+    (worker,) = next(t for t in tasks if t.resource == 'taskoverflow["worker"]').containers
     command = [str(part) for part in worker["command"]]
     concurrency = int(command[command.index("--concurrency") + 1])
     return read_whole_number(answer) == 3 * concurrency
