@@ -22,10 +22,11 @@ def notebook_paths() -> list[Path]:
     return sorted(NOTEBOOKS.glob("[0-9]*.ipynb")) + sorted(NOTEBOOKS.glob("solutions/*.ipynb"))
 
 
-def code_cells(path: Path) -> list[str]:
-    """The source of each code cell of the notebook at ``path``, in order."""
+def code_cells(path: Path) -> dict[int, str]:
+    """The source of each code cell of the notebook at ``path``, by its place among all cells
+    (0 is the first cell, as Jupyter and nbformat count)."""
     cells = json.loads(path.read_text())["cells"]
-    return ["".join(cell["source"]) for cell in cells if cell["cell_type"] == "code"]
+    return {i: "".join(c["source"]) for i, c in enumerate(cells) if c["cell_type"] == "code"}
 
 
 def _lesson(lesson: str, solution: bool) -> Path:
@@ -36,13 +37,14 @@ def _lesson(lesson: str, solution: bool) -> Path:
 
 def cell_defining(lesson: str, name: str, solution: bool = True) -> str:
     """The code cell of lesson ``lesson`` (e.g. "01") that defines the function ``name``."""
-    [source] = [s for s in code_cells(_lesson(lesson, solution)) if f"\ndef {name}(" in f"\n{s}"]
+    cells = code_cells(_lesson(lesson, solution)).values()
+    [source] = [s for s in cells if f"\ndef {name}(" in f"\n{s}"]
     return source
 
 
 def written_file(lesson: str, filename: str, solution: bool = True) -> str:
     """What lesson ``lesson``'s ``%%writefile filename`` cell writes."""
-    for source in code_cells(_lesson(lesson, solution)):
+    for source in code_cells(_lesson(lesson, solution)).values():
         first, _, body = source.partition("\n")
         if first.split() == ["%%writefile", filename]:
             return body + "\n"

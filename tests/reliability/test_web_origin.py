@@ -54,14 +54,16 @@ def api(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator:
     handle.stop()
 
 
+def sqs_action(
+    port: int, action: str, params: dict, headers: dict | None = None
+) -> tuple[int, dict, bytes]:
+    """One SQS JSON-protocol call, as boto3 sends it, with ``headers`` added (e.g. a Host)."""
+    sent = {"Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": f"AmazonSQS.{action}"}
+    return call(port, "POST", "/", json.dumps(params).encode(), {**(headers or {}), **sent})
+
+
 def _queue_names(port: int) -> list[str]:
-    status, _, body = call(
-        port,
-        "POST",
-        "/",
-        b"{}",
-        {"Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "AmazonSQS.ListQueues"},
-    )
+    status, _, body = sqs_action(port, "ListQueues", {})
     assert status == 200
     return json.loads(body).get("QueueUrls", [])
 
@@ -71,14 +73,7 @@ def _queue_names(port: int) -> list[str]:
 
 def test_emulator_refuses_a_cross_site_reset_and_config(emulator) -> None:
     port = emulator.port
-    status, _, _ = call(
-        port,
-        "POST",
-        "/",
-        json.dumps({"QueueName": "keep-me"}).encode(),
-        {"Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "AmazonSQS.CreateQueue"},
-    )
-    assert status == 200
+    assert sqs_action(port, "CreateQueue", {"QueueName": "keep-me"})[0] == 200
     page = {"Origin": "http://evil.example", "Content-Type": "text/plain;charset=UTF-8"}
     for path, body in (("/_labkit/reset", b"{}"), ("/_labkit/config", b'{"duplicate_rate": 1}')):
         status, _, reply = call(port, "POST", path, body, page)
@@ -95,16 +90,9 @@ def test_emulator_refuses_a_cross_site_reset_and_config(emulator) -> None:
 
 
 def test_emulator_refuses_a_foreign_host_and_never_echoes_it(emulator) -> None:
-    status, _, reply = call(
-        emulator.port,
-        "POST",
-        "/",
-        json.dumps({"QueueName": "rebind"}).encode(),
-        {
-            "Host": "evil.example:9324",
-            "Content-Type": "application/x-amz-json-1.0",
-            "X-Amz-Target": "AmazonSQS.CreateQueue",
-        },
+    rebind = {"QueueName": "rebind"}
+    status, _, reply = sqs_action(
+        emulator.port, "CreateQueue", rebind, {"Host": "evil.example:9324"}
     )
     assert status == 403
     assert b"evil.example/" not in reply
@@ -127,17 +115,8 @@ def test_allowed_hosts_come_from_the_environment(monkeypatch: pytest.MonkeyPatch
     assert configured_hosts() == {"sqs", "app", "abc-6400.app.github.dev"}
     handle = start_emulator(seed=1)
     try:
-        status, _, body = call(
-            handle.port,
-            "POST",
-            "/",
-            json.dumps({"QueueName": "compose"}).encode(),
-            {
-                "Host": "sqs:9324",
-                "Content-Type": "application/x-amz-json-1.0",
-                "X-Amz-Target": "AmazonSQS.CreateQueue",
-            },
-        )
+        compose = {"QueueName": "compose"}
+        status, _, body = sqs_action(handle.port, "CreateQueue", compose, {"Host": "sqs:9324"})
         assert status == 200 and json.loads(body)["QueueUrl"].startswith("http://sqs:9324/")
         assert call(handle.port, "GET", "/_labkit/health", headers={"Host": "evil"})[0] == 403
     finally:
