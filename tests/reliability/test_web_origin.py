@@ -62,6 +62,19 @@ def sqs_action(
     return call(port, "POST", "/", json.dumps(params).encode(), {**(headers or {}), **sent})
 
 
+def send_json(
+    port: int, method: str, path: str, body: dict, headers: dict | None = None
+) -> tuple[int, dict, bytes]:
+    """A JSON request as a page's fetch() sends it, with ``headers`` added (Host, Origin)."""
+    sent = {"Content-Type": "application/json", **(headers or {})}
+    return call(port, method, path, json.dumps(body).encode(), sent)
+
+
+def page_at(host: str) -> dict:
+    """The Host and Origin of a page served from ``host`` itself."""
+    return {"Host": host, "Origin": f"http://{host}"}
+
+
 def _queue_names(port: int) -> list[str]:
     status, _, body = sqs_action(port, "ListQueues", {})
     assert status == 200
@@ -102,11 +115,8 @@ def test_emulator_refuses_a_foreign_host_and_never_echoes_it(emulator) -> None:
 
 @pytest.mark.parametrize("host", ["127.0.0.1:{port}", "localhost:{port}", "[::1]:{port}", None])
 def test_emulator_answers_loopback_names_and_its_own_origin(emulator, host: str | None) -> None:
-    headers = {"Content-Type": "application/json"}
-    if host:
-        headers["Host"] = host.format(port=emulator.port)
-        headers["Origin"] = "http://" + headers["Host"]
-    status, _, _ = call(emulator.port, "POST", "/_labkit/clock", b'{"advance": 0}', headers)
+    headers = page_at(host.format(port=emulator.port)) if host else {}
+    status, _, _ = send_json(emulator.port, "POST", "/_labkit/clock", {"advance": 0}, headers)
     assert status == 200
 
 
@@ -142,13 +152,8 @@ def test_api_refuses_cross_site_writes(api) -> None:
     before = _todo_count(api.port)
     hostile = {"Origin": "http://evil.example", "Content-Type": "text/plain"}
     assert call(api.port, "POST", "/api/v1/todos/ical", b"", hostile)[0] == 403
-    status, _, reply = call(
-        api.port,
-        "POST",
-        "/api/v1/todos",
-        b'{"title": "from a page"}',
-        {"Origin": "http://evil.example", "Content-Type": "application/json"},
-    )
+    todo, evil = {"title": "from a page"}, {"Origin": hostile["Origin"]}
+    status, _, reply = send_json(api.port, "POST", "/api/v1/todos", todo, evil)
     assert status == 403 and "origin" in json.loads(reply)["error"]
     assert call(api.port, "DELETE", "/api/v1/todos/1", b"", hostile)[0] == 403
     assert _todo_count(api.port) == before
@@ -157,35 +162,18 @@ def test_api_refuses_cross_site_writes(api) -> None:
 def test_api_refuses_a_foreign_host_and_never_echoes_it(api) -> None:
     status, _, reply = call(api.port, "GET", "/api/v1/todos", headers={"Host": "evil.example"})
     assert status == 403 and b"evil.example/" not in reply
-    status, _, reply = call(
-        api.port,
-        "POST",
-        "/api/v1/todos/ical",
-        b"{}",
-        {"Host": "evil.example", "Content-Type": "application/json"},
+    status, _, reply = send_json(
+        api.port, "POST", "/api/v1/todos/ical", {}, {"Host": "evil.example"}
     )
     assert status == 403 and b"http://evil.example" not in reply
 
 
 def test_api_page_on_its_own_origin_still_works(api) -> None:
-    own = f"127.0.0.1:{api.port}"
-    status, _, body = call(
-        api.port,
-        "POST",
-        "/api/v1/todos",
-        b'{"title": "from the page"}',
-        {"Host": own, "Origin": f"http://{own}", "Content-Type": "application/json"},
-    )
+    own = page_at(f"127.0.0.1:{api.port}")
+    status, _, body = send_json(api.port, "POST", "/api/v1/todos", {"title": "from the page"}, own)
     assert status == 201, body
-    local = f"localhost:{api.port}"
-    status, _, _ = call(
-        api.port,
-        "PUT",
-        f"/api/v1/todos/{json.loads(body)['id']}",
-        b'{"completed": true}',
-        {"Host": local, "Origin": f"http://{local}", "Content-Type": "application/json"},
-    )
-    assert status == 200
+    path, local = f"/api/v1/todos/{json.loads(body)['id']}", page_at(f"localhost:{api.port}")
+    assert send_json(api.port, "PUT", path, {"completed": True}, local)[0] == 200
 
 
 def test_emulator_refuses_an_sns_action_sent_as_a_cross_site_get(emulator) -> None:
