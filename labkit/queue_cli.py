@@ -193,15 +193,16 @@ def fresh_start(sqs: Any, endpoint: str | None) -> str:
     """Empty every queue of the client's account (the class account for the CLI) and forget
     their FIFO deduplication; one line saying what was done. StackError on AWS."""
     from labkit.stack.clients import CLASS_ACCOUNT, client_account
+    from labkit.stack.emulator_admin import EmulatorAdmin, is_aws_endpoint
     from labkit.stack.errors import StackError
 
-    if endpoint is None or "amazonaws.com" in endpoint:
+    if endpoint is None or is_aws_endpoint(endpoint):
         raise StackError(
             "--fresh needs the lab's SQS emulator: on AWS a FIFO queue remembers bodies for 5 "
             'minutes whatever you do; send new ones with --prepend "A-" instead'
         )
     account = client_account(sqs)
-    answer = admin_call(endpoint, "reset", {"account": account})
+    answer = EmulatorAdmin(endpoint, account=account).reset()
     names = answer.get("queues", [])
     whose = "the class account" if account == CLASS_ACCOUNT else f"account {account}"
     listed = f" ({', '.join(names)})" if names else ""
@@ -209,24 +210,6 @@ def fresh_start(sqs: Any, endpoint: str | None) -> str:
         f"Fresh start: emptied {len(names)} queue(s) of {whose}{listed}: "
         f"{answer.get('messages', 0)} message(s) removed, FIFO deduplication forgotten"
     )
-
-
-def admin_call(endpoint: str, route: str, payload: dict[str, Any]) -> dict[str, Any]:
-    """POST to the emulator's admin ``route``; StackError (one line) when it fails."""
-    import requests
-
-    from labkit.stack.errors import StackError
-
-    url = endpoint.rstrip("/") + "/_labkit/" + route
-    try:
-        reply = requests.post(url, json=payload, timeout=10)
-    except requests.RequestException:
-        raise StackError(
-            f"the SQS emulator at {endpoint} does not answer; start it with `labkit up`"
-        ) from None
-    if reply.status_code != 200:
-        raise StackError(f"the SQS emulator refused {route}: {reply.text.strip()}")
-    return reply.json()
 
 
 #: Response header with which the emulator marks sends it deduplicated (AWS sends none).

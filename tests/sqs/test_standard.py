@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import urllib.request
+import pytest
 
 from labkit.lessons.receiving import receive_all
 from labkit.stack.clients import emulator_client
-from labkit.stack.emulator_admin import EmulatorAdmin
-from tests.sqs.conftest import post
+from labkit.stack.emulator_admin import AdminError, EmulatorAdmin
 
 
 def _course_tool_run(sqs, url: str) -> list[int]:
@@ -68,15 +67,15 @@ def test_short_poll_samples_some_servers(sqs, make_queue):
 
 def test_duplicate_rate_redelivers_deleted_messages(sqs, sqs_endpoint, make_queue):
     url = make_queue()
-    code, _, _ = post(sqs_endpoint + "/_labkit/config", {"duplicate_rate": 0.5})
-    assert code == 200
+    admin = EmulatorAdmin(sqs_endpoint)
+    admin.configure(duplicate_rate=0.5)
     try:
         sqs.send_message_batch(
             QueueUrl=url, Entries=[{"Id": str(i), "MessageBody": str(i)} for i in range(10)]
         )
         got = receive_all(sqs, url, limit=100)
     finally:
-        post(sqs_endpoint + "/_labkit/config", {"duplicate_rate": 0})
+        admin.configure(duplicate_rate=0)
     bodies = [m["Body"] for m in got]
     assert set(bodies) == {str(i) for i in range(10)}
     assert len(bodies) > 10, "with a duplicate rate, some messages come twice"
@@ -86,23 +85,21 @@ def test_duplicate_rate_redelivers_deleted_messages(sqs, sqs_endpoint, make_queu
 
 def test_duplicate_rate_of_one_queue(sqs, sqs_endpoint, make_queue, queue_name):
     url, other = make_queue(), make_queue("-other")
-    code, _, body = post(
-        sqs_endpoint + "/_labkit/config", {"duplicate_rate": 1.0, "queue": queue_name}
-    )
-    assert code == 200 and body["queues"][queue_name] == 1.0
+    admin = EmulatorAdmin(sqs_endpoint)
+    settings = admin.configure(duplicate_rate=1.0, queue=queue_name)
+    assert settings["queues"][queue_name] == 1.0
     for target in (url, other):
         sqs.send_message(QueueUrl=target, MessageBody="once")
     assert len(receive_all(sqs, url, limit=3)) >= 3, "every delivery leaves a copy behind"
     assert len(receive_all(sqs, other, limit=1)) == 1
     assert "Messages" not in sqs.receive_message(QueueUrl=other, WaitTimeSeconds=1)
-    post(sqs_endpoint + "/_labkit/config", {"duplicate_rate": 0, "queue": queue_name})
-    code, _, body = post(sqs_endpoint + "/_labkit/config", {"duplicate_rate": 0, "queue": "nope"})
-    assert code == 400
+    admin.configure(duplicate_rate=0, queue=queue_name)
+    with pytest.raises(AdminError, match="refused config"):
+        admin.configure(duplicate_rate=0, queue="nope")
 
 
 def test_duplicate_rate_defaults_to_zero(sqs_endpoint):
-    with urllib.request.urlopen(sqs_endpoint + "/_labkit/config", timeout=5) as response:
-        assert b'"duplicate_rate":0' in response.read()
+    assert EmulatorAdmin(sqs_endpoint).settings()["duplicate_rate"] == 0
 
 
 def test_message_ids_repeat_from_the_seed_but_never_within_one_emulator():
