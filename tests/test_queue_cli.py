@@ -14,6 +14,7 @@ import pytest
 
 from labkit.cli import main
 from labkit.stack.clients import emulator_client
+from labkit.waiting import Deadline
 
 
 @pytest.fixture(scope="module")
@@ -170,9 +171,8 @@ def test_ctrl_c_ends_a_receiver_with_a_summary(sqs_endpoint: str, sqs) -> None: 
         stderr=subprocess.PIPE,
         text=True,
     )
-    deadline = time.monotonic() + 20
-    seen = []
-    while len(seen) < 3 and time.monotonic() < deadline:
+    deadline, seen = Deadline(20), []
+    while len(seen) < 3 and not deadline.passed():
         line = proc.stdout.readline()
         if line.startswith("["):
             seen.append(line)

@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from labkit.waiting import eventually, wait_until
+from labkit.waiting import Deadline, eventually, wait_until
 
 
 def test_returns_the_first_truthy_value() -> None:
@@ -19,3 +19,10 @@ def test_a_timeout_names_what_it_waited_for_and_the_last_value() -> None:
         wait_until(lambda: 0, 0.1, "the job", poll=0.02)
     assert not eventually(lambda: False, 0.1)
     assert eventually(lambda: True, 0)
+
+
+def test_a_deadline_counts_down_from_when_it_was_made() -> None:
+    budget = Deadline(0.2)
+    assert not budget.passed() and 0 < budget.left() <= 0.2
+    wait_until(budget.passed, 1, "the budget to run out", poll=0.01)
+    assert budget.left() == 0 and budget.spent() == 0.2

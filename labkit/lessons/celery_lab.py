@@ -21,9 +21,12 @@ from celery import Celery
 from celery.states import READY_STATES
 
 from labkit.lessons.progress import advance, counter, wait_until
+from labkit.waiting import eventually
 
 QUEUE = "lessons"
 APP = "labkit.lessons.celery_lab"
+#: The events after which a task is done (its result is in).
+ENDED = ("task-succeeded", "task-failed")
 EVENT_COLUMNS = [
     "task_id",
     "name",
@@ -132,15 +135,16 @@ def watch_states(result: Any, timeout: float = 60.0, interval: float = 0.01):  #
     """
     seen: list[dict[str, Any]] = []
     start = time.monotonic()
-    while True:
+
+    def record() -> bool:
         state = result.state
         if not seen or seen[-1]["state"] != state:
             seen.append({"state": state, "after_s": round(time.monotonic() - start, 3)})
         # judged on the state just recorded: asking result.ready() apart could see the end
         # after this read and leave the last state out of the table
-        if state in READY_STATES or time.monotonic() - start > timeout:
-            break
-        time.sleep(interval)
+        return state in READY_STATES
+
+    eventually(record, timeout, poll=interval)
     import pandas as pd
 
     return pd.DataFrame(seen)
@@ -223,19 +227,17 @@ class TaskEvents:
         """Block until every task in ``task_ids`` has succeeded or failed (events seen); a
         progress bar counts them after a second."""
         wanted = set(task_ids)
-        deadline = time.monotonic() + timeout
+        done: set[str] = set()
         with counter(len(wanted), desc, progress=progress) as bar:
-            while time.monotonic() < deadline:
+
+            def all_done() -> bool:
                 with self._lock:
-                    done = {
-                        e["uuid"]
-                        for e in self.events
-                        if e["type"] in ("task-succeeded", "task-failed")
-                    }
+                    done.update(e["uuid"] for e in self.events if e["type"] in ENDED)
                 advance(bar, len(wanted & done))
-                if wanted <= done:
-                    return
-                time.sleep(0.01)
+                return wanted <= done
+
+            if eventually(all_done, timeout, poll=0.01):
+                return
         raise TimeoutError(f"{len(wanted - done)} of {len(wanted)} tasks did not finish in time")
 
     def frame(self):  # noqa: ANN201 - pandas.DataFrame

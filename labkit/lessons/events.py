@@ -11,13 +11,13 @@ from __future__ import annotations
 import json
 import os
 import socket
-import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlparse
 
 from labkit.lessons.receiving import receive_all  # lesson 08 cells call it as ev.receive_all
+from labkit.waiting import Deadline, wait_until
 
 TOPIC = "todo-events"
 SUBSCRIBERS = ("todo-events-calendar", "todo-events-email", "todo-events-audit")
@@ -174,8 +174,8 @@ def pubsub_versus_queue(lab: Any, events: EventsLab, channel: str = "todo-events
     listeners = client.publish(channel, json.dumps({"event": "todo.completed", "todo": 1}))
     late = client.pubsub(ignore_subscribe_messages=True)
     late.subscribe(channel)  # the subscriber comes back after the event
-    deadline, got = time.monotonic() + 1.0, []
-    while time.monotonic() < deadline:
+    listening, got = Deadline(1.0), []
+    while not listening.passed():
         message = late.get_message(timeout=0.1)
         if message:
             got.append(message)
@@ -251,12 +251,10 @@ def amqp_fanout(url: str, subscribers: tuple[str, ...] = SUBSCRIBERS) -> Any:
             body = {"event": "todo.created", "todo": 1}
             producer.publish(body, exchange=exchange, serializer="json")
             for name, queue in zip(subscribers, queues, strict=True):
-                message = None
-                for _ in range(50):
-                    message = queue.get(no_ack=True)
-                    if message is not None:
-                        break
-                    time.sleep(0.02)
+                try:
+                    message = wait_until(lambda q=queue: q.get(no_ack=True), 1.0, name, 0.02)
+                except TimeoutError:
+                    message = None
                 rows.append({"queue": name, "received": message.payload if message else None})
         finally:
             for queue in queues:

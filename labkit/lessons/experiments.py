@@ -26,6 +26,7 @@ import pandas as pd
 
 from labkit.lessons import metrics
 from labkit.lessons.progress import follow
+from labkit.waiting import Deadline
 
 _O = TypeVar("_O", "PublishOptions", "ConsumeOptions")
 
@@ -235,6 +236,11 @@ def _options(kind: type[_O], given: _O | None, settings: dict[str, Any], functio
             f"{kind.__name__} takes {', '.join(sorted(known))}"
         )
     return replace(given if given is not None else kind(), **settings)
+
+
+def _with_given(settings: dict[str, Any], **positional: Any) -> dict[str, Any]:
+    """A notebook's keyword ``settings`` plus the positional arguments it gave (not None)."""
+    return {**{k: v for k, v in positional.items() if v is not None}, **settings}
 
 
 def _split_options(settings: dict[str, Any], function: str) -> tuple[dict, dict]:
@@ -451,23 +457,47 @@ def _publish_all(
             time.sleep(options.interval)
 
 
+def _start_threads(
+    role: str, target: Callable[..., None], arguments: list[tuple]
+) -> list[threading.Thread]:
+    """One daemon thread of ``target`` per tuple of ``arguments``, named ``role-<index>``,
+    all started before any is joined."""
+    threads = [
+        threading.Thread(target=target, args=args, name=f"{role}-{index}", daemon=True)
+        for index, args in enumerate(arguments)
+    ]
+    for thread in threads:
+        thread.start()
+    return threads
+
+
 def _start_publishers(
     queue: _Queue, shared: _Shared, options: PublishOptions
 ) -> list[threading.Thread]:
     names = options.client_names()
     prefixes = options.prefixes()
-    threads = [
-        threading.Thread(
-            target=_publisher,
-            args=(queue, p, names[p], prefixes[p], options, shared),
-            name=f"publisher-{p}",
-            daemon=True,
-        )
-        for p in range(options.publishers)
+    arguments = [
+        (queue, p, names[p], prefixes[p], options, shared) for p in range(options.publishers)
     ]
-    for thread in threads:
-        thread.start()
-    return threads
+    return _start_threads("publisher", _publisher, arguments)
+
+
+def _see_through(
+    threads: list[threading.Thread],
+    shared: _Shared,
+    done: Callable[[], int],
+    total: int | None,
+    desc: str,
+    progress: bool,
+) -> None:
+    """Show ``done()`` of ``total`` until ``threads`` end, then raise the first error they met.
+    An interrupted cell stops them: none may run on into the next run's messages."""
+    try:
+        follow(threads, done, total, desc, progress=progress)
+    finally:
+        shared.stop.set()
+    if shared.errors:
+        raise shared.errors[0]
 
 
 def _sends_frame(shared: _Shared) -> pd.DataFrame:
@@ -493,18 +523,12 @@ def publish(
     ``publishing`` (a `PublishOptions`) or its fields as keywords: ``clients``, ``prepend``,
     ``groups``, ``batch``, ``interval``.
     """
-    given = {"count": count, "publishers": publishers}
-    settings = {**{k: v for k, v in given.items() if v is not None}, **settings}
+    settings = _with_given(settings, count=count, publishers=publishers)
     opts = _options(PublishOptions, publishing, settings, "publish")
     shared = _Shared()
     threads = _start_publishers(_Queue(sqs, queue_url), shared, opts)
     total = opts.count * opts.publishers
-    try:
-        follow(threads, lambda: len(shared.sends), total, "sending", progress=progress)
-    finally:  # an interrupted cell must not leave threads sending behind the next run
-        shared.stop.set()
-    if shared.errors:
-        raise shared.errors[0]
+    _see_through(threads, shared, lambda: len(shared.sends), total, "sending", progress)
     return _sends_frame(shared)
 
 
@@ -599,7 +623,7 @@ def _record_delivery(row: dict[str, Any], shared: _Shared, expected: int | None)
 
 
 def _consumer(
-    queue: _Queue, name: str, shared: _Shared, options: ConsumeOptions, deadline: float
+    queue: _Queue, name: str, shared: _Shared, options: ConsumeOptions, deadline: Deadline
 ) -> None:
     """Receive until told to stop, the deadline passes, or the queue stayed idle too long."""
     try:
@@ -631,13 +655,13 @@ def _receive(
 
 
 def _consume_all(
-    queue: _Queue, name: str, shared: _Shared, options: ConsumeOptions, deadline: float
+    queue: _Queue, name: str, shared: _Shared, options: ConsumeOptions, deadline: Deadline
 ) -> None:
     arguments = options.receive_arguments()
     slot = f"c{options.consumer_names().index(name)}"
     while not shared.stop.is_set():
-        now = time.monotonic()
-        if now >= deadline or now - shared.last_activity >= options.idle_timeout:
+        idle = time.monotonic() - shared.last_activity
+        if deadline.passed() or idle >= options.idle_timeout:
             shared.stop.set()
             return
         try:
@@ -659,19 +683,9 @@ def _start_consumers(
 ) -> list[threading.Thread]:
     labels = options.consumer_names()
     options.check()
-    deadline = time.monotonic() + options.timeout
-    threads = [
-        threading.Thread(
-            target=_consumer,
-            args=(queue, labels[c], shared, options, deadline),
-            name=f"consumer-{c}",
-            daemon=True,
-        )
-        for c in range(options.consumers)
-    ]
-    for thread in threads:
-        thread.start()
-    return threads
+    deadline = Deadline(options.timeout)  # one budget: every consumer stops at the same time
+    arguments = [(queue, label, shared, options, deadline) for label in labels]
+    return _start_threads("consumer", _consumer, arguments)
 
 
 def _deliveries_frame(shared: _Shared) -> pd.DataFrame:
@@ -702,17 +716,11 @@ def consume(
     ``wait_time``, ``visibility_timeout``, ``fail``, ``seed``, ``work``, ``idle_timeout``,
     ``timeout``.
     """
-    given = {"expected": expected, "consumers": consumers}
-    settings = {**{k: v for k, v in given.items() if v is not None}, **settings}
+    settings = _with_given(settings, expected=expected, consumers=consumers)
     opts = _options(ConsumeOptions, consuming, settings, "consume")
     shared = _Shared()
     threads = _start_consumers(_Queue(sqs, queue_url), shared, opts)
-    try:
-        follow(threads, lambda: len(shared.handled), opts.expected, "receiving", progress=progress)
-    finally:  # an interrupted cell must not leave threads eating the next run's messages
-        shared.stop.set()
-    if shared.errors:
-        raise shared.errors[0]
+    _see_through(threads, shared, lambda: len(shared.handled), opts.expected, "receiving", progress)
     return _deliveries_frame(shared)
 
 
@@ -769,8 +777,7 @@ def experiment(
     defaults to every message sent. Latency is measured from the client's own send time.
     Returns a `Run`.
     """
-    given = {"count": count, "publishers": publishers, "consumers": consumers}
-    settings = {**{k: v for k, v in given.items() if v is not None}, **settings}
+    settings = _with_given(settings, count=count, publishers=publishers, consumers=consumers)
     pub, con = _split_options(settings, "experiment")
     send = _options(PublishOptions, publishing, pub, "experiment")
     receive = _options(ConsumeOptions, consuming, con, "experiment")
@@ -852,8 +859,8 @@ def drain(sqs: Any, queue_url: str, timeout: float = 30.0, empty_replies: int | 
     if empty_replies is None:
         empty_replies = 1 if is_emulator(sqs) else 2
     removed = empty = 0
-    deadline = time.monotonic() + timeout
-    while empty < empty_replies and time.monotonic() < deadline:
+    deadline = Deadline(timeout)
+    while empty < empty_replies and not deadline.passed():
         try:
             reply = sqs.receive_message(
                 QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1

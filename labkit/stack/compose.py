@@ -28,6 +28,7 @@ from labkit.net import free_port, port_is_free
 from labkit.paths import REPO_ROOT, log_dir
 from labkit.stack import health
 from labkit.stack.errors import ServiceUnavailable, StackError
+from labkit.waiting import Deadline, eventually
 
 COMPOSE_FILES = ("docker-compose.yml", "docker-compose.yaml", "compose.yaml", "compose.yml")
 DATABASE_CREDENTIALS = "administrator:verySecretPassword"
@@ -256,14 +257,13 @@ def wait_healthy(found: dict[str, str], timeout: float) -> None:
     """Until SQS, the API, Redis and the database answer; ServiceUnavailable naming the first
     one that does not."""
     checks = _service_checks()
-    deadline = time.monotonic() + timeout
     pending = set(checks)
-    while pending:
-        pending = {name for name in pending if not checks[name](found[name])}
-        if not pending or time.monotonic() > deadline:
-            break
-        time.sleep(0.2)
-    if pending:
+
+    def all_answer() -> bool:
+        pending.difference_update([name for name in pending if checks[name](found[name])])
+        return not pending
+
+    if not eventually(all_answer, timeout, poll=0.2):
         name = sorted(pending)[0]
         service = PORTS[name].service
         raise ServiceUnavailable(
@@ -312,21 +312,26 @@ def up(
         "urls": urls_for(ports),
     }
     run_compose(state, "up", "-d", *SERVICES)
-    deadline = time.monotonic() + timeout
-    wait_healthy(state["urls"], timeout)
-    wait_worker(state, max(1.0, deadline - time.monotonic()))
+    budget = Deadline(timeout)
+    wait_healthy(state["urls"], budget.left())
+    wait_worker(state, max(1.0, budget.left()))
     return state, notes
 
 
 def wait_worker(state: dict[str, Any], timeout: float) -> None:
     """Until Docker reports the worker container healthy (its node sends heartbeats)."""
-    deadline = time.monotonic() + timeout
-    while (found := worker_health(state)) not in ("healthy", "unknown"):
-        if found in ("unhealthy", "not running") or time.monotonic() > deadline:
-            raise ServiceUnavailable(
-                "worker", f"the worker container is {found}; run `docker compose logs worker`"
-            )
-        time.sleep(1.0)
+    ready, broken = ("healthy", "unknown"), ("unhealthy", "not running")
+    found = ""
+
+    def settled() -> bool:
+        nonlocal found
+        found = worker_health(state)
+        return found in ready or found in broken
+
+    if not eventually(settled, timeout, poll=1.0) or found in broken:
+        raise ServiceUnavailable(
+            "worker", f"the worker container is {found}; run `docker compose logs worker`"
+        )
 
 
 def _answering(state: dict[str, Any]) -> bool:
@@ -347,13 +352,10 @@ def start_lab(state: dict[str, Any], timeout: float = 180.0) -> str:
         raise StackError("compose: no compose stack is recorded; run `labkit up --mode compose`")
     run_compose(state, "up", "-d", "lab")
     base = f"http://127.0.0.1:{state['ports']['lab']}"
-    deadline = time.monotonic() + timeout
-    while not health.http_ok(base, "/api"):
-        if time.monotonic() > deadline:
-            raise ServiceUnavailable(
-                "lab", "the lab container does not answer; run `docker compose logs lab`"
-            )
-        time.sleep(0.5)
+    if not eventually(lambda: health.http_ok(base, "/api"), timeout, poll=0.5):
+        raise ServiceUnavailable(
+            "lab", "the lab container does not answer; run `docker compose logs lab`"
+        )
     return lab_url(state)
 
 

@@ -16,8 +16,9 @@ import json
 import os
 import socket
 import sys
-import time
 from typing import Any
+
+from labkit.waiting import Deadline
 
 HEARTBEAT_TYPES = {"worker-heartbeat", "worker-online"}
 
@@ -43,8 +44,8 @@ def worker_beats(broker_url: str, node: str, timeout: float = 6.0) -> bool:
     pubsub = client.pubsub(ignore_subscribe_messages=True)
     try:
         pubsub.psubscribe("*celeryev*")
-        deadline = time.monotonic() + timeout
-        while (left := deadline - time.monotonic()) > 0:
+        deadline = Deadline(timeout)
+        while (left := deadline.left()) > 0:
             message = pubsub.get_message(timeout=left)
             if not message:
                 continue

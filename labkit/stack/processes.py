@@ -24,6 +24,7 @@ import psutil
 
 from labkit.paths import log_dir, state_dir
 from labkit.stack.errors import StackError
+from labkit.waiting import eventually
 
 T = TypeVar("T")
 
@@ -169,14 +170,15 @@ def stop_group(pid: int | None, timeout: float = 5.0, first: int = signal.SIGTER
         return
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, first)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    def settled() -> bool:
         reap(pid)
-        if not _group_exists(pid):
-            return
-        if not any(_running(proc) for proc in members):
-            break  # what is left is zombies, or something forked after the first walk
-        time.sleep(0.02)
+        # gone, or what is left is zombies (or something forked after the first walk)
+        return not _group_exists(pid) or not any(_running(proc) for proc in members)
+
+    eventually(settled, timeout, poll=0.02)
+    if not _group_exists(pid):
+        return
     survivors = group_members(pid)
     if not survivors:
         reap(pid)
@@ -312,8 +314,6 @@ class CeleryWorkerHandle(ProcessHandle):
 
     def wait_ready(self, timeout: float = 30.0) -> CeleryWorkerHandle:
         """Block until the worker logs "ready."; raise StackError (with its log) otherwise."""
-        from labkit.waiting import eventually
-
         if eventually(lambda: self.ready() or not self.alive(), timeout) and self.ready():
             return self
         if not self.alive():

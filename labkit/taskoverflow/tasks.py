@@ -15,18 +15,16 @@ from flask import current_app
 
 from labkit.taskoverflow.calendar import build_calendar
 from labkit.taskoverflow.dates import parse_datetime
+from labkit.waiting import Deadline
 
 PROGRESS_EVERY_SECONDS = 0.5
 
 
 def _wait_with_progress(task, seconds: float) -> None:
     """Stand for slow work; report the fraction done as STARTED metadata along the way."""
-    deadline = time.monotonic() + seconds
+    deadline = Deadline(seconds)
     tracked = task.request.id is not None and not task.request.called_directly
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            return
+    while (left := deadline.left()) > 0:
         if tracked:
             task.update_state(
                 state="STARTED",

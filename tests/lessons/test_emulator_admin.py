@@ -23,12 +23,15 @@ def private_sqs():
         handle.stop()
 
 
+def fifo_queue(sqs, name: str) -> str:  # noqa: ANN001
+    """A FIFO queue that deduplicates by body, as the lessons' are; its URL."""
+    attributes = {"FifoQueue": "true", "ContentBasedDeduplication": "true"}
+    return sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+
+
 def test_the_dedup_window_closes_when_the_clock_moves(private_sqs) -> None:
     sqs = private_sqs
-    url = sqs.create_queue(
-        QueueName="dedup.fifo",
-        Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "true"},
-    )["QueueUrl"]
+    url = fifo_queue(sqs, "dedup.fifo")
     assert experiments.is_emulator(sqs)
     first = experiments.experiment(sqs, url, count=5, progress=False)
     assert first.summary.delivered == 5
@@ -41,10 +44,7 @@ def test_the_dedup_window_closes_when_the_clock_moves(private_sqs) -> None:
 
 def test_start_clean_empties_queues_and_forgets_dedup(private_sqs) -> None:
     sqs = private_sqs
-    fifo = sqs.create_queue(
-        QueueName="clean.fifo",
-        Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "true"},
-    )["QueueUrl"]
+    fifo = fifo_queue(sqs, "clean.fifo")
     experiments.publish(sqs, fifo, count=5, progress=False)
     line = experiments.start_clean(sqs, fifo, seed=3)
     assert line.startswith("1 queue(s) emptied (5 old message(s) removed)")
@@ -64,10 +64,7 @@ def test_admin_routes_refuse_aws_and_name_a_dead_emulator() -> None:
 
 def test_groups_are_handled_in_parallel_and_drawn_per_consumer(private_sqs) -> None:
     sqs = private_sqs
-    url = sqs.create_queue(
-        QueueName="groups.fifo",
-        Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "true"},
-    )["QueueUrl"]
+    url = fifo_queue(sqs, "groups.fifo")
     run = experiments.experiment(
         sqs, url, count=12, consumers=3, groups=3, batch=True, work=0.01, progress=False
     )
@@ -111,10 +108,7 @@ def test_admin_calls_touch_only_the_callers_account(private_sqs) -> None:
 
     endpoint = private_sqs.meta.endpoint_url
     one, two = (emulator_client(endpoint, account=a) for a in ("111111111111", "222222222222"))
-    attributes = {"FifoQueue": "true", "ContentBasedDeduplication": "true"}
-    urls = [
-        c.create_queue(QueueName="side.fifo", Attributes=attributes)["QueueUrl"] for c in (one, two)
-    ]
+    urls = [fifo_queue(c, "side.fifo") for c in (one, two)]
     for client, url in zip((one, two), urls, strict=True):
         experiments.publish(client, url, count=5, progress=False)
     experiments.advance_clock(one, experiments.DEDUP_INTERVAL + 1)
@@ -156,13 +150,12 @@ def test_the_same_seed_repeats_the_arrival_order(private_sqs) -> None:
     from labkit.stack.clients import emulator_client
 
     endpoint = private_sqs.meta.endpoint_url
-    fifo_attributes = {"FifoQueue": "true", "ContentBasedDeduplication": "true"}
     seen = []
     for account in ("111111111111", "111111111111", "222222222222"):
         sqs = emulator_client(endpoint, account=account)
         standard = sqs.create_queue(QueueName="csse6400_prac")["QueueUrl"]
-        fifo = sqs.create_queue(QueueName="csse6400_prac.fifo", Attributes=fifo_attributes)
-        seen.append(_lesson_01_orders(sqs, standard, fifo["QueueUrl"]))
+        fifo = fifo_queue(sqs, "csse6400_prac.fifo")
+        seen.append(_lesson_01_orders(sqs, standard, fifo))
     assert seen[0][0][0] > 0 and seen[0][2][0] > 0, "a standard queue reorders"
     assert seen[0][1][0] == 0 and seen[0][3][0] == 0, "a FIFO queue does not"
     assert seen[1] == seen[0] and seen[2] == seen[0]

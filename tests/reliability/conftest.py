@@ -14,6 +14,7 @@ import sys
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -41,16 +42,15 @@ def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
-def api_app(database: Path, redis_url: str, queue: str) -> Flask:
-    """A TaskOverflow app as the stack runs it (TESTING off) on SQLite at ``database``, its
-    calendar jobs on ``queue`` of the Redis at ``redis_url`` (broker and result backend)."""
+def api_app(database: Path | str, broker: str, queue: str, **config: Any) -> Flask:
+    """A TaskOverflow app as the stack runs it (TESTING off unless ``config`` says otherwise):
+    todos in ``database`` (a SQLite file, or a URL), calendar jobs published to ``queue`` on
+    ``broker`` and their results stored there too; ``config`` adds or overrides settings
+    (TESTING=True, CELERY_RESULT_BACKEND=...)."""
+    uri = database if isinstance(database, str) else f"sqlite:///{database}"
+    settings = {"CELERY_BROKER_URL": broker, "CELERY_RESULT_BACKEND": broker}
     return create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
-            "CELERY_BROKER_URL": redis_url,
-            "CELERY_RESULT_BACKEND": redis_url,
-            "CELERY_DEFAULT_QUEUE": queue,
-        }
+        {"SQLALCHEMY_DATABASE_URI": uri, **settings, "CELERY_DEFAULT_QUEUE": queue, **config}
     )
 
 

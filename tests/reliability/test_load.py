@@ -26,7 +26,7 @@ from labkit.stack.clients import emulator_client
 from labkit.stack.emulator_admin import EmulatorAdmin
 from labkit.taskoverflow.db import db
 from labkit.taskoverflow.serve import start
-from labkit.waiting import wait_until
+from labkit.waiting import Deadline, wait_until
 from tests.reliability.conftest import api_app, stop_group, unique, worker_env
 
 REPO = Path(__file__).resolve().parents[2]
@@ -132,11 +132,11 @@ def consume_all(endpoint: str, url: str, expected: int, timeout: float = 60) -> 
     records: list[dict] = []
     seen: set[tuple[int, int]] = set()
     lock = threading.Lock()
-    deadline = time.monotonic() + timeout
+    deadline = Deadline(timeout)  # one budget for all 20
 
     def consumer(c: int) -> None:
         sqs = sqs_client(endpoint)
-        while time.monotonic() < deadline:
+        while not deadline.passed():
             with lock:
                 if len(seen) >= expected:
                     return

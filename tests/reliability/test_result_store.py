@@ -10,10 +10,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from labkit.taskoverflow.app import create_app
 from labkit.taskoverflow.db import db
 from labkit.waiting import wait_until
-from tests.reliability.conftest import RedisServer, unique, worker_env
+from tests.reliability.conftest import RedisServer, api_app, unique, worker_env
 
 BLIP_SECONDS = 3  # how long the result backend is away (the fault itself, not a wait)
 
@@ -22,14 +21,8 @@ def test_result_written_across_a_backend_blip(
     redis_url: str, own_redis: RedisServer, start_worker, tmp_path: Path, reliability_home: Path
 ) -> None:
     queue = unique("ical-blip")
-    app = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'todo.db'}",
-            "CELERY_BROKER_URL": redis_url,
-            "CELERY_RESULT_BACKEND": own_redis.url,
-            "CELERY_DEFAULT_QUEUE": queue,
-        }
+    app = api_app(
+        tmp_path / "todo.db", redis_url, queue, TESTING=True, CELERY_RESULT_BACKEND=own_redis.url
     )
     client = app.test_client()
     import redis

@@ -21,12 +21,11 @@ import requests
 from sqlalchemy import create_engine, text
 
 from labkit.net import free_port
-from labkit.taskoverflow.app import create_app
 from labkit.taskoverflow.db import db
 from labkit.taskoverflow.models import CalendarJob, Todo
 from labkit.taskoverflow.serve import start
 from labkit.waiting import wait_until
-from tests.reliability.conftest import RedisServer, unique, worker_env
+from tests.reliability.conftest import RedisServer, api_app, unique, worker_env
 
 BUDGET_SECONDS = 5  # a student's request must get an answer within this
 
@@ -40,15 +39,7 @@ def test_redis_restarted_under_the_api_and_worker(
     own_redis: RedisServer, start_worker, tmp_path: Path, reliability_home: Path
 ) -> None:
     queue = unique("ical-redis")
-    app = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'todo.db'}",
-            "CELERY_BROKER_URL": own_redis.url,
-            "CELERY_RESULT_BACKEND": own_redis.url,
-            "CELERY_DEFAULT_QUEUE": queue,
-        }
-    )
+    app = api_app(tmp_path / "todo.db", own_redis.url, queue, TESTING=True)
     server = start(app)
     api = f"{server.url}/api/v1"
     try:
@@ -182,15 +173,7 @@ def relayed_postgres(postgres_url: str) -> Iterator[tuple[str, Relay]]:
 
 def test_postgres_unreachable_is_503_and_nothing_half_written(relayed_postgres, redis_url) -> None:
     url, relay = relayed_postgres
-    app = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": url,
-            "CELERY_BROKER_URL": redis_url,
-            "CELERY_RESULT_BACKEND": redis_url,
-            "CELERY_DEFAULT_QUEUE": unique("ical-pg"),
-        }
-    )
+    app = api_app(url, redis_url, unique("ical-pg"), TESTING=True)
     server = start(app)
     api = f"{server.url}/api/v1"
     try:
@@ -244,14 +227,7 @@ def test_job_queued_across_a_redis_restart_is_kept(own_redis: RedisServer, tmp_p
     import redis
 
     queue = unique("ical-queued")
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'todo.db'}",
-            "CELERY_BROKER_URL": own_redis.url,
-            "CELERY_RESULT_BACKEND": own_redis.url,
-            "CELERY_DEFAULT_QUEUE": queue,
-        }
-    )
+    app = api_app(tmp_path / "todo.db", own_redis.url, queue)
     client = app.test_client()
     assert client.post("/api/v1/todos/ical").status_code == 202  # no worker yet: it waits
     broker = redis.Redis.from_url(own_redis.url)

@@ -14,9 +14,9 @@ from collections.abc import Iterator
 import pytest
 
 from labkit.sqs.server import start as start_emulator
-from labkit.taskoverflow.app import create_app
 from labkit.taskoverflow.serve import start as start_api
 from labkit.web_guard import configured_hosts, host_allowed, origin_allowed
+from tests.reliability.conftest import api_app
 
 
 def call(
@@ -41,14 +41,8 @@ def emulator() -> Iterator:
 
 @pytest.fixture(scope="module")
 def api(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator:
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path_factory.mktemp('origin') / 'db'}",
-            "CELERY_BROKER_URL": redis_url,
-            "CELERY_RESULT_BACKEND": redis_url,
-            "CELERY_DEFAULT_QUEUE": "ical-origin-test-unread",
-        }
-    )
+    database = tmp_path_factory.mktemp("origin") / "db"
+    app = api_app(database, redis_url, "ical-origin-test-unread")
     handle = start_api(app)
     yield handle
     handle.stop()

@@ -13,13 +13,12 @@ import signal
 import sys
 from pathlib import Path
 
-from labkit.taskoverflow.app import create_app
 from labkit.taskoverflow.calendar import build_calendar
 from labkit.taskoverflow.db import db
 from labkit.taskoverflow.models import CalendarJob, Todo
 from labkit.taskoverflow.settings import MAX_DELAY_SECONDS, celery_config
 from labkit.waiting import wait_until
-from tests.reliability.conftest import stop_group, unique, worker_env
+from tests.reliability.conftest import api_app, stop_group, unique, worker_env
 from tests.reliability.short_visibility_worker import VISIBILITY_TIMEOUT
 
 SHORT_VISIBILITY_WORKER = [
@@ -55,15 +54,7 @@ def test_sigkilled_worker_job_completes_on_the_next_worker(
     redis_url: str, start_worker, tmp_path: Path, reliability_home: Path
 ) -> None:
     queue = unique("ical-killed")
-    app = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'todo.db'}",
-            "CELERY_BROKER_URL": redis_url,
-            "CELERY_RESULT_BACKEND": redis_url,
-            "CELERY_DEFAULT_QUEUE": queue,
-        }
-    )
+    app = api_app(tmp_path / "todo.db", redis_url, queue, TESTING=True)
     client = app.test_client()
     for title, deadline in (("Proposal", "2025-04-03T14:00:00"), ("Report", "2025-05-01 09:30")):
         assert (

@@ -38,17 +38,7 @@ def test_throughput_grows_with_concurrency_and_events_fill_the_timeline(lab) -> 
     assert list(summary["concurrency"]) == [1, 3]
     assert summary["speedup"].iloc[1] > 1.8  # sleeping tasks overlap even on 2 cores
     events = summary.attrs["events"]
-    assert {
-        "task_id",
-        "name",
-        "hostname",
-        "pid",
-        "lane",
-        "received",
-        "started",
-        "succeeded",
-        "runtime",
-    } <= set(events.columns)
+    assert set(celery_lab.EVENT_COLUMNS) <= set(events.columns)
     assert len(events) == 12 and (events["state"] == "SUCCESS").all()
     assert (events["started"] >= events["received"]).all()
     assert (events["succeeded"] >= events["started"]).all()

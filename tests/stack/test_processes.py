@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import psutil
@@ -18,6 +17,7 @@ from labkit.stack.processes import (
     stop_group,
     stop_recorded,
 )
+from labkit.waiting import wait_until
 
 TREE = """
 import subprocess, sys, time
@@ -28,13 +28,13 @@ time.sleep(60)
 
 
 def wait_for_line(path: Path, timeout: float = 10.0) -> str:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    """The first line the child wrote to ``path`` (spawn's own `---` header left out)."""
+
+    def first_line() -> str | None:
         lines = [line for line in path.read_text().splitlines() if not line.startswith("---")]
-        if lines:
-            return lines[0]
-        time.sleep(0.02)
-    raise AssertionError(f"nothing written to {path}")
+        return lines[0] if lines else None
+
+    return wait_until(first_line, timeout, f"a line in {path}", poll=0.02)
 
 
 def test_stop_group_ends_the_child_and_what_it_forked(tmp_path: Path) -> None:

@@ -12,7 +12,6 @@ import importlib
 import os
 import sys
 import tempfile
-import time
 import uuid
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +21,7 @@ from urllib.parse import urlparse
 
 from labkit.lessons.checker import NeedsData, NotTried, Observed, Wrong
 from labkit.lessons.exercises._live import current_lab, is_template
+from labkit.waiting import eventually
 
 ICAL_MODULE = "student_ical"
 _TODOS = [
@@ -83,18 +83,20 @@ def _app(blueprint: Any, database: Path) -> Any:
 
 def _wait_for_job(client: Any, task_url: str, timeout: float = 30.0) -> dict:
     path = urlparse(task_url).path
-    deadline = time.monotonic() + timeout
     status: dict = {}
-    while time.monotonic() < deadline:
+
+    def finished() -> bool:
+        nonlocal status
         reply = client.get(path)
         if reply.status_code != 200 or not reply.is_json:
             raise Wrong(
                 f"GET {path} answered {reply.status_code}; the status route answers 200 JSON"
             )
         status = reply.get_json()
-        if status.get("task_status") in ("SUCCESS", "FAILURE"):
-            return status
-        time.sleep(0.1)
+        return status.get("task_status") in ("SUCCESS", "FAILURE")
+
+    if eventually(finished, timeout, poll=0.1):
+        return status
     raise Wrong(
         f"the job was still {status.get('task_status')!r} after {timeout:.0f} s: no worker took "
         "it. Call ical.create_ical.delay(todo_input) in POST /todos/ical, on the Celery app of "

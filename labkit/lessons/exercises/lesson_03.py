@@ -4,7 +4,6 @@ queue of the live stack, with a duplicate and a crash injected), and questions."
 from __future__ import annotations
 
 import json
-import time
 import types
 from typing import Any
 
@@ -22,6 +21,7 @@ from labkit.lessons.exercises._live import (
     require_function,
     run_student,
 )
+from labkit.waiting import Deadline
 
 known_number(
     "03.receive_count",
@@ -63,8 +63,8 @@ def _consume(sqs: Any, url: str, handler: Any, account: Any, ids: list[str]) -> 
     deliveries: list[dict] = []
     deleted: set[str] = set()
     crashed = duplicated = False
-    deadline = time.monotonic() + 30
-    while len(deleted) < len(ids) and time.monotonic() < deadline:
+    deadline = Deadline(30)
+    while len(deleted) < len(ids) and not deadline.passed():
         reply = sqs.receive_message(
             QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=2, VisibilityTimeout=1
         )
