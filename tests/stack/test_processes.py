@@ -129,7 +129,12 @@ def test_compose_without_a_docker_engine_is_one_line(tmp_path: Path) -> None:
     fake = tmp_path / "bin"
     fake.mkdir()
     docker = fake / "docker"
-    docker.write_text("#!/bin/sh\necho 'Cannot connect to the Docker daemon' >&2\nexit 1\n")
+    # Compose v2 answers (so the machine's own docker-compose, or its absence, does not
+    # matter); every engine call fails as it does with the daemon stopped.
+    docker.write_text(
+        '#!/bin/sh\n[ "$1 $2" = "compose version" ] && { echo "Docker Compose version v2"; exit 0; }\n'
+        "echo 'Cannot connect to the Docker daemon' >&2\nexit 1\n"
+    )
     docker.chmod(0o755)
     argv = [sys.executable, "-m", "labkit", "up", "--mode", "compose"]
     env = {"PATH": f"{fake}:/usr/bin:/bin", "LABKIT_HOME": str(tmp_path / "home")}
