@@ -51,6 +51,11 @@ def sqs_client():  # noqa: ANN201 - boto3 client
 
     Raises StackError (missing credentials, with the Learner Lab step) when there are none.
     """
+    return _client("sqs", endpoint_url=endpoint())
+
+
+def _client(service: str, **options: Any) -> Any:
+    """A boto3 client of ``service`` in us-east-1 with the Learner Lab credentials."""
     import boto3
 
     from labkit.aws_credentials import RENEW_STEP, load_aws_credentials
@@ -61,9 +66,7 @@ def sqs_client():  # noqa: ANN201 - boto3 client
         raise StackError(
             f"aws: No AWS credentials found (environment, .env, aws.env or credentials). {RENEW_STEP}."
         )
-    return boto3.client(
-        "sqs", region_name=REGION, endpoint_url=endpoint(), **credentials.boto3_kwargs()
-    )
+    return boto3.client(service, region_name=REGION, **options, **credentials.boto3_kwargs())
 
 
 def state() -> dict[str, Any]:
@@ -77,17 +80,7 @@ def state() -> dict[str, Any]:
 
 def sns_client():  # noqa: ANN201 - boto3 client
     """A boto3 SNS client for AWS in us-east-1 with the lab's credentials (as `sqs_client`)."""
-    import boto3
-
-    from labkit.aws_credentials import RENEW_STEP, load_aws_credentials
-    from labkit.stack.errors import StackError
-
-    credentials = load_aws_credentials()
-    if credentials is None:
-        raise StackError(
-            f"aws: No AWS credentials found (environment, .env, aws.env or credentials). {RENEW_STEP}."
-        )
-    return boto3.client("sns", region_name=REGION, **credentials.boto3_kwargs())
+    return _client("sns")
 
 
 def explain(exc: BaseException, endpoint: str | None = None, queue: str | None = None) -> str:
