@@ -104,6 +104,14 @@ UNAVAILABLE = error(
     "names it and how to start it",
     name="Unavailable",
 )
+REFUSED = error(
+    403,
+    "the Host header is not one the lab serves, or a page of another site tried to write "
+    "(labkit.web_guard); LABKIT_ALLOWED_HOSTS adds a host",
+    name="Refused",
+)
+#: What every route may answer: the guard runs before any view.
+GUARD_ANSWERS = (REFUSED,)
 #: What reading a JSON body may answer (`routes.json_object`), and reading the query.
 BODY_ANSWERS = (BAD_INPUT, TOO_LARGE, UNSUPPORTED)
 QUERY_ANSWERS = (BAD_INPUT,)

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from labkit.taskoverflow.answers import BODY_ANSWERS, QUERY_ANSWERS
+from labkit.taskoverflow.answers import BODY_ANSWERS, GUARD_ANSWERS, QUERY_ANSWERS
 from labkit.taskoverflow.routes import Answer, Operation, Schema
 
 OPENAPI_VERSION = "3.1.0"
@@ -98,9 +98,13 @@ class _Writer:
 
 
 def _answers(op: Operation) -> list[Answer]:
-    """The operation's answers, and those reading its body or query may give (an answer it
-    names itself comes first, so its own description wins)."""
-    implied = (BODY_ANSWERS if op.body is not None else ()) + (QUERY_ANSWERS if op.query else ())
+    """The operation's answers, those reading its body or query may give, and the guard's
+    refusal (an answer it names itself comes first, so its own description wins)."""
+    implied = (
+        (BODY_ANSWERS if op.body is not None else ())
+        + (QUERY_ANSWERS if op.query else ())
+        + GUARD_ANSWERS
+    )
     named = {a.status for a in op.answers}
     return [*op.answers, *(a for a in implied if a.status not in named)]
 

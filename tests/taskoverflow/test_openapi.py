@@ -121,6 +121,12 @@ def test_every_documented_status_is_one_the_view_gives(app, client, down_client,
         ("GET", result, 409): (client, "GET", f"/todos/ical/{failed}/result", {}),
         ("GET", result, 503): (down_client, "GET", "/todos/ical/x/result", {}),
     }
+    # The guard refuses a foreign Host on every route, before any view runs.
+    foreign = {"headers": {"Host": "attacker.example"}}
+    for path, item in document["paths"].items():
+        url = path.replace("{todo_id}", str(todo)).replace("{task_id}", done)
+        for method in item.keys() - {"parameters"}:
+            shown[(method.upper(), path, 403)] = (client, method.upper(), url, foreign)
     documented = {
         (method.upper(), path, int(code))
         for path, item in document["paths"].items()
