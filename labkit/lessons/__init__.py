@@ -12,16 +12,17 @@ import importlib
 from typing import Any
 
 _EXPORTS = {
-    # experiments: publishers and consumers as threads, one row per send / delivery
-    "publish": "experiments",
-    "consume": "experiments",
+    # experiments, publishing, consuming: threads, one row per send / delivery
     "experiment": "experiments",
-    "drain": "experiments",
     "Run": "experiments",
-    "message_number": "experiments",
-    "start_clean": "experiments",
-    "advance_clock": "experiments",
-    "is_emulator": "experiments",
+    "publish": "publishing",
+    "consume": "consuming",
+    "message_number": "consuming",
+    # queue_state: a lesson's queues and emulator put in a known state between runs
+    "drain": "queue_state",
+    "start_clean": "queue_state",
+    "advance_clock": "queue_state",
+    "is_emulator": "queue_state",
     # metrics
     "summary": "metrics",
     "inversions": "metrics",

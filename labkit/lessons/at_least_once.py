@@ -37,17 +37,18 @@ def lesson_queues(sqs: Any, visibility_timeout: int = 30, max_receives: int = 3)
 def set_duplicate_rate(sqs: Any, rate: float, queue: str = QUEUE) -> None:
     """Emulator only: the share of ``queue``'s deliveries that leave a second copy behind (AWS
     does this rarely and unpredictably; the emulator makes it visible in a short run)."""
-    from labkit.lessons.experiments import _admin_errors, is_emulator
+    from labkit.lessons.queue_errors import admin_errors
+    from labkit.lessons.queue_state import is_emulator
     from labkit.stack.emulator_admin import EmulatorAdmin
 
     if is_emulator(sqs):
-        with _admin_errors():
+        with admin_errors():
             EmulatorAdmin.of(sqs).configure(duplicate_rate=rate, queue=queue)
 
 
 def let_time_pass(sqs: Any, seconds: float) -> None:
     """On the emulator its clock jumps forward; on AWS this really waits."""
-    from labkit.lessons.experiments import advance_clock, is_emulator
+    from labkit.lessons.queue_state import advance_clock, is_emulator
 
     if is_emulator(sqs):
         advance_clock(sqs, seconds)

@@ -466,7 +466,7 @@ def fresh_queues(
     """Create lesson 06's queues (name -> FIFO?) and empty them, in-flight messages included:
     a re-run starts clean. Returns {name: url}. On AWS a purge is allowed once a minute; a
     quick re-run finds the queue drained already."""
-    from labkit.lessons.experiments import start_clean
+    from labkit.lessons.queue_state import start_clean
 
     urls = {}
     for name, fifo in queues.items():

@@ -48,7 +48,7 @@ def two_workers(
     """
     import pandas as pd
 
-    from labkit.lessons.experiments import advance_clock
+    from labkit.lessons.queue_state import advance_clock
 
     url = fresh_copies(sqs, definitions)[PREFIX + "ical"]
     sqs.set_queue_attributes(QueueUrl=url, Attributes={"VisibilityTimeout": str(timeout)})
@@ -73,7 +73,7 @@ def crash_until_dead_letter(sqs: Any, definitions: list[Any], visibility: float)
     moves it. Returns (attempts DataFrame indexed by attempt, bodies in the dead-letter queue)."""
     import pandas as pd
 
-    from labkit.lessons.experiments import advance_clock
+    from labkit.lessons.queue_state import advance_clock
 
     urls = fresh_copies(sqs, definitions)
     url, dead_url = urls[PREFIX + "ical"], urls[PREFIX + "ical-dead-letter"]

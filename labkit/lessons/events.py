@@ -103,7 +103,7 @@ def _queue_policy(queue_arn: str, topic_arn: str) -> str:
 def setup(lab: Any, seed: int | None = None) -> EventsLab:
     """The topic and subscriber queues of terraform/sns.tf on this lab's SQS/SNS (made if
     missing, with the queue policies AWS needs), emptied so the lesson can be re-run."""
-    from labkit.lessons.experiments import is_emulator, start_clean
+    from labkit.lessons.queue_state import is_emulator, start_clean
     from labkit.terraform import ensure_queues, queue_definitions
     from labkit.terraform.topics import ensure_topics, topic_definitions
 

@@ -1,7 +1,8 @@
 """Measures of a queue run: order, loss, duplication and latency, from the frames of `queues`.
 
-Every function takes the DataFrames that `labkit.lessons.experiments` returns (one row per send, one
-row per delivery) so a notebook can ask one question per line.
+Every function takes the DataFrames that `publishing.publish` and `consuming.consume` return (one
+row per send, one row per delivery; an `experiments.Run` holds both) so a notebook can ask one
+question per line.
 """
 
 from __future__ import annotations

@@ -6,7 +6,8 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import pytest
 
-from labkit.lessons import experiments, plots
+from labkit.lessons import experiments, plots, publishing, queue_state
+from labkit.lessons.queue_errors import QueueError
 from labkit.net import free_port
 from labkit.stack.aws import AWS_SQS_URL
 from labkit.stack.clients import emulator_client
@@ -32,12 +33,12 @@ def fifo_queue(sqs, name: str) -> str:  # noqa: ANN001
 def test_the_dedup_window_closes_when_the_clock_moves(private_sqs) -> None:
     sqs = private_sqs
     url = fifo_queue(sqs, "dedup.fifo")
-    assert experiments.is_emulator(sqs)
+    assert queue_state.is_emulator(sqs)
     first = experiments.experiment(sqs, url, count=5, progress=False)
     assert first.summary.delivered == 5
     blocked = experiments.experiment(sqs, url, count=5, idle_timeout=0.5, progress=False)
     assert blocked.deliveries.empty, "within 5 minutes the same bodies are deduplicated"
-    experiments.advance_clock(sqs, experiments.DEDUP_INTERVAL + 1)
+    queue_state.advance_clock(sqs, queue_state.DEDUP_INTERVAL + 1)
     after = experiments.experiment(sqs, url, count=5, progress=False)
     assert after.summary.delivered == 5
 
@@ -45,8 +46,8 @@ def test_the_dedup_window_closes_when_the_clock_moves(private_sqs) -> None:
 def test_start_clean_empties_queues_and_forgets_dedup(private_sqs) -> None:
     sqs = private_sqs
     fifo = fifo_queue(sqs, "clean.fifo")
-    experiments.publish(sqs, fifo, count=5, progress=False)
-    line = experiments.start_clean(sqs, fifo, seed=3)
+    publishing.publish(sqs, fifo, count=5, progress=False)
+    line = queue_state.start_clean(sqs, fifo, seed=3)
     assert line.startswith("1 queue(s) emptied (5 old message(s) removed)")
     again = experiments.experiment(sqs, fifo, count=5, progress=False)
     assert again.summary.delivered == 5 and again.summary.missing == 0
@@ -54,12 +55,12 @@ def test_start_clean_empties_queues_and_forgets_dedup(private_sqs) -> None:
 
 def test_admin_routes_refuse_aws_and_name_a_dead_emulator() -> None:
     aws = emulator_client(AWS_SQS_URL)  # an SQS client for AWS (never called here)
-    with pytest.raises(experiments.QueueError, match="needs the lab's SQS emulator"):
-        experiments.advance_clock(aws, 1)
-    assert not experiments.is_emulator(aws)
+    with pytest.raises(QueueError, match="needs the lab's SQS emulator"):
+        queue_state.advance_clock(aws, 1)
+    assert not queue_state.is_emulator(aws)
     dead = emulator_client(f"http://127.0.0.1:{free_port()}")
-    with pytest.raises(experiments.QueueError, match="does not answer.*labkit up"):
-        experiments.advance_clock(dead, 1)
+    with pytest.raises(QueueError, match="does not answer.*labkit up"):
+        queue_state.advance_clock(dead, 1)
 
 
 def test_groups_are_handled_in_parallel_and_drawn_per_consumer(private_sqs) -> None:
@@ -94,7 +95,7 @@ def test_start_clean_also_removes_messages_in_flight(private_sqs) -> None:
         sqs.send_message_batch(QueueUrl=url, Entries=entries)
     taken = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=5, VisibilityTimeout=3600)
     assert len(taken["Messages"]) == 5  # a consumer of an earlier run holds these
-    line = experiments.start_clean(sqs, url, url)
+    line = queue_state.start_clean(sqs, url, url)
     assert line.startswith("2 queue(s) emptied (20 old message(s) removed)"), line
     left = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
     assert left["ApproximateNumberOfMessages"] == left["ApproximateNumberOfMessagesNotVisible"]
@@ -110,14 +111,14 @@ def test_admin_calls_touch_only_the_callers_account(private_sqs) -> None:
     one, two = (emulator_client(endpoint, account=a) for a in ("111111111111", "222222222222"))
     urls = [fifo_queue(c, "side.fifo") for c in (one, two)]
     for client, url in zip((one, two), urls, strict=True):
-        experiments.publish(client, url, count=5, progress=False)
-    experiments.advance_clock(one, experiments.DEDUP_INTERVAL + 1)
-    assert experiments.start_clean(one, urls[0]).startswith("1 queue(s) emptied (5 old")
+        publishing.publish(client, url, count=5, progress=False)
+    queue_state.advance_clock(one, queue_state.DEDUP_INTERVAL + 1)
+    assert queue_state.start_clean(one, urls[0]).startswith("1 queue(s) emptied (5 old")
     left = two.get_queue_attributes(
         QueueUrl=urls[1], AttributeNames=["ApproximateNumberOfMessages"]
     )
     assert left["Attributes"]["ApproximateNumberOfMessages"] == "5", "two's messages stay"
-    experiments.publish(two, urls[1], count=5, prepend="", progress=False)
+    publishing.publish(two, urls[1], count=5, prepend="", progress=False)
     left = two.get_queue_attributes(
         QueueUrl=urls[1], AttributeNames=["ApproximateNumberOfMessages"]
     )
@@ -128,7 +129,7 @@ def test_admin_calls_touch_only_the_callers_account(private_sqs) -> None:
 
 def _lesson_01_orders(sqs, standard: str, fifo: str) -> list:  # noqa: ANN001
     """Lesson 01's four experiments after start_clean(seed=6400): each one's arrival order."""
-    experiments.start_clean(sqs, standard, fifo, seed=6400)
+    queue_state.start_clean(sqs, standard, fifo, seed=6400)
     many = dict(publishers=3, consumers=2, clients=["A", "B", "C"], prepend=["A-", "B-", "C-"])
     runs = [
         experiments.experiment(sqs, standard, count=100, progress=False),

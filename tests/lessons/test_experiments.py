@@ -7,7 +7,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from labkit.lessons import experiments, metrics
+from labkit.lessons import consuming, experiments, metrics, publishing, queue_state
+from labkit.lessons.experiment_options import ConsumeOptions, PublishOptions
+from labkit.lessons.queue_errors import QueueError
 from labkit.net import free_port
 from labkit.stack.clients import emulator_client
 
@@ -91,8 +93,8 @@ def test_seeded_failure_rate_repeats(sqs, new_queue) -> None:
     rows = []
     for _ in range(2):
         url = new_queue()
-        experiments.publish(sqs, url, count=20, batch=True, progress=False)
-        got = experiments.consume(
+        publishing.publish(sqs, url, count=20, batch=True, progress=False)
+        got = consuming.consume(
             sqs, url, expected=20, fail=0.3, seed=5, visibility_timeout=0, progress=False
         )
         rows.append(sorted(got.loc[~got["deleted"], "body"]))
@@ -101,46 +103,46 @@ def test_seeded_failure_rate_repeats(sqs, new_queue) -> None:
 
 def test_publish_then_consume_separately(sqs, new_queue) -> None:
     url = new_queue()
-    sent = experiments.publish(
+    sent = publishing.publish(
         sqs, url, count=12, publishers=2, prepend=["A-", "B-"], progress=False
     )
     assert sorted(sent["body"].str[:2].unique()) == ["A-", "B-"]
-    got = experiments.consume(sqs, url, expected=24, consumers=2, progress=False)
+    got = consuming.consume(sqs, url, expected=24, consumers=2, progress=False)
     assert set(got["message_id"]) == set(sent["message_id"])
     assert got["sent_at"].notna().all()  # from SentTimestamp when the sends are not at hand
-    assert experiments.drain(sqs, url) == 0
+    assert queue_state.drain(sqs, url) == 0
 
 
 def test_consumer_stops_when_idle(sqs, new_queue) -> None:
-    got = experiments.consume(sqs, new_queue(), idle_timeout=0.5, progress=False)
-    assert got.empty and list(got.columns) == experiments.DELIVERY_COLUMNS
+    got = consuming.consume(sqs, new_queue(), idle_timeout=0.5, progress=False)
+    assert got.empty and list(got.columns) == consuming.DELIVERY_COLUMNS
 
 
 def test_a_missing_queue_is_named(sqs, sqs_endpoint) -> None:
     url = f"{sqs_endpoint}/000000000000/no-such-queue"
-    with pytest.raises(experiments.QueueError, match="no queue at .*no-such-queue"):
-        experiments.publish(sqs, url, count=1, progress=False)
+    with pytest.raises(QueueError, match="no queue at .*no-such-queue"):
+        publishing.publish(sqs, url, count=1, progress=False)
 
 
 def test_an_unreachable_endpoint_says_how_to_start_it() -> None:
     endpoint = f"http://127.0.0.1:{free_port()}"
     client = emulator_client(endpoint, retries={"max_attempts": 1})
-    with pytest.raises(experiments.QueueError, match=f"cannot reach SQS at {endpoint}.*labkit up"):
-        experiments.consume(client, f"{endpoint}/000000000000/q", idle_timeout=0.5, progress=False)
+    with pytest.raises(QueueError, match=f"cannot reach SQS at {endpoint}.*labkit up"):
+        consuming.consume(client, f"{endpoint}/000000000000/q", idle_timeout=0.5, progress=False)
 
 
 def test_bad_arguments_are_refused_before_anything_starts(sqs, new_queue) -> None:
     url = new_queue()
     with pytest.raises(ValueError, match="one prepend per publisher"):
-        experiments.publish(sqs, url, publishers=2, prepend=["A-"], progress=False)
+        publishing.publish(sqs, url, publishers=2, prepend=["A-"], progress=False)
     with pytest.raises(ValueError, match="rate between 0 and 1"):
-        experiments.consume(sqs, url, fail=2.0, progress=False)
+        consuming.consume(sqs, url, fail=2.0, progress=False)
 
 
 def test_message_number() -> None:
-    assert experiments.message_number("Message 7") == 7
-    assert experiments.message_number("A-Message 42") == 42
-    assert experiments.message_number("hello") is None
+    assert consuming.message_number("Message 7") == 7
+    assert consuming.message_number("A-Message 42") == 42
+    assert consuming.message_number("hello") is None
 
 
 def test_drain_leaves_nothing_behind(sqs, new_queue) -> None:
@@ -152,7 +154,7 @@ def test_drain_leaves_nothing_behind(sqs, new_queue) -> None:
             entries = [{"Id": str(i), "MessageBody": f"Message {start + i}"} for i in range(10)]
             sqs.send_message_batch(QueueUrl=url, Entries=entries)
     with ThreadPoolExecutor(len(urls)) as pool:
-        removed = list(pool.map(lambda url: experiments.drain(sqs, url), urls))
+        removed = list(pool.map(lambda url: queue_state.drain(sqs, url), urls))
     assert removed == [20] * len(urls)
     for url in urls:
         left = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
@@ -171,7 +173,7 @@ def test_a_raising_student_function_is_one_clear_error(sqs, new_queue, rule, wha
     printed: list[threading.ExceptHookArgs] = []
     hook, threading.excepthook = threading.excepthook, printed.append
     try:
-        with pytest.raises(experiments.QueueError, match=f"your {what} function raised") as caught:
+        with pytest.raises(QueueError, match=f"your {what} function raised") as caught:
             experiments.experiment(
                 sqs, new_queue(fifo=True), count=5, idle_timeout=5, progress=False, **rule
             )
@@ -199,8 +201,8 @@ def test_an_interrupted_experiment_stops_its_threads(sqs, new_queue, monkeypatch
 
 
 def test_options_objects_and_keywords_mean_the_same(sqs, new_queue) -> None:
-    publishing = experiments.PublishOptions(count=6, prepend="P-", batch=True)
-    consuming = experiments.ConsumeOptions(consumers=2, names=["left", "right"])
+    publishing = PublishOptions(count=6, prepend="P-", batch=True)
+    consuming = ConsumeOptions(consumers=2, names=["left", "right"])
     run = experiments.experiment(
         sqs, new_queue(), publishing=publishing, consuming=consuming, progress=False
     )
@@ -215,7 +217,7 @@ def test_an_unknown_keyword_names_the_accepted_ones(sqs, new_queue) -> None:
     with pytest.raises(TypeError, match="unexpected keyword argument.*countt.*count"):
         experiments.experiment(sqs, new_queue(), countt=5, progress=False)
     with pytest.raises(TypeError, match="ConsumeOptions takes"):
-        experiments.consume(sqs, new_queue(), prepend="A-", progress=False)
+        consuming.consume(sqs, new_queue(), prepend="A-", progress=False)
 
 
 def test_foreign_messages_are_named_and_left_out(sqs, new_queue, capsys) -> None:  # noqa: ANN001

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from labkit.lessons import metrics
-from labkit.lessons.experiments import DELIVERY_COLUMNS
+from labkit.lessons.consuming import DELIVERY_COLUMNS
 
 
 def brute_inversions(values: list[int]) -> int:

@@ -40,11 +40,11 @@ def test_the_wire_message_is_aws_alone_and_the_hint_is_labkits(sqs, sqs_endpoint
 
 
 def test_lesson_helpers_explain_the_same_way(sqs, make_queue):
-    from labkit.lessons.experiments import _explain
+    from labkit.lessons.queue_errors import explain
 
     url = make_queue()
     err = _error(lambda: sqs.send_message(QueueUrl=url, MessageBody="x" * 1_048_577))
-    text = str(_explain(err, sqs, url))
+    text = str(explain(err, sqs, url))
     assert (
         '"One or more parameters are invalid. Reason: Message must be shorter than 1048576 ' in text
     )
