@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from labkit.lessons import metrics
-from labkit.lessons._run_state import Lockstep, Queue, Shared
+from labkit.lessons._run_state import Lockstep, Queue, Shared, see_through
 from labkit.lessons.consuming import deliveries_frame, start_consumers
 from labkit.lessons.experiment_options import (
     ConsumeOptions,
@@ -23,7 +23,6 @@ from labkit.lessons.experiment_options import (
     apply_settings,
     with_positional,
 )
-from labkit.lessons.progress import follow
 from labkit.lessons.publishing import sends_frame, start_publishers
 from labkit.lessons.queue_state import seed_emulator, seed_of
 
@@ -115,18 +114,9 @@ def experiment(
     except ValueError:
         shared.stop.set()
         raise
-    try:
-        follow(
-            consumer_threads + publisher_threads,
-            lambda: len(shared.handled),
-            receive.expected,
-            "messages handled",
-            progress=progress,
-        )
-    finally:  # an interrupted cell must not leave threads eating the next run's messages
-        shared.stop.set()
-    if shared.errors:
-        raise shared.errors[0]
+    threads = consumer_threads + publisher_threads
+    count = receive.expected
+    see_through(threads, shared, lambda: len(shared.handled), count, "messages handled", progress)
     sends = sends_frame(shared)
     deliveries = deliveries_frame(shared)
     # Same bodies from someone else (another student running this lesson on AWS): other ids.

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from labkit.lessons.queue_errors import admin_errors, explain
-from labkit.waiting import Deadline
+from labkit.lessons.receiving import receive_all
 
 #: The FIFO deduplication interval, seconds (AWS: 5 minutes).
 DEDUP_INTERVAL = 300
@@ -32,25 +32,11 @@ def drain(sqs: Any, queue_url: str, timeout: float = 30.0, empty_replies: int | 
     """
     if empty_replies is None:
         empty_replies = 1 if is_emulator(sqs) else 2
-    removed = empty = 0
-    deadline = Deadline(timeout)
-    while empty < empty_replies and not deadline.passed():
-        try:
-            reply = sqs.receive_message(
-                QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1
-            )
-            messages = reply.get("Messages", [])
-            if messages:
-                entries = [
-                    {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
-                    for i, m in enumerate(messages)
-                ]
-                sqs.delete_message_batch(QueueUrl=queue_url, Entries=entries)
-        except Exception as error:
-            raise explain(error, sqs, queue_url) from error
-        empty = 0 if messages else empty + 1
-        removed += len(messages)
-    return removed
+    try:
+        gone = receive_all(sqs, queue_url, limit=None, empty_replies=empty_replies, timeout=timeout)
+    except Exception as error:
+        raise explain(error, sqs, queue_url) from error
+    return len(gone)
 
 
 def is_emulator(sqs: Any) -> bool:

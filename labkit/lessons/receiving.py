@@ -9,22 +9,27 @@ from __future__ import annotations
 
 from typing import Any
 
+from labkit.waiting import Deadline
+
 
 def receive_all(
     sqs: Any,
     url: str,
     *,
     wait: int = 1,
-    limit: int = 1000,
+    limit: int | None = 1000,
     empty_replies: int = 1,
+    timeout: float | None = None,
     **receive: Any,
 ) -> list[dict]:
-    """Receive and delete until ``empty_replies`` long polls in a row come back empty or
-    ``limit`` messages came; ``receive`` adds ReceiveMessage parameters (for example
-    ``MessageAttributeNames=["All"]``). Returns the messages in the order received."""
+    """Receive and delete until ``empty_replies`` long polls in a row come back empty, ``limit``
+    messages came (None: no limit) or ``timeout`` seconds passed; ``receive`` adds
+    ReceiveMessage parameters (for example ``MessageAttributeNames=["All"]``). Returns the
+    messages in the order received."""
     got: list[dict] = []
     empty = 0
-    while empty < empty_replies and len(got) < limit:
+    deadline = Deadline(float("inf") if timeout is None else timeout)
+    while empty < empty_replies and (limit is None or len(got) < limit) and not deadline.passed():
         reply = sqs.receive_message(
             QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=wait, **receive
         )

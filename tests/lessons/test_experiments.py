@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from labkit.lessons import consuming, experiments, metrics, publishing, queue_state
+from labkit.lessons import _run_state, consuming, experiments, metrics, publishing, queue_state
 from labkit.lessons.experiment_options import ConsumeOptions, PublishOptions
 from labkit.lessons.queue_errors import QueueError
 from labkit.net import free_port
@@ -190,7 +190,7 @@ def test_an_interrupted_experiment_stops_its_threads(sqs, new_queue, monkeypatch
         started.extend(threads)
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(experiments, "follow", interrupted)
+    monkeypatch.setattr(_run_state, "follow", interrupted)
     with pytest.raises(KeyboardInterrupt):
         experiments.experiment(
             sqs, new_queue(), count=5, consumers=2, expected=1000, idle_timeout=60, progress=False
