@@ -128,13 +128,26 @@ def experiment(
     deliveries["sent_at"] = client_time.fillna(deliveries["sent_at"]).astype(float)
     if foreign:
         print(foreign_note(sqs, queue_url, foreign))
-    return Run(queue_url, sends, deliveries, label=label, foreign=foreign)
+    run = Run(queue_url, sends, deliveries, label=label, foreign=foreign)
+    if queue.fifo and (missing := int(run.summary.missing)):
+        print(deduplicated_note(queue_url, missing))
+    return run
 
 
 def _our_messages(send: PublishOptions) -> set[tuple[str, str]]:
     """(client, body) of every message an experiment's publishers send."""
     pairs = zip(send.client_names(), send.prefixes(), strict=True)
     return {(client, f"{prefix}Message {i}") for client, prefix in pairs for i in range(send.count)}
+
+
+def deduplicated_note(queue_url: str, missing: int) -> str:
+    """One line for sends to a FIFO queue that never arrived: the likely cause, and what to do."""
+    name = queue_url.rstrip("/").rsplit("/", 1)[-1]
+    return (
+        f"Note: {missing} message(s) sent to {name} never arrived. A FIFO queue drops a body sent "
+        "again within 5 minutes of the first (deduplication), though the send succeeds: run again "
+        "with another prepend= (on the emulator, start_clean also forgets earlier bodies)."
+    )
 
 
 def foreign_note(sqs: Any, queue_url: str, foreign: int) -> str:

@@ -30,14 +30,17 @@ def test_fifo_run_arrives_in_order_with_nothing_missing(sqs, new_queue) -> None:
     assert row.p50_s <= row.p90_s <= row.p99_s
 
 
-def test_resending_to_fifo_is_deduplicated_until_prepended(sqs, new_queue) -> None:
+def test_resending_to_fifo_is_deduplicated_until_prepended(sqs, new_queue, capsys) -> None:
     url = new_queue(fifo=True)
     experiments.experiment(sqs, url, count=10, progress=False)
+    assert capsys.readouterr().out == "", "a run that got everything prints nothing"
     again = experiments.experiment(
         sqs, url, count=10, clients=["Client 2"], idle_timeout=0.5, progress=False
     )
     assert again.sends["error"].isna().all(), "a deduplicated send still succeeds"
     assert again.deliveries.empty and again.summary.missing == 10
+    note = capsys.readouterr().out
+    assert "10 message(s)" in note and "deduplication" in note and "prepend=" in note, note
     prefixed = experiments.experiment(sqs, url, count=10, prepend="A-", progress=False)
     assert list(prefixed.deliveries["body"]) == [f"A-Message {i}" for i in range(10)]
     assert list(prefixed.deliveries["number"]) == list(range(10))
