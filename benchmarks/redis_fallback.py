@@ -38,7 +38,7 @@ def round_trips(url: str, rounds: int, log: Path) -> list[float]:
             "-m",
             "celery",
             "--app",
-            "labkit.lessons.celery_lab",
+            "labkit.lessons.lesson_04",
             "worker",
             "--pool=solo",
             "--without-mingle",
@@ -52,14 +52,14 @@ def round_trips(url: str, rounds: int, log: Path) -> list[float]:
         start_new_session=True,
     )
     try:
-        from labkit.lessons import celery_lab
+        from labkit.lessons import lesson_04
 
-        celery_lab.configure(env)
-        celery_lab.hello.apply_async(queue="bench").get(timeout=60)  # warm-up: worker ready
+        lesson_04.configure(env)
+        lesson_04.hello.apply_async(queue="bench").get(timeout=60)  # warm-up: worker ready
         times = []
         for _ in range(rounds):
             start = time.perf_counter()
-            celery_lab.hello.apply_async(queue="bench").get(timeout=10, interval=0.002)
+            lesson_04.hello.apply_async(queue="bench").get(timeout=10, interval=0.002)
             times.append(time.perf_counter() - start)
         return times
     finally:

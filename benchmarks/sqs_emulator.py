@@ -23,7 +23,7 @@ import psutil
 from _rates import in_tens, one_by_one, quick_option, rate
 from _servers import Server, start_server
 
-from labkit.lessons.receiving import receive_all
+from labkit.lessons.engine.receiving import receive_all
 
 
 def fill(sqs, url: str, count: int) -> None:

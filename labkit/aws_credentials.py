@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from labkit.aws_errors import error_code
+from labkit.emulator.accounts import DEFAULT_REGION
 from labkit.error_hints import explain
 from labkit.paths import REPO_ROOT, TERRAFORM_DIR
-from labkit.sqs.accounts import DEFAULT_REGION
 
 log = logging.getLogger(__name__)
 

@@ -13,10 +13,10 @@ import sys
 
 COMMAND_MODULES = (
     "labkit.taskoverflow.commands",  # api, worker
-    "labkit.sqs.commands",  # sqs-server
+    "labkit.emulator.commands",  # sqs-server
     "labkit.stack.commands",  # up, down, status, logs, lab
-    "labkit.queue_cli",  # queue
-    "labkit.lessons.runner",  # run
+    "labkit.tools.queue_cli",  # queue
+    "labkit.tools.runner",  # run
 )
 
 

@@ -108,7 +108,7 @@ _HINTS: list[tuple[str, str | None, str]] = [
         "AWS.SimpleQueueService.PurgeQueueInProgress",
         None,
         "PurgeQueue works once a minute per queue; on the lab's emulator "
-        "labkit.lessons.queue_state.start_clean empties a queue at any time",
+        "labkit.lessons.engine.queue_state.start_clean empties a queue at any time",
     ),
     (
         "AWS.SimpleQueueService.BatchRequestTooLong",

@@ -77,7 +77,7 @@ def postgres_url() -> str:
 @pytest.fixture(scope="session")
 def sqs_server():
     """The local SQS emulator on a free port, for the whole session (handle with .url)."""
-    from labkit.sqs.server import start
+    from labkit.emulator.server import start
 
     handle = start(seed=6400)
     try:

@@ -230,7 +230,7 @@ def _demo(endpoint: str, name: str, capsys, *extra: str) -> tuple[int, str]:  # 
 
 
 def test_the_two_terminal_fifo_demo_after_lesson_01(sqs_endpoint: str, capsys) -> None:  # noqa: ANN001
-    from labkit.lessons.experiments import experiment
+    from labkit.lessons.engine.experiments import experiment
     from labkit.stack.clients import emulator_client
     from labkit.stack.lesson_queues import create_lesson_queues
 
@@ -270,8 +270,8 @@ def test_the_two_terminal_fifo_demo_after_lesson_01(sqs_endpoint: str, capsys) -
 
 
 def test_fresh_on_aws_is_one_line() -> None:
-    from labkit.queue_cli import fresh_start
     from labkit.stack.errors import StackError
+    from labkit.tools.queue_cli import fresh_start
 
     with pytest.raises(StackError, match="--prepend"):
         fresh_start(None, None)

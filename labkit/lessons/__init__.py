@@ -2,7 +2,7 @@
 
     from labkit.lessons import experiment, summary, plot_standard_vs_fifo, check
 
-Names load on first use, so `labkit --help` (which imports `labkit.lessons.runner`) stays
+Names load on first use, so `labkit --help` (which imports `labkit.tools.runner`) stays
 instant and pandas/matplotlib load only in the kernel.
 """
 
@@ -13,36 +13,36 @@ from typing import Any
 
 _EXPORTS = {
     # experiments, publishing, consuming: threads, one row per send / delivery
-    "experiment": "experiments",
-    "Run": "experiments",
-    "publish": "publishing",
-    "consume": "consuming",
-    "message_number": "consuming",
+    "experiment": "engine.experiments",
+    "Run": "engine.experiments",
+    "publish": "engine.publishing",
+    "consume": "engine.consuming",
+    "message_number": "engine.consuming",
     # queue_state: a lesson's queues and emulator put in a known state between runs
-    "drain": "queue_state",
-    "start_clean": "queue_state",
-    "advance_clock": "queue_state",
-    "is_emulator": "queue_state",
+    "drain": "engine.queue_state",
+    "start_clean": "engine.queue_state",
+    "advance_clock": "engine.queue_state",
+    "is_emulator": "engine.queue_state",
     # metrics
-    "summary": "metrics",
-    "inversions": "metrics",
-    "longest_run": "metrics",
-    "duplicates": "metrics",
-    "missing": "metrics",
-    "group_order_violations": "metrics",
-    "latency_percentiles": "metrics",
+    "summary": "analysis.metrics",
+    "inversions": "analysis.metrics",
+    "longest_run": "analysis.metrics",
+    "duplicates": "analysis.metrics",
+    "missing": "analysis.metrics",
+    "group_order_violations": "analysis.metrics",
+    "latency_percentiles": "analysis.metrics",
     # plots
-    "plot_arrival_order": "plots",
-    "plot_standard_vs_fifo": "plots",
-    "plot_latency": "plots",
-    "plot_task_timeline": "plots",
-    "plot_consumer_timeline": "plots",
+    "plot_arrival_order": "analysis.plots",
+    "plot_standard_vs_fifo": "analysis.plots",
+    "plot_latency": "analysis.plots",
+    "plot_task_timeline": "analysis.plots",
+    "plot_consumer_timeline": "analysis.plots",
     # progress
     "wait_until": "progress",
 }
 
 # Exercise checks, loaded at once: ``labkit.lessons.check("01.x", answer)`` (a plain function).
-from labkit.lessons.checker import check as check  # noqa: E402
+from labkit.lessons.grading.checker import check as check  # noqa: E402
 
 __all__ = sorted([*_EXPORTS, "check"])
 

@@ -19,8 +19,8 @@ from typing import Any
 
 from hcl2.rules.literal_rules import IdentifierRule
 
+from labkit.emulator.accounts import DEFAULT_ACCOUNT, DEFAULT_REGION
 from labkit.paths import TERRAFORM_DIR
-from labkit.sqs.accounts import DEFAULT_ACCOUNT, DEFAULT_REGION
 from labkit.terraform.expressions import (
     OPTIONS,
     Context,

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import labkit.lessons
-from labkit.lessons import checker
+from labkit.lessons.grading import checker
 
 
 @pytest.fixture(autouse=True)
@@ -34,7 +34,9 @@ def test_check_is_a_plain_function() -> None:
 
     assert isinstance(labkit.lessons.check, types.FunctionType)
     assert labkit.lessons.check is checker.check
-    importlib.import_module("labkit.lessons.checker")  # the module never shadows the function
+    importlib.import_module(
+        "labkit.lessons.grading.checker"
+    )  # the module never shadows the function
     assert isinstance(labkit.lessons.check, types.FunctionType)
 
 
@@ -140,7 +142,7 @@ def test_every_lesson_is_loaded_and_no_answer_is_importable() -> None:
     ids = checker.registered()
     for lesson in range(1, 8):
         assert any(i.startswith(f"0{lesson}.") for i in ids), lesson
-        module = importlib.import_module(f"labkit.lessons.exercises.lesson_0{lesson}")
+        module = importlib.import_module(f"labkit.lessons.grading.exercises.lesson_0{lesson}")
         public = [
             name
             for name, value in vars(module).items()

@@ -6,8 +6,9 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import pytest
 
-from labkit.lessons import experiments, plots, publishing, queue_state
-from labkit.lessons.queue_errors import QueueError
+from labkit.lessons.analysis import plots
+from labkit.lessons.engine import experiments, publishing, queue_state
+from labkit.lessons.engine.queue_errors import QueueError
 from labkit.net import free_port
 from labkit.stack.aws import AWS_SQS_URL
 from labkit.stack.clients import emulator_client
@@ -15,7 +16,7 @@ from labkit.stack.clients import emulator_client
 
 @pytest.fixture
 def private_sqs():
-    from labkit.sqs.server import start
+    from labkit.emulator.server import start
 
     handle = start(seed=1)
     try:

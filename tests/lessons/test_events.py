@@ -7,8 +7,8 @@ import types
 
 import pytest
 
-from labkit.lessons import checker as check
-from labkit.lessons import events as ev
+from labkit.lessons import lesson_08 as ev
+from labkit.lessons.grading import checker as check
 from labkit.stack.clients import emulator_client
 from labkit.terraform import ensure_queues, queue_definitions
 from labkit.terraform.topics import ensure_topics, topic_definitions

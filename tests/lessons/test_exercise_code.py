@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from labkit.lessons import checker
+from labkit.lessons.grading import checker
 from tests.lessons.lesson_code import cell_defining, edited, mistake, run_cell, written_file
 
 
@@ -126,12 +126,10 @@ def _student_module(tmp_path, monkeypatch, name: str, source: str):
 
 
 def test_04_ical_task(lab, tmp_path, monkeypatch) -> None:
-    from labkit.lessons import celery_lab
+    from labkit.lessons import lesson_04
 
     _student_module(tmp_path, monkeypatch, "student_tasks_t04", TASKS_MODULE)
-    worker = celery_lab.start_student_worker(
-        lab, "student_tasks_t04", f"t04-{uuid.uuid4().hex[:6]}"
-    )
+    worker = lesson_04.start_student_worker(lab, "student_tasks_t04", f"t04-{uuid.uuid4().hex[:6]}")
     assert worker is not None
     try:
         import student_tasks_t04
@@ -146,7 +144,7 @@ def test_04_ical_task(lab, tmp_path, monkeypatch) -> None:
 def test_04_typical_mistakes(lab, tmp_path, monkeypatch) -> None:
     import importlib
 
-    from labkit.lessons import celery_lab
+    from labkit.lessons import lesson_04
 
     source = edited(
         TASKS_MODULE,
@@ -161,7 +159,7 @@ def test_04_typical_mistakes(lab, tmp_path, monkeypatch) -> None:
     _student_module(tmp_path, monkeypatch, "student_tasks_t04c", no_argument)
     module = importlib.import_module("student_tasks_t04c")
     wrong("04.ical_task", module.create_ical.delay(), "keep the handout's signature")
-    assert celery_lab.start_student_worker(lab, "student_tasks_t04_missing", "t04-none") is None
+    assert lesson_04.start_student_worker(lab, "student_tasks_t04_missing", "t04-none") is None
 
 
 # --------------------------------------------------------------------------------------------

@@ -7,9 +7,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from labkit.lessons import _run_state, consuming, experiments, metrics, publishing, queue_state
-from labkit.lessons.experiment_options import ConsumeOptions, PublishOptions
-from labkit.lessons.queue_errors import QueueError
+from labkit.lessons.analysis import metrics
+from labkit.lessons.engine import _run_state, consuming, experiments, publishing, queue_state
+from labkit.lessons.engine.experiment_options import ConsumeOptions, PublishOptions
+from labkit.lessons.engine.queue_errors import QueueError
 from labkit.net import free_port
 from labkit.stack.clients import emulator_client
 

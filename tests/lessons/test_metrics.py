@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from labkit.lessons import metrics
-from labkit.lessons.consuming import DELIVERY_COLUMNS
+from labkit.lessons.analysis import metrics
+from labkit.lessons.engine.consuming import DELIVERY_COLUMNS
 
 
 def brute_inversions(values: list[int]) -> int:

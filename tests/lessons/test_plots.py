@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
-from labkit.lessons import plots
+from labkit.lessons.analysis import plots
 
 
 @pytest.fixture(autouse=True)

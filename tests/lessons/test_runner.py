@@ -60,7 +60,7 @@ def test_a_missing_notebook_is_one_line(tmp_path: Path, capsys) -> None:
 
 
 def test_default_selection_lessons_then_solutions(tmp_path: Path, monkeypatch) -> None:
-    from labkit.lessons import runner
+    from labkit.tools import runner
 
     (tmp_path / "solutions").mkdir()
     for name in ("02_b.ipynb", "01_a.ipynb", "scratch.ipynb", "solutions/01_a_solutions.ipynb"):
@@ -122,7 +122,7 @@ def test_a_value_of_the_wrong_type_is_one_line(tmp_path: Path, capsys) -> None:
 
 
 def test_a_parameter_goes_only_to_the_notebooks_that_declare_it(tmp_path: Path) -> None:
-    from labkit.lessons.runner import check_parameters
+    from labkit.tools.runner import check_parameters
 
     one = notebook(tmp_path / "a.ipynb", "pass", parameters="COUNT: int = 1")
     two = notebook(tmp_path / "b.ipynb", "pass", parameters="MODE: str = 'x'")

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from labkit.sqs.server import MAX_CLOCK_ADVANCE, start
+from labkit.emulator.server import MAX_CLOCK_ADVANCE, start
 from labkit.stack.clients import emulator_client
 from labkit.waiting import eventually
 from tests.reliability.test_web_origin import call

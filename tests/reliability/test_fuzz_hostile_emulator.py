@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from labkit.sqs.server import start as start_emulator
+from labkit.emulator.server import start as start_emulator
 from tests.reliability.test_fuzz_hostile import (
     LONG,
     ODD_STRINGS,

@@ -19,9 +19,9 @@ from pathlib import Path
 import psutil
 import pytest
 
-from labkit.lessons.runner import ensure_kernel, run_notebook
 from labkit.net import free_port
 from labkit.paths import NOTEBOOK_DIR
+from labkit.tools.runner import ensure_kernel, run_notebook
 
 KEY_ID = "ASIA" + "FAKEKEYID7LABKIT"  # assembled, so no tracked file holds a key shape
 SECRET = "fAkEsEcReT/labkit+Never+Print+This+0123456789"

@@ -1,6 +1,6 @@
 """Bad input to the SQS emulator, generated: any action, any parameter of any type.
 
-The conformance suite (tests/sqs/test_protocol.py) checks named cases; here hypothesis throws
+The conformance suite (tests/emulator/test_protocol.py) checks named cases; here hypothesis throws
 hundreds of bodies built from the real parameter names with values of every JSON type, and
 raw bytes. Every answer must be 200 or an AWS-shaped 4xx (``__type`` and ``message``), and the
 server must keep serving.
@@ -18,8 +18,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from labkit.sqs.server import start
-from labkit.sqs.service import ACTIONS
+from labkit.emulator.server import start
+from labkit.emulator.sqs.service import ACTIONS
 
 PARAMS = [
     "QueueUrl", "QueueName", "QueueNamePrefix", "MessageBody", "DelaySeconds", "Entries",

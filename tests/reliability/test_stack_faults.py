@@ -22,8 +22,8 @@ import pytest
 
 import labkit.stack as stack
 from labkit.aws_credentials import FILE_NAMES
-from labkit.lessons.queue_errors import QueueError
-from labkit.lessons.queue_state import drain, start_clean
+from labkit.lessons.engine.queue_errors import QueueError
+from labkit.lessons.engine.queue_state import drain, start_clean
 from labkit.net import free_port
 from labkit.paths import REPO_ROOT, TERRAFORM_DIR
 from labkit.waiting import wait_until

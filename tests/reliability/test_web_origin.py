@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from labkit.sqs.server import start as start_emulator
+from labkit.emulator.server import start as start_emulator
 from labkit.taskoverflow.serve import start as start_api
 from labkit.web_guard import configured_hosts, host_allowed, origin_allowed
 from tests.reliability.conftest import api_app

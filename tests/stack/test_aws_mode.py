@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 
 from labkit.aws_credentials import RENEW_STEP
+from labkit.emulator.server import start as start_emulator
 from labkit.paths import NOTEBOOK_DIR
-from labkit.sqs.server import start as start_emulator
 from tests.sigv4_endpoint import Identity, SigV4Endpoint
 
 # Learner Lab keys are temporary (ASIA...); built in two parts so no key-shaped literal is tracked.

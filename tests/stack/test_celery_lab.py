@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from labkit.lessons import celery_lab
+from labkit.lessons import lesson_04
 
 
 @pytest.fixture(scope="module")
@@ -20,13 +20,13 @@ def lab(redis_url: str, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN2
 
 
 def test_states_of_a_task_seen_from_the_notebook(lab) -> None:  # noqa: ANN001
-    worker = celery_lab.start_worker(lab, concurrency=1, queues=["lessons.states"], name="states")
+    worker = lesson_04.start_worker(lab, concurrency=1, queues=["lessons.states"], name="states")
     try:
         # the one pool process is busy long enough for the next task to be seen waiting
-        busy = celery_lab.work.apply_async((0.6,), queue="lessons.states")
-        ok = celery_lab.watch_states(celery_lab.work.apply_async((0.1,), queue="lessons.states"))
+        busy = lesson_04.work.apply_async((0.6,), queue="lessons.states")
+        ok = lesson_04.watch_states(lesson_04.work.apply_async((0.1,), queue="lessons.states"))
         assert busy.get(timeout=10) > 0
-        bad = celery_lab.watch_states(celery_lab.fail.apply_async(queue="lessons.states"))
+        bad = lesson_04.watch_states(lesson_04.fail.apply_async(queue="lessons.states"))
     finally:
         worker.stop()
     assert list(ok["state"]) == ["PENDING", "STARTED", "SUCCESS"]
@@ -34,18 +34,18 @@ def test_states_of_a_task_seen_from_the_notebook(lab) -> None:  # noqa: ANN001
 
 
 def test_throughput_grows_with_concurrency_and_events_fill_the_timeline(lab) -> None:  # noqa: ANN001
-    summary = celery_lab.throughput_experiment(lab, concurrencies=(1, 3), tasks=6, seconds=0.3)
+    summary = lesson_04.throughput_experiment(lab, concurrencies=(1, 3), tasks=6, seconds=0.3)
     assert list(summary["concurrency"]) == [1, 3]
     assert summary["speedup"].iloc[1] > 1.8  # sleeping tasks overlap even on 2 cores
     events = summary.attrs["events"]
-    assert set(celery_lab.EVENT_COLUMNS) <= set(events.columns)
+    assert set(lesson_04.EVENT_COLUMNS) <= set(events.columns)
     assert len(events) == 12 and (events["state"] == "SUCCESS").all()
     assert (events["started"] >= events["received"]).all()
     assert (events["succeeded"] >= events["started"]).all()
     lanes = events.groupby("concurrency")["lane"].nunique()
     assert lanes[1] == 1 and lanes[3] == 3
     assert events["lane"].str.contains("@").all() and events["runtime"].between(0.25, 5).all()
-    assert not list(Path(celery_lab.__file__).parent.glob("*.log"))
+    assert not list(Path(lesson_04.__file__).parent.glob("*.log"))
 
 
 def test_a_worker_that_dies_while_starting_is_named_with_its_log(lab) -> None:  # noqa: ANN001
@@ -55,6 +55,6 @@ def test_a_worker_that_dies_while_starting_is_named_with_its_log(lab) -> None:  
     broken = start_celery_worker("labkit.no_such_app", env=dict(lab.env), name="broken")
     try:
         with pytest.raises(StackError, match="broken: the Celery worker exited"):
-            celery_lab.wait_ready([broken], timeout=20, progress=False)
+            lesson_04.wait_ready([broken], timeout=20, progress=False)
     finally:
         broken.stop()

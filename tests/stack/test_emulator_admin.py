@@ -14,7 +14,7 @@ from labkit.stack.emulator_admin import AdminError, EmulatorAdmin
 
 @pytest.fixture
 def emulator() -> Iterator[str]:
-    from labkit.sqs.server import start
+    from labkit.emulator.server import start
 
     handle = start(seed=1)
     try:

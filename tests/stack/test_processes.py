@@ -99,17 +99,17 @@ def broker_env(redis_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
 
 
 def test_celery_worker_handle_runs_tasks_and_stops_cleanly(broker_env: dict) -> None:
-    from labkit.lessons import celery_lab
+    from labkit.lessons import lesson_04
 
-    celery_lab.configure(broker_env)
+    lesson_04.configure(broker_env)
     worker = start_celery_worker(
-        celery_lab.APP, broker_env, concurrency=2, queues=["proc-test"], name="proc-test"
+        lesson_04.APP, broker_env, concurrency=2, queues=["proc-test"], name="proc-test"
     ).wait_ready(timeout=30)
     try:
         assert worker.log_path.name == "proc-test.log" and " ready." in worker.log(50)
         pool = [child.pid for child in psutil.Process(worker.pid).children(recursive=True)]
         assert len(pool) >= 2
-        result = celery_lab.hello.apply_async(queue="proc-test")
+        result = lesson_04.hello.apply_async(queue="proc-test")
         assert result.get(timeout=10) == "Hello World"
     finally:
         worker.stop()
@@ -153,12 +153,12 @@ def test_compose_without_a_docker_engine_is_one_line(tmp_path: Path) -> None:
 
 OWNER = """
 import json, sys, time
-from labkit.lessons import celery_lab
+from labkit.lessons import lesson_04
 from labkit.stack.processes import start_celery_worker
 env = json.loads(sys.argv[1])
-celery_lab.configure(env)
+lesson_04.configure(env)
 worker = start_celery_worker(
-    celery_lab.APP, env, concurrency=2, queues=["owner-test"], name="owner-test"
+    lesson_04.APP, env, concurrency=2, queues=["owner-test"], name="owner-test"
 ).wait_ready(timeout=60)
 print(worker.pid, flush=True)
 time.sleep(120)

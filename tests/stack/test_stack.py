@@ -127,7 +127,7 @@ def test_down_stops_a_lesson_worker_a_notebook_left_running(
 ) -> None:
     from labkit.stack.processes import start_celery_worker
 
-    worker = start_celery_worker("labkit.lessons.celery_lab", lab.env, name="left-behind")
+    worker = start_celery_worker("labkit.lessons.lesson_04", lab.env, name="left-behind")
     worker.wait_ready(30)  # the notebook that started it fails here and never stops it
     assert "lesson workers" in stack.down()
     assert not running(worker.pid), "a lesson's worker outlived `labkit down`"

@@ -239,7 +239,9 @@ def sqs(request):
     from labkit.stack.clients import emulator_client
 
     if request.param == "emulator":
-        pytest.importorskip("labkit.sqs.server", reason="the lab's SQS emulator is not built yet")
+        pytest.importorskip(
+            "labkit.emulator.server", reason="the lab's SQS emulator is not built yet"
+        )
     endpoint = request.getfixturevalue(
         "sqs_endpoint" if request.param == "emulator" else "moto_endpoint"
     )

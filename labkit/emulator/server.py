@@ -1,0 +1,439 @@
+"""The HTTP face of the emulator: AWS JSON 1.0 (what boto3 and kombu send) and admin routes.
+
+`start()` runs it on a background thread for tests and notebooks; `labkit sqs-server` runs it
+in the foreground. Standard library only, so the stack can start it as a child in well under
+a second.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import re
+import select
+import socket
+import sys
+import threading
+import uuid
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
+
+from labkit.emulator.accounts import DEFAULT_REGION, caller_of, is_account_id
+from labkit.emulator.clock import Clock
+from labkit.emulator.sns.service import SNSService
+from labkit.emulator.sqs.errors import SQSError
+from labkit.emulator.sqs.service import Context, SQSService, as_json
+from labkit.web_guard import MAX_JSON_DEPTH, configured_hosts, is_json_type, json_depth, refusal
+
+JSON_TYPE = "application/x-amz-json-1.0"
+MAX_REQUEST_BYTES = 4 * 1024 * 1024  # 1 MiB of messages, JSON-escaped (at most 3x) and more
+_log = logging.getLogger(__name__)
+
+
+_MAX_HEADERS = 100
+IDLE_TIMEOUT_SECONDS = 60.0  # a connection that sends nothing this long is closed
+MAX_CLOCK_ADVANCE = 365 * 24 * 3600.0  # one call moves the clock a year at most
+_CONTENT_LENGTH = re.compile(r"[0-9]{1,12}")
+
+
+class _Headers(dict):
+    """Request headers by lower-cased name; ``get`` ignores the case of the name asked for."""
+
+    def get(self, name: str, default=None):  # noqa: ANN001, ANN201 - dict's signature
+        return super().get(name.lower(), default)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive: boto3 reuses its connections
+    disable_nagle_algorithm = True  # or every reply waits ~40 ms for a delayed ACK
+    server_version = "labkit-sqs"
+    sys_version = ""
+    service: SQSService  # set on the subclass built by `make_server`
+    sns: SNSService  # topics on the same port (query protocol), delivering into ``service``
+    allowed_hosts: frozenset[str] = frozenset()  # LABKIT_ALLOWED_HOSTS, read by `make_server`
+    # Socket timeout of every read and write: an idle keep-alive or half-open connection ends
+    # (and its thread with it) instead of holding a thread for ever. A long poll waits in the
+    # service, not on the socket, so it is not cut short.
+    timeout = IDLE_TIMEOUT_SECONDS
+
+    def parse_request(self) -> bool:
+        """Request line and headers, parsed directly (the stdlib's email-based parser costs a
+        sixth of the server's time per call); keep-alive as HTTP/1.1 defines it."""
+        line = str(self.raw_requestline, "iso-8859-1").rstrip("\r\n")
+        self.requestline = line
+        parts = line.split()
+        if len(parts) != 3 or not parts[2].startswith("HTTP/"):
+            self.request_version = "HTTP/1.0"
+            self.close_connection = True
+            self.send_error(400, "Bad request line")
+            return False
+        self.command, self.path, self.request_version = parts
+        headers = _Headers()
+        for _ in range(_MAX_HEADERS):
+            raw = self.rfile.readline(65537)
+            if raw in (b"\r\n", b"\n", b""):
+                break
+            name, _, value = raw.decode("iso-8859-1").partition(":")
+            headers[name.strip().lower()] = value.strip()
+        else:
+            self.close_connection = True
+            self.send_error(431, "Too many headers")
+            return False
+        self.headers = headers  # type: ignore[assignment]
+        connection = headers.get("Connection", "").lower()
+        self.close_connection = connection == "close" or (
+            self.request_version == "HTTP/1.0" and connection != "keep-alive"
+        )
+        return self._guard()
+
+    def _guard(self) -> bool:
+        """Refuse (403, connection closed) a foreign Host, a cross-site write, and an admin
+        write that is not JSON: what a web page in the student's browser could send."""
+        reason = refusal(
+            self.command,
+            self.headers.get("Host"),
+            self.headers.get("Origin"),
+            self.allowed_hosts,
+            fetch_site=self.headers.get("Sec-Fetch-Site"),
+            # An SNS action may come as a GET (`?Action=Publish...`): it writes all the same.
+            writes=self.command != "GET" or "Action=" in self.path,
+        )
+        if (
+            reason is None
+            and self.command == "POST"
+            and self.path.startswith("/_labkit/")
+            and not is_json_type(self.headers.get("Content-Type"))
+        ):
+            reason = "admin routes take only Content-Type: application/json"
+        if reason is None:
+            return True
+        self.close_connection = True
+        self._send(403, as_json({"error": reason}), "application/json")
+        return False
+
+    def log_message(self, format: str, *args) -> None:  # noqa: A002 - stdlib signature
+        pass  # quiet: students read their own output, not an access log
+
+    # --- plumbing ---------------------------------------------------------------------------
+    def _send(self, status: int, body: bytes, content_type: str, headers: dict | None = None):
+        """Status line, headers and body in one write: one TCP segment for small replies."""
+        lines = [
+            f"HTTP/1.1 {status} {self.responses.get(status, ('',))[0]}",
+            f"Server: {self.server_version}",
+            f"Content-Type: {content_type}",
+            f"Content-Length: {len(body)}",
+            f"x-amzn-RequestId: {uuid.uuid4()}",
+        ]
+        lines += [f"{key}: {value}" for key, value in (headers or {}).items()]
+        if self.close_connection:
+            lines.append("Connection: close")
+        self.wfile.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
+
+    def _error(self, err: SQSError) -> None:
+        self._send(err.status, as_json(err.body()), JSON_TYPE, err.headers())
+
+    def _read_body(self) -> bytes | None:
+        length = self.headers.get("Content-Length")
+        # ASCII digits only: int() would also take "٣", "1_0" or " +5 ".
+        size = (
+            int(length) if length and _CONTENT_LENGTH.fullmatch(length) else (-1 if length else 0)
+        )
+        if size < 0 or size > MAX_REQUEST_BYTES:
+            self.close_connection = True
+            left = min(size, 64 * MAX_REQUEST_BYTES)  # drain it, so the client reads our answer
+            while left > 0:
+                chunk = self.rfile.read(min(left, 65536))
+                if not chunk:
+                    break
+                left -= len(chunk)
+            self._error(
+                SQSError(
+                    "RequestEntityTooLarge" if size > 0 else "InvalidParameterValue",
+                    f"The request body must be at most {MAX_REQUEST_BYTES} bytes "
+                    "with a valid Content-Length.",
+                    status=413 if size > 0 else 400,
+                    code="RequestEntityTooLarge" if size > 0 else None,
+                )
+            )
+            return None
+        return self.rfile.read(size) if size else b""
+
+    def _context(self) -> Context:
+        host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
+        return Context.of(f"http://{host}", caller_of(self.headers), client_gone=self._client_gone)
+
+    def _client_gone(self) -> bool:
+        """True when the caller closed its connection (a stopped worker's pending long poll)."""
+        try:
+            readable, _, _ = select.select([self.connection], [], [], 0)
+            return bool(readable) and self.connection.recv(1, socket.MSG_PEEK) == b""
+        except (OSError, ValueError):
+            return True
+
+    # --- routes -----------------------------------------------------------------------------
+    def do_GET(self) -> None:
+        if "Action=" in self.path and self._sns(self.path.partition("?")[2].encode()):
+            return  # a notification's UnsubscribeURL
+        if self.path.split("?")[0] == "/_labkit/health":
+            self._send(200, as_json({"status": "ok"}), "application/json")
+            return
+        if self.path.startswith("/_labkit/config"):
+            self._send(200, as_json(self.service.configure()), "application/json")
+            return
+        self._error(SQSError("UnsupportedOperation", "Use POST with the AWS JSON 1.0 protocol."))
+
+    def do_POST(self) -> None:
+        body = self._read_body()
+        if body is None:
+            return
+        if self.path.startswith("/_labkit/"):
+            self._admin(self.path.split("?")[0], body)
+            return
+        target = self.headers.get("X-Amz-Target")
+        if target is None:
+            self._query_protocol(body)
+            return
+        prefix, _, action = target.partition(".")
+        if prefix != "AmazonSQS" or not action:
+            self._error(
+                SQSError(
+                    "UnknownOperationException",
+                    f"Unknown operation {target}.",
+                    code="UnknownOperationException",
+                )
+            )
+            return
+        try:
+            if json_depth(body) > MAX_JSON_DEPTH:  # bounded before parsing, not by recursion
+                raise ValueError("nested too deeply")
+            params = json.loads(body or b"{}")
+        except (ValueError, RecursionError):
+            self._error(
+                SQSError(
+                    "SerializationException",
+                    "The request body is not valid JSON.",
+                    code="SerializationException",
+                )
+            )
+            return
+        if not isinstance(params, dict):
+            self._error(
+                SQSError(
+                    "SerializationException",
+                    "The request body must be a JSON object.",
+                    code="SerializationException",
+                )
+            )
+            return
+        try:
+            ctx = self._context()
+            result = self.service.dispatch(action, params, ctx)
+        except SQSError as err:
+            self._error(err)
+            return
+        except Exception as exc:  # a bug of ours: still an AWS-shaped answer, never a hang
+            self._error(SQSError("InternalError", f"Internal error: {exc!r}", status=500))
+            return
+        self._send(200, as_json(result), JSON_TYPE, ctx.reply_headers)
+
+    def _sns(self, form: bytes) -> bool:
+        """Answer an SNS action (boto3's sns client posts the query protocol); False if the
+        form is no SNS action."""
+        answer = self.sns.handle(form, self._context())
+        if answer is not None:
+            self._send(answer[0], answer[1], "text/xml")
+        return answer is not None
+
+    def _query_protocol(self, body: bytes) -> None:
+        """SNS actions go to the topics; old SDKs' SQS query requests are told JSON is needed."""
+        if self._sns(body):
+            return
+        form = parse_qs(body.decode("utf-8", "replace"))
+        action = (form.get("Action") or ["(none)"])[0]
+        message = (
+            f"This emulator speaks the AWS JSON 1.0 protocol (botocore >= 1.31.64); the query "
+            f"protocol request Action={action} is not supported. Upgrade boto3/botocore."
+        )
+        xml = (
+            "<ErrorResponse><Error><Type>Sender</Type><Code>InvalidAction</Code>"
+            f"<Message>{message}</Message></Error><RequestId>{uuid.uuid4()}</RequestId>"
+            "</ErrorResponse>"
+        ).encode()
+        self._send(400, xml, "text/xml")
+
+    def _admin(self, path: str, body: bytes) -> None:
+        try:
+            if json_depth(body) > MAX_JSON_DEPTH:
+                raise ValueError
+            params = json.loads(body or b"{}")
+            if not isinstance(params, dict):
+                raise ValueError
+        except (ValueError, RecursionError):
+            self._send(
+                400, as_json({"error": "the body must be a JSON object"}), "application/json"
+            )
+            return
+        service = self.service
+        try:
+            if path == "/_labkit/clock":
+                advance = params.get("advance", 0)
+                if (
+                    isinstance(advance, bool)
+                    or not isinstance(advance, int | float)
+                    or not math.isfinite(advance)
+                    or not 0 <= advance <= MAX_CLOCK_ADVANCE
+                ):
+                    raise ValueError(
+                        f"advance must be a finite number of seconds from 0 to "
+                        f"{MAX_CLOCK_ADVANCE:.0f} (a year)"
+                    )
+                _, account, _ = _scope(params)
+                if account is None:
+                    now = service.clock.advance(float(advance))
+                    result = {"now": now, "offset": service.clock.offset}
+                else:
+                    result = service.advance_account(account, float(advance))
+            elif path == "/_labkit/reset":
+                result = _reset(service, params)
+                if "account" not in params:  # one account's reset keeps everyone's topics
+                    self.sns.reset()
+            elif path == "/_labkit/config":
+                rate, seed = params.get("duplicate_rate"), params.get("seed")
+                if rate is not None and (
+                    isinstance(rate, bool) or not isinstance(rate, int | float)
+                ):
+                    raise ValueError("duplicate_rate must be a number from 0 to 1")
+                if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+                    raise ValueError("seed must be an integer")
+                queue, account, region = _scope(params)
+                result = service.configure(
+                    duplicate_rate=rate, seed=seed, queue=queue, account=account, region=region
+                )
+            else:
+                self._send(404, as_json({"error": f"no admin route {path}"}), "application/json")
+                return
+        except (ValueError, SQSError) as exc:
+            self._send(400, as_json({"error": str(exc)}), "application/json")
+            return
+        self._send(200, as_json(result), "application/json")
+
+
+def _scope(params: dict) -> tuple[str | None, str | None, str | None]:
+    """The optional ``queue`` (name or URL), ``account`` and ``region`` of an admin request."""
+    queue, account, region = params.get("queue"), params.get("account"), params.get("region")
+    if queue is not None and not isinstance(queue, str):
+        raise ValueError("queue must be a queue name or URL")
+    if account is not None and not is_account_id(account):
+        raise ValueError("account must be a 12-digit account id")
+    if region is not None and not isinstance(region, str):
+        raise ValueError("region must be a region name such as us-east-1")
+    return queue, account, region
+
+
+def _reset(service: SQSService, params: dict) -> dict:
+    """``{}``: forget every queue. ``{"account": ...}`` (optionally ``region``, ``queue``):
+    empty that account's queues and forget their FIFO deduplication, keeping the queues;
+    answers ``{"status": "emptied", "account", "queues": [names], "messages": n}``."""
+    queue, account, region = _scope(params)
+    if account is None:
+        if queue is not None or region is not None:
+            raise ValueError("name the account whose queues to empty")
+        service.reset()  # also forgets every account's clock moves
+        service.clock.rewind()  # a reset emulator runs on real time again
+        return {"status": "reset", "offset": service.clock.offset}
+    return {"status": "emptied", **service.empty_account(account, region, queue)}
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+
+    def handle_error(self, request, client_address) -> None:  # noqa: ANN001 - stdlib signature
+        """Never print from the server's threads: in-process, that text lands in a student's
+        notebook cell. A caller hanging up (a stopped worker, an interrupted cell) is normal;
+        anything else goes to this module's logger at debug level."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        _log.debug("request from %s failed", client_address, exc_info=True)
+
+
+def make_server(
+    host: str, port: int, service: SQSService, idle_timeout: float = IDLE_TIMEOUT_SECONDS
+) -> ThreadingHTTPServer:
+    """The emulator's HTTP server; hosts from `LABKIT_ALLOWED_HOSTS` are read once, here."""
+    handler = type(
+        "SQSHandler",
+        (_Handler,),
+        {
+            "service": service,
+            "sns": SNSService(service),
+            "allowed_hosts": configured_hosts(),
+            "timeout": idle_timeout,
+        },
+    )
+    return _Server((host, port), handler)
+
+
+@dataclass
+class SQSServerHandle:
+    """A running emulator: ``url``, ``host``, ``port``, ``clock``, ``service``; ``stop()``."""
+
+    url: str
+    host: str
+    port: int
+    clock: Clock
+    service: SQSService
+    _server: ThreadingHTTPServer
+    _thread: threading.Thread
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._service_wake()
+        self._thread.join(timeout=5)
+
+    def _service_wake(self) -> None:
+        self.service.reset()  # wakes long polls still waiting so their threads end
+
+
+def start(
+    host: str = "127.0.0.1",
+    port: int = 0,
+    seed: int | None = None,
+    clock: Clock | None = None,
+    idle_timeout: float = IDLE_TIMEOUT_SECONDS,
+) -> SQSServerHandle:
+    """Run the emulator on a background thread; ``port=0`` picks a free port."""
+    service = SQSService(clock=clock, seed=seed)
+    server = make_server(host, port, service, idle_timeout)
+    actual = server.server_address[1]
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.2}, name="sqs-emulator", daemon=True
+    )
+    thread.start()
+    return SQSServerHandle(
+        url=f"http://{host}:{actual}",
+        host=host,
+        port=actual,
+        clock=service.clock,
+        service=service,
+        _server=server,
+        _thread=thread,
+    )
+
+
+def serve_forever(host: str = "127.0.0.1", port: int = 9324, seed: int | None = None) -> None:
+    """Foreground server for `labkit sqs-server`: prints the URL first, then serves."""
+    service = SQSService(seed=seed)
+    server = make_server(host, port, service)
+    print(f"SQS emulator listening on http://{host}:{server.server_address[1]}", flush=True)
+    try:
+        server.serve_forever(poll_interval=0.2)
+    finally:
+        server.server_close()
+
+
+__all__ = ["DEFAULT_REGION", "SQSServerHandle", "serve_forever", "start"]

@@ -1,0 +1,1 @@
+"""Analysis of runs: measures (metrics) and named plot helpers."""

@@ -1,0 +1,1 @@
+"""Grading: the checker and the exercises behind the student-code cells (points, hints)."""
