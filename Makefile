@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 PY_MIN := 3.11
 
-.PHONY: lab run test test-compose soak bench lint up down status clean check-python
+.PHONY: lab run test test-extended test-compose soak bench lint up down status clean check-python
 
 # The venv is rebuilt when requirements.txt or pyproject.toml is newer than the stamp; the test
 # tools (requirements-dev.txt) go on top when `make test` (soak, bench, lint) needs them.
@@ -54,6 +54,11 @@ run: $(STAMP)
 test: $(DEV_STAMP)
 	$(BIN)/python -m pytest -p no:cacheprovider -n 2 --dist loadfile tests
 	$(BIN)/python -m tests.no_redis_binary -m pytest -p no:cacheprovider --nbval-lax --nbval-current-env notebooks
+
+## test-extended: the tests marked `extended` (they need the package index or take minutes:
+## wheels for every student platform, the student's cell-by-cell path, grading a class); CI runs it
+test-extended: $(DEV_STAMP)
+	$(BIN)/python -m pytest -p no:cacheprovider -n 2 --dist loadfile --extended tests
 
 ## test-compose: the Docker path for real: installs Docker/Compose when missing, builds the image,
 ## starts the compose stack on free ports, runs lessons 01, 05, 06 in it, then `labkit down`

@@ -24,15 +24,26 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--run-soak", action="store_true", help="run the long soak tests")
+    parser.addoption(
+        "--extended",
+        action="store_true",
+        help="run only the extended tests (network, minutes-long paths): `make test-extended`",
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if config.getoption("--run-soak"):
-        return
-    skip = pytest.mark.skip(reason="soak test: run with `make soak`")
+    """`make test` is the developer's loop: tests marked `extended` (they need the network or
+    take minutes) run in `make test-extended`, which .ci/run calls; soak tests in `make soak`."""
+    extended = config.getoption("--extended")
+    skip_soak = pytest.mark.skip(reason="soak test: run with `make soak`")
+    kept, dropped = [], []
     for item in items:
-        if "soak" in item.keywords:
-            item.add_marker(skip)
+        if "soak" in item.keywords and not config.getoption("--run-soak"):
+            item.add_marker(skip_soak)
+        (kept if ("extended" in item.keywords) == extended else dropped).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 @pytest.fixture(autouse=True, scope="module")

@@ -37,6 +37,8 @@ from packaging.specifiers import SpecifierSet
 from packaging.tags import mac_platforms
 from packaging.utils import canonicalize_name
 
+pytestmark = pytest.mark.extended  # resolves every platform against the package index (about 80 s)
+
 REPO = Path(__file__).resolve().parents[1]
 # The last binary installers python.org made of each (3.11.0-3.11.4 would need an older
 # soupsieve than this venv's, which needs 3.11.5+; pip picks one by itself there).
