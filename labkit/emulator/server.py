@@ -22,7 +22,8 @@ from urllib.parse import parse_qs
 
 from labkit.emulator.accounts import DEFAULT_REGION, caller_of, is_account_id
 from labkit.emulator.clock import Clock
-from labkit.emulator.sns.service import SNSService
+from labkit.emulator.sns.actions import SNSService
+from labkit.emulator.sqs.access import authorize
 from labkit.emulator.sqs.errors import SQSError
 from labkit.emulator.sqs.service import Context, SQSService, as_json
 from labkit.web_guard import MAX_JSON_DEPTH, configured_hosts, is_json_type, json_depth, refusal
@@ -229,6 +230,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         try:
             ctx = self._context()
+            authorize(self.service, action, params, ctx.account, ctx.region)
             result = self.service.dispatch(action, params, ctx)
         except SQSError as err:
             self._error(err)

@@ -68,6 +68,8 @@ def _shape(node: object) -> object:
                 raise FormError("A map entry needs a key and a value.")
             key = item.get("key", item.get("Name"))
             value = item.get("value", item.get("Value"))
+            if value is None and "Name" in item:
+                value = {}  # a message attribute sent without its value: the action says why
             if not isinstance(key, str) or value is None:
                 raise FormError("A map entry needs a key and a value.")
             out[key] = value
