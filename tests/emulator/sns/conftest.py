@@ -42,9 +42,9 @@ def subscribed(sns, sqs, make_queue):
         url = make_queue(suffix, fifo=fifo)
         endpoint = allow_topic(sqs, url, topic) if allowed else queue_arn(sqs, url)
         attrs = {k: v if isinstance(v, str) else json.dumps(v) for k, v in attributes.items()}
-        arn = sns.subscribe(
-            TopicArn=topic, Protocol="sqs", Endpoint=endpoint, Attributes=attrs
-        )["SubscriptionArn"]
+        arn = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=endpoint, Attributes=attrs)[
+            "SubscriptionArn"
+        ]
         return url, arn
 
     return make
