@@ -133,8 +133,11 @@ def main() -> int:
         finally:
             server.stop()
         print(f"  measured {name}", file=sys.stderr, flush=True)
+    return report(results["emulator"], results["moto"], run_note, load_before)
 
-    e, m = results["emulator"], results["moto"]
+
+def report(e: dict[str, float], m: dict[str, float], run_note: str, load_before: float) -> int:
+    """The table: each rate against moto's, the targets met, the CPU figures."""
     rows = [
         ("Publish, 3 queue subscriptions (msg/s)", e["single"], m["single"], 10.0),
         ("PublishBatch of 10, 3 subscriptions (msg/s)", e["batch"], m["batch"], 10.0),
