@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Protocol
 
 from labkit.emulator.sns.errors import SNSError, invalid
@@ -223,10 +224,15 @@ def timestamp(seconds: float) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
+# One encoder for every envelope field (json.dumps with options builds a new one per call).
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
 def _field(name: str, value: object) -> str:
-    return f'  "{name}" : {json.dumps(value, ensure_ascii=False, separators=(",", ":"))}'
+    return f'  "{name}" : {_JSON(value)}'
 
 
+@lru_cache(maxsize=64)
 def signing_cert_url(base_url: str, region: str) -> str:
     """Where AWS's envelope names its certificate, in AWS's shape
     (``/SimpleNotificationService-<32 hex>.pem``); nothing verifies the emulator's signature."""
@@ -256,14 +262,12 @@ def _envelope_parts(published: Published, topic: EnvelopeTopic, base_url: str) -
     tail = ""
     if published.attributes:
         items = ",\n".join(
-            f"    {json.dumps(name, ensure_ascii=False)} : "
-            + json.dumps(
+            f"    {_JSON(name)} : "
+            + _JSON(
                 {
                     "Type": attr["DataType"],
                     "Value": attr.get("StringValue", attr.get("BinaryValue")),
-                },
-                ensure_ascii=False,
-                separators=(",", ":"),
+                }
             )
             for name, attr in published.attributes.items()
         )
@@ -293,7 +297,12 @@ def envelope(published: Published, topic: EnvelopeTopic, unsubscribe: str, base_
     if published.parts is None:
         published.parts = _envelope_parts(published, topic, base_url)
     head, tail = published.parts
-    return "{\n" + head + ",\n" + _field("UnsubscribeURL", unsubscribe) + tail + "\n}"
+    return "{\n" + head + ",\n" + _unsubscribe_field(unsubscribe) + tail + "\n}"
+
+
+@lru_cache(maxsize=4096)
+def _unsubscribe_field(url: str) -> str:
+    return _field("UnsubscribeURL", url)
 
 
 def raw_attributes(published: Published) -> dict[str, dict]:
