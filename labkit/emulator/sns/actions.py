@@ -213,7 +213,11 @@ class SNSService:
         return {"SubscriptionArn": subscription.arn}
 
     def op_Unsubscribe(self, params: dict, ctx: Context) -> None:
-        self.backend.unsubscribe(params.get("SubscriptionArn"), caller_of(ctx))
+        # An unsigned Unsubscribe (the envelope's UnsubscribeURL) needs no credentials: AWS
+        # (API_Unsubscribe.html) lets anyone holding the link cancel the subscription.
+        self.backend.unsubscribe(
+            params.get("SubscriptionArn"), caller_of(ctx), by_link=not ctx.access_key
+        )
 
     def op_ListSubscriptions(self, params: dict, ctx: Context) -> dict:
         mine = self.backend.subscriptions_of(caller_of(ctx))

@@ -186,8 +186,11 @@ class SNSBackend:
             self._subscriptions[subscription.arn] = subscription
         return subscription
 
-    def unsubscribe(self, arn: object, caller: Caller) -> None:
-        """Remove the subscription; one that is gone already is no error, as on AWS."""
+    def unsubscribe(self, arn: object, caller: Caller, by_link: bool = False) -> None:
+        """Remove the subscription; one that is gone already is no error, as on AWS. Through
+        its UnsubscribeURL (``by_link``) anyone may, as the link's holder."""
+        if by_link and isinstance(arn, str) and arn in self._subscriptions:
+            caller = Caller(self._subscriptions[arn].owner, caller.region)
         try:
             subscription = self.subscription(arn, caller, "Unsubscribe")
         except SNSError as err:

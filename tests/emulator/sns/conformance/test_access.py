@@ -157,3 +157,24 @@ def test_another_account_is_denied_a_topic_until_granted(sns, make_topic, other_
         "the SNS:GetTopicAttributes action",
         403,
     )
+
+
+def test_the_unsubscribe_link_needs_no_credentials(other_account, queue_name):
+    """API_Unsubscribe.html: the call from the UnsubscribeURL needs no authentication; the link
+    works for a subscription of any account."""
+    import urllib.request
+
+    their_sqs, their_sns = other_account
+    topic = their_sns.create_topic(Name=queue_name)["TopicArn"]
+    url = their_sqs.create_queue(QueueName=queue_name)["QueueUrl"]
+    try:
+        endpoint = allow_topic(their_sqs, url, topic)
+        their_sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=endpoint)
+        their_sns.publish(TopicArn=topic, Message="hello")
+        [note] = bodies(their_sqs, url, 1)
+        with urllib.request.urlopen(note["UnsubscribeURL"], timeout=10) as answer:
+            assert answer.status == 200
+        assert their_sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"] == []
+    finally:
+        their_sns.delete_topic(TopicArn=topic)
+        their_sqs.delete_queue(QueueUrl=url)
