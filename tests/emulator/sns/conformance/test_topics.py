@@ -4,6 +4,8 @@ test_topic_get_attributes_with_fifo_false, test_create_duplicate_topic_with_more
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.emulator.sns.conformance.conftest import expect_error
@@ -71,3 +73,28 @@ def test_delete_is_idempotent_and_a_deleted_topic_is_not_found(sns, make_topic):
     expect_error(
         lambda: sns.get_topic_attributes(TopicArn=topic), "NotFound", "Topic does not exist", 404
     )
+
+
+def test_attribute_set_and_default_policy(sns, make_topic):
+    """snapshot: test_create_topic_test_arn / get-topic-attrs; test_create_topic_with_attributes
+    / get-topic-attrs (a FIFO topic adds FifoTopic and ContentBasedDeduplication)."""
+    topic = make_topic()
+    attrs = sns.get_topic_attributes(TopicArn=topic)["Attributes"]
+    assert sorted(attrs) == [
+        "DisplayName", "EffectiveDeliveryPolicy", "Owner", "Policy", "SubscriptionsConfirmed",
+        "SubscriptionsDeleted", "SubscriptionsPending", "TopicArn",
+    ]  # fmt: skip
+    policy = json.loads(attrs["Policy"])
+    assert (policy["Version"], policy["Id"]) == ("2008-10-17", "__default_policy_ID")
+    [statement] = policy["Statement"]
+    assert statement["Principal"] == {"AWS": "*"} and statement["Resource"] == topic
+    assert statement["Condition"] == {"StringEquals": {"AWS:SourceOwner": attrs["Owner"]}}
+    assert statement["Action"] == [
+        "SNS:GetTopicAttributes", "SNS:SetTopicAttributes", "SNS:AddPermission",
+        "SNS:RemovePermission", "SNS:DeleteTopic", "SNS:Subscribe",
+        "SNS:ListSubscriptionsByTopic", "SNS:Publish",
+    ]  # fmt: skip
+    effective = json.loads(attrs["EffectiveDeliveryPolicy"])["http"]
+    assert effective["defaultHealthyRetryPolicy"]["numRetries"] == 3
+    fifo = sns.get_topic_attributes(TopicArn=make_topic("-f", fifo=True))["Attributes"]
+    assert (fifo["FifoTopic"], fifo["ContentBasedDeduplication"]) == ("true", "false")
