@@ -40,7 +40,7 @@ DEDUP_REQUIRED = (
 Render = Callable[[Queue, Message, str], dict]
 
 
-@dataclass
+@dataclass(slots=True)
 class Outgoing:
     """One message to send, its wire parameters already parsed (what a batch entry carries)."""
 
@@ -52,7 +52,7 @@ class Outgoing:
     system: dict[str, dict] = field(default_factory=dict)  # AWSTraceHeader only
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Sent:
     """What a send stored; ``deduplicated`` when a FIFO queue had it already (the ids are the
     first send's)."""
@@ -95,8 +95,9 @@ class MessageOps:
         """Store one message whose parameters passed the wire checks; the queue's own rules
         (FIFO group and deduplication ids, no per-message delay on FIFO) raise SQSError."""
         now = self.now(queue.account)
-        outgoing = Outgoing(body, attributes or {}, delay, dedup_id, group_id, system or {})
-        msg, delay = self._prepare(queue, outgoing, sender, now)
+        msg, delay = self._prepare(
+            queue, body, attributes or {}, delay, dedup_id, group_id, system or {}, sender, now
+        )
         with queue.cond:
             if queue.deleted:
                 raise no_queue()
@@ -113,10 +114,21 @@ class MessageOps:
         prepared = []
         for outgoing in batch:
             try:
-                prepared.append((len(results), *self._prepare(queue, outgoing, sender, now)))
+                msg, delay = self._prepare(
+                    queue,
+                    outgoing.body,
+                    outgoing.attributes,
+                    outgoing.delay,
+                    outgoing.dedup_id,
+                    outgoing.group_id,
+                    outgoing.system,
+                    sender,
+                    now,
+                )
             except SQSError as err:
                 results.append(err)
                 continue
+            prepared.append((len(results), msg, delay))
             results.append(None)  # filled in below, once stored
         with queue.cond:
             if queue.deleted:
@@ -154,11 +166,19 @@ class MessageOps:
             queue, body, parsed, None, dedup_id, group_id, sender=sender or queue.account
         )
 
+    @staticmethod
     def _prepare(
-        self, queue: Queue, outgoing: Outgoing, sender: str, now: float
+        queue: Queue,
+        body: str,
+        attributes: dict[str, dict],
+        delay: int | None,
+        dedup: str | None,
+        group: str | None,
+        system: dict[str, dict],
+        sender: str,
+        now: float,
     ) -> tuple[Message, int]:
         """The queue's own rules for one send, in AWS's order; (message, delay) to store."""
-        delay, group, dedup = outgoing.delay, outgoing.group_id, outgoing.dedup_id
         if queue.fifo:
             if delay:  # an explicit 0 is accepted; FIFO queues delay per queue only
                 raise invalid_value(
@@ -172,7 +192,7 @@ class MessageOps:
             if dedup is None:
                 if queue.attributes.get("ContentBasedDeduplication") != "true":
                     raise invalid(DEDUP_REQUIRED)
-                dedup = hashlib.sha256(outgoing.body.encode("utf-8")).hexdigest()
+                dedup = hashlib.sha256(body.encode("utf-8")).hexdigest()
         elif dedup is not None:
             raise invalid_value(
                 "MessageDeduplicationId",
@@ -182,14 +202,14 @@ class MessageOps:
         msg = Message(
             key=0,
             message_id="",
-            body=outgoing.body,
-            attributes=outgoing.attributes,
-            md5_body=md5_of_body(outgoing.body),
-            md5_attributes=md5_of_attributes(outgoing.attributes),
+            body=body,
+            attributes=attributes,
+            md5_body=md5_of_body(body),
+            md5_attributes=md5_of_attributes(attributes),
             sent_at=now,
             expires_at=now + queue.attr_int("MessageRetentionPeriod"),
             sender_id=sender,
-            system_attributes=outgoing.system,
+            system_attributes=system,
             group_id=group,
             dedup_id=dedup,
         )
