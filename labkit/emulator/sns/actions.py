@@ -11,6 +11,7 @@ import base64
 import re
 
 from labkit.emulator.accounts import Caller
+from labkit.emulator.context import Context
 from labkit.emulator.sns.backend import MAX_TAGS, TAG_QUOTA, SNSBackend
 from labkit.emulator.sns.errors import Detail, SNSError, invalid, missing
 from labkit.emulator.sns.messages import Published, parse_published
@@ -21,7 +22,7 @@ from labkit.emulator.sns.topics import (
     check_topic_name,
     parse_queue_arn,
 )
-from labkit.emulator.sqs.service import Context, SQSService
+from labkit.emulator.sqs.backend import SQSBackend
 
 PAGE = 100
 MAX_BATCH = 10
@@ -125,7 +126,7 @@ def _check_batch_ids(entries: list[dict]) -> None:
 class SNSService:
     """The SNS half of the emulator's HTTP endpoint (query protocol, XML answers)."""
 
-    def __init__(self, sqs: SQSService) -> None:
+    def __init__(self, sqs: SQSBackend) -> None:
         self.backend = SNSBackend(sqs)
 
     def reset(self) -> None:

@@ -29,7 +29,7 @@ from labkit.emulator.sns.errors import (
 )
 from labkit.emulator.sns.messages import Published
 from labkit.emulator.sns.topics import Subscription, Topic, parse_topic_arn
-from labkit.emulator.sqs.service import SQSService
+from labkit.emulator.sqs.backend import SQSBackend
 
 MAX_TAGS = 50
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -41,7 +41,7 @@ TAG_QUOTA = "Could not complete request: tag quota of per resource exceeded"
 class SNSBackend:
     """All topics and subscriptions of one emulator; delivers into ``sqs``'s queues."""
 
-    def __init__(self, sqs: SQSService) -> None:
+    def __init__(self, sqs: SQSBackend) -> None:
         self.sqs = sqs
         self.clock = sqs.clock
         self.delivery = Delivery(sqs)

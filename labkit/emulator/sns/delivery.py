@@ -19,8 +19,8 @@ from labkit.emulator.policies import ALLOW, Request, evaluate
 from labkit.emulator.sns import filters
 from labkit.emulator.sns.messages import Published, envelope, raw_attributes, unsubscribe_url
 from labkit.emulator.sns.topics import Subscription, Topic, parse_queue_arn
+from labkit.emulator.sqs.backend import SQSBackend
 from labkit.emulator.sqs.errors import SQSError
-from labkit.emulator.sqs.service import Context, SQSService
 
 SNS_SERVICE = "sns.amazonaws.com"
 NO_POLICY = (
@@ -46,9 +46,9 @@ def may_send(policy: str | None, queue_arn: str, topic_arn: str, topic_owner: st
 
 
 def _entry(
-    topic: Topic, subscription: Subscription, published: Published, base_url: str, index: int
+    topic: Topic, subscription: Subscription, published: Published, base_url: str
 ) -> dict[str, Any]:
-    """One SendMessageBatch entry: the raw message with its attributes, or the envelope."""
+    """What the queue gets: the raw message with its attributes, or the envelope."""
     if subscription.raw:
         entry: dict[str, Any] = {"MessageBody": published.body_for_sqs()}
         if published.attributes:
@@ -61,7 +61,6 @@ def _entry(
         entry["MessageDeduplicationId"] = published.dedup_id
     elif published.group_id is not None and not topic.fifo:
         entry["MessageGroupId"] = published.group_id
-    entry["Id"] = str(index)
     return entry
 
 
@@ -76,28 +75,27 @@ def _dead_letter_arn(subscription: Subscription) -> str | None:
 class Delivery:
     """Copies published messages into subscribed queues of one emulator's SQS service."""
 
-    def __init__(self, sqs: SQSService) -> None:
+    def __init__(self, sqs: SQSBackend) -> None:
         self.sqs = sqs
 
     def deliver(self, topic: Topic, batch: list[Published], base_url: str) -> None:
-        """Send each message to every subscription that wants it (one SQS batch per queue)."""
+        """Send each message to every subscription that wants it."""
         for subscription in topic.subscriptions:
             entries = []
-            for index, published in enumerate(batch):
+            for published in batch:
                 body = published.body_for_sqs()
                 if not filters.matches(
                     subscription.policy, subscription.scope, published.attributes, body
                 ):
                     subscription.filtered_out += 1
                     continue
-                entries.append(_entry(topic, subscription, published, base_url, index))
+                entries.append(_entry(topic, subscription, published, base_url))
             if entries:
                 self._to_queue(topic, subscription, entries, base_url)
 
     def refusal(self, queue_arn: str, topic: Topic) -> str | None:
         """Why ``queue_arn`` would not take the topic's copies (None: it would)."""
-        parsed = parse_queue_arn(queue_arn)
-        queue = self.sqs.find(parsed[1], parsed[0], parsed[2]) if parsed else None
+        queue = self.sqs.queue_by_arn(queue_arn) if parse_queue_arn(queue_arn) else None
         if queue is None:
             return NO_QUEUE
         policy = queue.attributes.get("Policy")
@@ -105,27 +103,19 @@ class Delivery:
             return NO_POLICY
         return None
 
-    def _send(self, queue_arn: str, entries: list[dict], base_url: str) -> list[dict]:
-        """Send entries to one queue through the SQS actions; returns the entries it refused."""
-        region, account, name = parse_queue_arn(queue_arn)
-        target = Context(base_url, account=account, region=region, access_key=account)
-        url = f"{base_url}/{account}/{name}"
-        if len(entries) > 1:
-            try:
-                answer = self.sqs.dispatch(
-                    "SendMessageBatch", {"QueueUrl": url, "Entries": entries}, target
-                )
-            except SQSError as err:
-                if err.shape == "QueueDoesNotExist":
-                    return entries
-            else:  # a batch-wide refusal (too long with envelopes) is retried one by one
-                failed_ids = {f["Id"] for f in answer.get("Failed", [])}
-                return [e for e in entries if e["Id"] in failed_ids]
+    def _send(self, queue_arn: str, entries: list[dict]) -> list[dict]:
+        """Deliver entries to one queue through the SQS backend (checked as a SendMessage
+        is); returns the entries it refused."""
         failed = []
         for entry in entries:
-            params = {k: v for k, v in entry.items() if k != "Id"}
             try:
-                self.sqs.dispatch("SendMessage", {"QueueUrl": url, **params}, target)
+                self.sqs.deliver(
+                    queue_arn,
+                    entry["MessageBody"],
+                    entry.get("MessageAttributes"),
+                    entry.get("MessageGroupId"),
+                    entry.get("MessageDeduplicationId"),
+                )
             except SQSError:
                 failed.append(entry)
         return failed
@@ -134,7 +124,7 @@ class Delivery:
         self, topic: Topic, subscription: Subscription, entries: list[dict], base_url: str
     ) -> None:
         why = self.refusal(subscription.endpoint, topic)
-        failed = entries if why else self._send(subscription.endpoint, entries, base_url)
+        failed = entries if why else self._send(subscription.endpoint, entries)
         subscription.delivered += len(entries) - len(failed)
         if not failed:
             return
@@ -142,4 +132,4 @@ class Delivery:
         subscription.last_failure = why or "the queue refused the message (SendMessage failed)"
         target = _dead_letter_arn(subscription)
         if target and self.refusal(target, topic) is None:
-            self._send(target, failed, base_url)
+            self._send(target, failed)

@@ -13,6 +13,7 @@ from typing import Protocol
 
 from labkit.emulator.policies import DENY, Request, allows, evaluate
 from labkit.emulator.sqs.errors import SQSError
+from labkit.emulator.sqs.urls import queue_location
 
 # Batch actions are authorized as the action they batch (AWS: sqs:sendmessage for a batch).
 _AUTHORIZED_AS = {
@@ -56,13 +57,11 @@ def denied(caller: str, action: str, resource: str, explicit: bool = False) -> S
 def authorize(queues: _Queues, action: str, params: dict, caller: str, region: str) -> None:
     """Raise AccessDenied unless ``caller`` may do ``action`` on the queue ``params`` names.
     A queue that does not exist is left to the action (QueueDoesNotExist)."""
-    from labkit.emulator.sqs.service import queue_location  # the URL rules live there
-
     if action == "GetQueueUrl":
         owner, name = params.get("QueueOwnerAWSAccountId"), params.get("QueueName")
         owner = owner if isinstance(owner, str) and owner else caller
     elif isinstance(params.get("QueueUrl"), str):
-        owner, name = queue_location(params["QueueUrl"], _Caller(caller))
+        owner, name = queue_location(params["QueueUrl"], caller)
     else:
         return
     if not isinstance(name, str):
@@ -78,10 +77,3 @@ def authorize(queues: _Queues, action: str, params: dict, caller: str, region: s
         raise denied(caller, action, queue.arn)
     if not allows(policy, request, owner=owner):
         raise denied(caller, action, queue.arn, explicit=evaluate(policy, request) == DENY)
-
-
-class _Caller:
-    """What `queue_location` reads of a context: the caller's account."""
-
-    def __init__(self, account: str) -> None:
-        self.account = account
