@@ -219,6 +219,7 @@ def parse_published(entry: dict, fifo: bool, where: str = "") -> Published:
     return published
 
 
+@lru_cache(maxsize=256)  # a batch's messages share one
 def timestamp(seconds: float) -> str:
     moment = datetime.fromtimestamp(seconds, UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"

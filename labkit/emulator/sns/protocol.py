@@ -59,7 +59,7 @@ def decode_form(body: bytes) -> dict:
             continue
         nested = True
         parts = key.split(".")
-        if len(parts) > MAX_DEPTH or any(not part for part in parts):
+        if len(parts) > MAX_DEPTH or "" in parts:
             raise FormError(f"The parameter name {key[:100]!r} is not valid.")
         node = tree
         for part in parts[:-1]:
