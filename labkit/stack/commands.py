@@ -105,7 +105,7 @@ def _up(args: argparse.Namespace) -> Any:
 
 
 def cmd_up(args: argparse.Namespace) -> int:
-    from labkit.aws_credentials import mask_url
+    from labkit.redact import mask_url
     from labkit.stack.errors import StackError
 
     try:

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from labkit.aws_credentials import mask_url
 from labkit.net import free_port, port_is_free
 from labkit.paths import REPO_ROOT, log_dir
+from labkit.redact import mask_url
 from labkit.stack import health
 from labkit.stack.errors import ServiceUnavailable, StackError
 from labkit.waiting import Deadline, eventually

@@ -19,9 +19,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from labkit.aws_credentials import mask_url
 from labkit.net import free_port, port_is_free, wait_for_port
 from labkit.paths import database_file, default_database_url, log_dir, state_dir
+from labkit.redact import mask_url
 from labkit.stack import health
 from labkit.stack.clients import DEFAULT_REGION, EMULATOR_CREDENTIALS, emulator_client
 from labkit.stack.errors import ServiceUnavailable
@@ -41,6 +41,7 @@ from labkit.stack.redis import (
     find_redis_server,
     host_port,
     start_redis_server,
+    url_password,
     with_db,
 )
 from labkit.waiting import eventually, wait_until
@@ -191,7 +192,12 @@ def _start(name: str, state: dict[str, Any], notes: list[str], opts: dict[str, A
         port = old_port if old_port and port_is_free(old_port) else free_port()
         server = find_redis_server()
         proc, url = start_redis_server(
-            port=port, logfile=log, data_dir=redis_data_dir(), server=server, wait=False
+            port=port,
+            logfile=log,
+            data_dir=redis_data_dir(),
+            server=server,
+            wait=False,
+            password=url_password(old.get("url")),  # kernels holding the URL keep working
         )
         services["redis"] = {
             "pid": proc.pid,
