@@ -99,6 +99,7 @@ class _Handler(BaseHTTPRequestHandler):
             fetch_site=self.headers.get("Sec-Fetch-Site"),
             # An SNS action may come as a GET (`?Action=Publish...`): it writes all the same.
             writes=self.command != "GET" or "Action=" in self.path,
+            signed="Authorization" in self.headers or "X-Amz-Signature=" in self.path,
         )
         if (
             reason is None
