@@ -99,7 +99,7 @@ class _Handler(BaseHTTPRequestHandler):
             fetch_site=self.headers.get("Sec-Fetch-Site"),
             # An SNS action may come as a GET (`?Action=Publish...`): it writes all the same.
             writes=self.command != "GET" or "Action=" in self.path,
-            signed="Authorization" in self.headers or "X-Amz-Signature=" in self.path,
+            signed=self._signed_or_unsubscribe(),
         )
         if (
             reason is None
@@ -113,6 +113,14 @@ class _Handler(BaseHTTPRequestHandler):
         self.close_connection = True
         self._send(403, as_json({"error": reason}), "application/json")
         return False
+
+    def _signed_or_unsubscribe(self) -> bool:
+        """A signed request, or a notification's UnsubscribeURL (AWS takes that GET unsigned:
+        the subscription ARN in it is the capability)."""
+        if "Authorization" in self.headers or "X-Amz-Signature=" in self.path:
+            return True
+        query = parse_qs(self.path.partition("?")[2])
+        return query.get("Action") == ["Unsubscribe"] and "SubscriptionArn" in query
 
     def log_message(self, format: str, *args) -> None:  # noqa: A002 - stdlib signature
         pass  # quiet: students read their own output, not an access log
