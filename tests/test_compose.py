@@ -34,6 +34,7 @@ _VARIABLE = re.compile(r"\$\{(?P<name>\w+)(?::-(?P<default>[^}]*)|:\?(?P<require
 STACK_ENV = {
     "LABKIT_DATABASE_PASSWORD": "generated-database-password",
     "LABKIT_REDIS_PASSWORD": "generated-redis-password",
+    "LABKIT_EMULATOR_SECRET": "generated-emulator-secret",
     "LABKIT_UID": "1000",
     "LABKIT_GID": "1000",
 }
@@ -262,7 +263,7 @@ def test_no_password_is_written_in_the_file(services):
     `labkit up --mode compose`); without them Compose stops with the way to get them."""
     text = COMPOSE.read_text()
     assert "verySecretPassword" not in text
-    for name in ("database", "redis", "app", "worker", "lab"):
+    for name in ("database", "redis", "sqs", "app", "worker", "lab"):
         with pytest.raises(MissingVariable):
             environment(services[name], {})
     assert (
@@ -322,7 +323,9 @@ def test_labkit_up_generates_the_passwords_once(tmp_path, monkeypatch):
 
     monkeypatch.setenv("LABKIT_HOME", str(tmp_path))
     first = compose_secrets.stack_passwords(None)
-    assert set(first) == {"database", "redis"} and all(len(v) >= 32 for v in first.values())
+    assert set(first) == {"database", "redis", "emulator"} and all(
+        len(v) >= 32 for v in first.values()
+    )
     assert compose_secrets.stack_passwords({"passwords": first}) == first
     assert compose_secrets.stack_passwords(None) != first
     state = {"passwords": first, "ports": {n: p.container for n, p in compose.PORTS.items()}}

@@ -17,7 +17,11 @@ from typing import Any
 from labkit.paths import open_private, state_dir
 
 DATABASE_USER = "administrator"
-PASSWORD_VARIABLES = {"database": "LABKIT_DATABASE_PASSWORD", "redis": "LABKIT_REDIS_PASSWORD"}
+PASSWORD_VARIABLES = {
+    "database": "LABKIT_DATABASE_PASSWORD",
+    "redis": "LABKIT_REDIS_PASSWORD",
+    "emulator": "LABKIT_EMULATOR_SECRET",  # SigV4 secret of the sqs container (and the lab's)
+}
 # The lab container runs as the host user, so the notebooks it saves stay the student's; root
 # (or a platform without uids) gets the image's own unprivileged user.
 IMAGE_UID = 10001

@@ -11,6 +11,7 @@ changed).
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import socket
 import time
@@ -19,11 +20,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from labkit.emulator.sigv4 import SECRET_VARIABLE
 from labkit.net import free_port, port_is_free, wait_for_port
 from labkit.paths import database_file, default_database_url, log_dir, state_dir
 from labkit.redact import mask_url
 from labkit.stack import health
-from labkit.stack.clients import DEFAULT_REGION, EMULATOR_CREDENTIALS, emulator_client
+from labkit.stack.clients import DEFAULT_REGION, class_credentials, emulator_client
 from labkit.stack.errors import ServiceUnavailable
 from labkit.stack.processes import (
     create_time,
@@ -89,7 +91,7 @@ def service_env(state: dict[str, Any]) -> dict[str, str]:
         "AWS_ENDPOINT_URL_SQS": sqs_url,
         "AWS_ENDPOINT_URL_SNS": sqs_url,  # topics live on the emulator's port
         "AWS_DEFAULT_REGION": DEFAULT_REGION,
-        **EMULATOR_CREDENTIALS,
+        **class_credentials(state.get("emulator_secret")),
     }
     return env
 
@@ -216,6 +218,7 @@ def _start(name: str, state: dict[str, Any], notes: list[str], opts: dict[str, A
     settle = 1.0 if old.get("port") == wanted else 0.0  # its own port, just released
     env = service_env(state) | {STACK_MARK: str(state_dir().resolve())}
     if name == "sqs":
+        env[SECRET_VARIABLE] = state["emulator_secret"]  # the emulator's alone, no kernel's
         port = _pick_port("sqs", wanted, state, settle)
         argv = labkit_argv("sqs-server", "--host", "127.0.0.1", "--port", str(port))
         if opts.get("seed") is not None:
@@ -295,7 +298,8 @@ def _wait_healthy(
             if service_healthy(name, svc):
                 pending.discard(name)
                 if name == "sqs":
-                    create_lesson_queues(emulator_client(svc["url"]))
+                    secret = state.get("emulator_secret")
+                    create_lesson_queues(emulator_client(svc["url"], secret=secret))
             elif retry and retries[0] and not service_alive(name, svc) and port_clash(svc):
                 retries[0] -= 1
                 pending.update(retry(name))
@@ -359,6 +363,9 @@ def up(
     restart = {
         name for name in SERVICES if not service_healthy(name, state["services"].get(name), state)
     }
+    if not state.get("emulator_secret"):  # drawn once per stack: SigV4 signatures checked
+        state["emulator_secret"] = secrets.token_urlsafe(32)  # against it (labkit.emulator.sigv4)
+        restart |= {"sqs", "api", "worker"}
     for name in sorted(restart & set(state["services"])):
         notes.append(f"{name}: not running, restarted")
     if ical_delay is not None and float(ical_delay) != float(options["ical_delay"]):
