@@ -208,3 +208,13 @@ def json_depth(raw: bytes | str, limit: int = MAX_JSON_DEPTH) -> int:
         else:
             depth -= 1
     return deepest
+
+
+def bounded_loads(raw: bytes | str, limit: int = MAX_JSON_DEPTH) -> object:
+    """`json.loads` for text a caller sent: ValueError (as for any bad JSON) when it nests
+    deeper than ``limit``, instead of a RecursionError from the parser (100,000 `[`)."""
+    import json
+
+    if json_depth(raw, limit) > limit:
+        raise ValueError(f"JSON nested deeper than {limit} levels")
+    return json.loads(raw)

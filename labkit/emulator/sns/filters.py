@@ -12,11 +12,11 @@ Conditions, as AWS documents them: an exact string, number, true, false or null;
 from __future__ import annotations
 
 import ipaddress
-import json
 import math
 from typing import Any
 
 from labkit.emulator.sns.errors import SNSError
+from labkit.web_guard import bounded_loads
 
 MAX_KEYS = 5
 MAX_COMBINATIONS = 150
@@ -48,7 +48,7 @@ def parse_policy(text: str, scope: str = "MessageAttributes") -> dict | None:
     if text is None or text.strip() in ("", "{}"):
         return None
     try:
-        policy = json.loads(text)
+        policy = bounded_loads(text)
     except (ValueError, RecursionError):
         raise _bad("failed to parse JSON. The filter policy must be a JSON object.") from None
     if not isinstance(policy, dict):
@@ -182,7 +182,7 @@ def attribute_values(attributes: dict[str, dict]) -> dict[str, Any]:
                 continue
         elif data_type == "String.Array":
             try:
-                out[name] = json.loads(value)
+                out[name] = bounded_loads(value)
             except ValueError:
                 continue
         else:
@@ -196,7 +196,7 @@ def matches(policy: dict | None, scope: str, attributes: dict[str, dict], body: 
         return True
     if scope == "MessageBody":
         try:
-            data = json.loads(body)
+            data = bounded_loads(body)
         except (ValueError, RecursionError):
             return False
         if not isinstance(data, dict):

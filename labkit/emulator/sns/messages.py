@@ -16,12 +16,14 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
 from urllib.parse import quote
 
 from labkit.emulator.sns.errors import SNSError, invalid
+from labkit.emulator.sqs.messages import is_number
+from labkit.web_guard import bounded_loads
 
 MAX_MESSAGE_BYTES = 262_144
+MAX_ATTRIBUTES = 10
 _ATTR_NAME = re.compile(r"^[A-Za-z0-9_\-.]{1,256}$")
 _SUBJECT = re.compile(r"^[\x20-\x7e]{1,100}$")
 _ID = re.compile(r"^[!-~]{1,128}$")
@@ -46,7 +48,7 @@ class Published:
         """With MessageStructure=json, the ``sqs`` entry if there is one, else ``default``."""
         if self.structure != "json":
             return self.message
-        parsed = json.loads(self.message)
+        parsed = bounded_loads(self.message)
         return parsed.get("sqs", parsed["default"])
 
     def size(self) -> int:
@@ -67,6 +69,12 @@ def parse_attributes(raw: object) -> dict[str, dict]:
         return {}
     if not isinstance(raw, dict):
         raise invalid("MessageAttributes")
+    if len(raw) > MAX_ATTRIBUTES:  # AWS's limit: a subscriber would not get the message
+        raise invalid(
+            "MessageAttributes",
+            f"Number of message attributes [{len(raw)}] exceeds the allowed maximum "
+            f"[{MAX_ATTRIBUTES}].",
+        )
     out: dict[str, dict] = {}
     for name, value in raw.items():
         lowered = name.lower()
@@ -111,16 +119,11 @@ def parse_attributes(raw: object) -> dict[str, dict]:
                 f"The message attribute '{name}' must contain non-empty message attribute "
                 f"value for message attribute type '{data_type}'."
             )
-        if kind == "Number":
-            try:
-                number = Decimal(text)
-            except InvalidOperation:
-                number = None
-            if number is None or not number.is_finite():
-                raise _bad_attribute(f"Could not cast message attribute '{name}' value to number.")
+        if kind == "Number" and not is_number(text.strip()):
+            raise _bad_attribute(f"Could not cast message attribute '{name}' value to number.")
         if data_type == "String.Array":
             try:
-                items = json.loads(text)
+                items = bounded_loads(text)
             except ValueError:
                 items = None
             if not isinstance(items, list) or any(isinstance(item, dict | list) for item in items):
@@ -151,7 +154,7 @@ def parse_published(entry: dict, fifo: bool) -> Published:
         if structure != "json":
             raise invalid("MessageStructure")
         try:
-            parsed = json.loads(message)
+            parsed = bounded_loads(message)
         except ValueError:
             parsed = None
         if not isinstance(parsed, dict) or not isinstance(parsed.get("default"), str):

@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
-import json
 import random
 import re
 import threading
@@ -40,6 +39,7 @@ from labkit.emulator.sns.topics import (
 )
 from labkit.emulator.sqs.errors import SQSError
 from labkit.emulator.sqs.service import Context, SQSService
+from labkit.web_guard import bounded_loads
 
 PAGE = 100
 MAX_BATCH = 10
@@ -589,7 +589,7 @@ class SNSService:
 def _dead_letter_arn(subscription: Subscription) -> str | None:
     policy = subscription.attributes.get("RedrivePolicy")
     try:
-        return json.loads(policy).get("deadLetterTargetArn") if policy else None
+        return bounded_loads(policy).get("deadLetterTargetArn") if policy else None
     except (ValueError, AttributeError):
         return None
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from labkit.emulator.sns import filters
 from labkit.emulator.sns.errors import invalid
+from labkit.web_guard import bounded_loads
 
 _TOPIC_NAME = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 _TOPIC_ARN = re.compile(r"^arn:aws:sns:([a-z0-9-]+):(\d{12}):([A-Za-z0-9_.-]{1,256})$")
@@ -187,7 +188,7 @@ def check_subscription_attributes(given: dict[str, str], current: dict[str, str]
             )
         elif name == "RedrivePolicy" and value:
             try:
-                target = json.loads(value).get("deadLetterTargetArn")
+                target = bounded_loads(value).get("deadLetterTargetArn")
             except (ValueError, AttributeError):
                 target = None
             if parse_queue_arn(target) is None:
@@ -273,7 +274,7 @@ def check_topic_attributes(given: dict, fifo: bool, creating: bool) -> dict[str,
             raise invalid("DisplayName", "must be at most 100 characters")
         if name in ("Policy", "DeliveryPolicy", "DataProtectionPolicy") and value:
             try:
-                json.loads(value)
+                bounded_loads(value)
             except ValueError:
                 raise invalid(name, "must be a JSON document") from None
         out[name] = value
