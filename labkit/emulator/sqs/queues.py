@@ -21,10 +21,13 @@ import threading
 from collections import OrderedDict, deque
 
 from labkit.emulator.sqs.attributes import parse_redrive_policy
+from labkit.emulator.sqs.errors import SQSError
 from labkit.emulator.sqs.messages import DELAYED, INFLIGHT, VISIBLE, Message
 
 SHARDS = 8
 DEDUP_WINDOW = 300.0
+MAX_DEDUP_IDS = 100_000  # live deduplication ids a FIFO queue keeps (the lab's bound)
+MAX_ATTEMPTS = 1_000  # remembered ReceiveRequestAttemptIds a FIFO queue keeps
 
 
 def queue_rng(seed: int | None, name: str) -> random.Random:
@@ -246,7 +249,11 @@ class FifoQueue(Queue):
         self._dedup: dict[tuple[str, str], tuple[float, str, str]] = {}
         self._dedup_order: deque[tuple[float, tuple[str, str]]] = deque()
         self._sequence = 0
-        self._attempts: dict[str, tuple[float, list[tuple[int, int]], list[dict]]] = {}
+        # Insertion order is expiry order: expired attempts leave from the front, O(1) a call
+        # (34,093 fresh attempt ids used to stay for ever: 28 -> 185 MB).
+        self._attempts: OrderedDict[str, tuple[float, list[tuple[int, int]], list[dict]]] = (
+            OrderedDict()
+        )
 
     def next_sequence_number(self) -> str:
         """A 20-digit, increasing sequence number, as AWS prints them."""
@@ -271,19 +278,43 @@ class FifoQueue(Queue):
         return entry[1], entry[2]
 
     def remember(self, key: tuple[str, str], now: float, message_id: str, seq: str) -> None:
+        """Keep a deduplication id for five minutes; `RequestThrottled` when the queue already
+        holds `MAX_DEDUP_IDS` live ones (the lab's bound: AWS's 3,000 batched sends a second
+        would be 900,000 in five minutes)."""
+        if len(self._dedup) >= MAX_DEDUP_IDS:
+            raise SQSError(
+                "RequestThrottled",
+                f"Rate exceeded: the queue holds {MAX_DEDUP_IDS} deduplication ids of the last "
+                "five minutes; send more slowly.",
+                status=403,
+                code="RequestThrottled",
+            )
         expires = now + DEDUP_WINDOW
         self._dedup[key] = (expires, message_id, seq)
         self._dedup_order.append((expires, key))
 
+    def _expire_attempts(self, now: float) -> None:
+        attempts = self._attempts
+        while attempts and next(iter(attempts.values()))[0] <= now:
+            attempts.popitem(last=False)
+
     def remember_attempt(
         self, attempt: str, now: float, messages: list[Message], rendered: list[dict]
     ) -> None:
-        """Keep a receive's answer so a retry with the same ReceiveRequestAttemptId gets it."""
+        """Keep a receive's answer for five minutes (AWS: an attempt id expires after five
+        minutes) so a retry with the same ReceiveRequestAttemptId gets it; at most
+        `MAX_ATTEMPTS` are kept, the oldest going first (only its retry would then receive
+        afresh)."""
+        self._expire_attempts(now)
         taken = [(m.key, m.version) for m in messages if m.state == INFLIGHT]
+        self._attempts.pop(attempt, None)
         self._attempts[attempt] = (now + DEDUP_WINDOW, taken, rendered)
+        while len(self._attempts) > MAX_ATTEMPTS:
+            self._attempts.popitem(last=False)
 
     def repeat_attempt(self, attempt: str, now: float) -> list[dict] | None:
         """The earlier answer, if none of its messages was deleted or changed visibility since."""
+        self._expire_attempts(now)
         entry = self._attempts.get(attempt)
         if entry is None:
             return None
