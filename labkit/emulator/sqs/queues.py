@@ -38,8 +38,43 @@ def queue_rng(seed: int | None, name: str) -> random.Random:
     return random.Random(int.from_bytes(digest[:8], "big"))
 
 
+# The lab's budget where AWS has none: message bytes (bodies and attributes) one emulator
+# holds in all its queues. 711 sends of 1 MiB grew it from 259 to 973 MB; at this budget its
+# resident memory stays under 400 MB (docs/reliability.md). Past it a send gets `OverLimit`.
+MAX_HELD_BYTES = 128 * 1024 * 1024
+
+
+class ByteBudget:
+    """Message bytes an emulator holds, against `MAX_HELD_BYTES`; shared by its queues."""
+
+    def __init__(self, limit: int = MAX_HELD_BYTES) -> None:
+        self.limit = limit
+        self.held = 0
+        self._lock = threading.Lock()
+
+    def check(self, size: int) -> None:
+        """OverLimit when ``size`` more bytes would pass the budget (checked by a send before
+        it touches the queue; `Queue.add` then counts them)."""
+        if self.held + size > self.limit:
+            raise SQSError(
+                "OverLimit",
+                f"The emulator already holds {self.held // (1024 * 1024)} MiB of messages, "
+                f"its lab budget is {self.limit // (1024 * 1024)} MiB (AWS has no such "
+                "limit): receive and delete messages, purge a queue or reset the emulator.",
+            )
+
+    def take(self, size: int) -> None:
+        with self._lock:
+            self.held += size
+
+    def give(self, size: int) -> None:
+        with self._lock:
+            self.held = max(0, self.held - size)
+
+
 class Queue:
     fifo = False
+    budget: ByteBudget | None = None  # set by the backend; None: nothing counted
 
     def __init__(self, name: str, arn: str, attributes: dict[str, str], created_at: float, rng):
         self.name = name
@@ -100,7 +135,9 @@ class Queue:
         self._schedule(msg, when)
 
     def add(self, msg: Message, now: float, delay: float) -> None:
-        """Store a new message, delayed by ``delay`` seconds."""
+        """Store a new message, delayed by ``delay`` seconds (its bytes counted)."""
+        if self.budget is not None:
+            self.budget.take(msg.size())
         self.messages[msg.key] = msg
         msg.state = DELAYED if delay > 0 else VISIBLE
         self.counts[msg.state] += 1
@@ -134,6 +171,8 @@ class Queue:
     def remove(self, msg: Message) -> None:
         if self.messages.pop(msg.key, None) is None:
             return
+        if self.budget is not None:
+            self.budget.give(msg.size())
         self.counts[msg.state] -= 1
         self._on_removed(msg)
 
