@@ -143,6 +143,7 @@ def test_another_user_cannot_reach_the_stack(owned_stack, intruder, tmp_path) ->
     shutil.rmtree(place, ignore_errors=True)
     assert done.returncode == 0, done.stderr
     results = json.loads(done.stdout)
+    print("\n" + "\n".join(f"{name}: {answer[:90]}" for name, answer in results.items()))
     held = {name: answer for name, answer in results.items() if not _refused(name, answer)}
     assert not held, f"attacks that got through: {json.dumps(held, indent=1)}"
     assert len(results) >= 30
@@ -152,7 +153,8 @@ def test_another_user_cannot_reach_the_stack(owned_stack, intruder, tmp_path) ->
 
 def _refused(name: str, answer: str) -> bool:
     if name.startswith("redis "):
-        return answer.startswith(("-NOAUTH", "-WRONGPASS"))
+        # redis-server names a renamed-away command unknown before it asks for the password
+        return answer.startswith(("-NOAUTH", "-WRONGPASS", "-ERR unknown command"))
     if name.startswith("file "):
         return answer == "refused PermissionError"
     status = answer.split(" ", 1)[0]
