@@ -49,6 +49,30 @@ def stack_secret() -> str | None:
     return state.get("emulator_secret") or (state.get("passwords") or {}).get("emulator")
 
 
+SECRET_FILE = "emulator.secret"
+
+
+def emulator_secret() -> str:
+    """The emulator's SigV4 secret of this LABKIT_HOME (`labkit.emulator.sigv4`): drawn once
+    and kept in a 0600 file in the 0700 state folder, so `labkit down` and `up` keep working
+    the clients kernels already hold."""
+    import secrets
+
+    from labkit.paths import open_private, state_dir
+
+    path = state_dir() / SECRET_FILE
+    try:
+        found = path.read_text().strip()
+    except OSError:
+        found = ""
+    if found:
+        return found
+    drawn = secrets.token_urlsafe(32)
+    with open_private(path, "w") as out:
+        out.write(drawn + "\n")
+    return drawn
+
+
 def key_credentials(key: str, secret: str | None = None) -> dict[str, str]:
     """AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY for key id ``key`` on the stack's emulator
     (``secret``: the stack's, by default the running one's)."""

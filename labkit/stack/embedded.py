@@ -11,7 +11,6 @@ changed).
 from __future__ import annotations
 
 import os
-import secrets
 import shutil
 import socket
 import time
@@ -25,7 +24,7 @@ from labkit.net import free_port, port_is_free, wait_for_port
 from labkit.paths import database_file, default_database_url, log_dir, state_dir
 from labkit.redact import mask_url
 from labkit.stack import health
-from labkit.stack.clients import DEFAULT_REGION, class_credentials, emulator_client
+from labkit.stack.clients import DEFAULT_REGION, class_credentials, emulator_client, emulator_secret
 from labkit.stack.errors import ServiceUnavailable
 from labkit.stack.processes import (
     create_time,
@@ -193,14 +192,8 @@ def _start(name: str, state: dict[str, Any], notes: list[str], opts: dict[str, A
         _, old_port = host_port(old["url"]) if old.get("url") else (None, None)
         port = old_port if old_port and port_is_free(old_port) else free_port()
         server = find_redis_server()
-        proc, url = start_redis_server(
-            port=port,
-            logfile=log,
-            data_dir=redis_data_dir(),
-            server=server,
-            wait=False,
-            password=url_password(old.get("url")),  # kernels holding the URL keep working
-        )
+        password = url_password(old.get("url"))  # kernels holding the URL keep working
+        proc, url = start_redis_server(port, log, redis_data_dir(), server, False, password)
         services["redis"] = {
             "pid": proc.pid,
             "started": create_time(proc.pid),
@@ -363,8 +356,8 @@ def up(
     restart = {
         name for name in SERVICES if not service_healthy(name, state["services"].get(name), state)
     }
-    if not state.get("emulator_secret"):  # drawn once per stack: SigV4 signatures checked
-        state["emulator_secret"] = secrets.token_urlsafe(32)  # against it (labkit.emulator.sigv4)
+    if not state.get("emulator_secret"):  # SigV4 signatures are checked against it
+        state["emulator_secret"] = emulator_secret()
         restart |= {"sqs", "api", "worker"}
     for name in sorted(restart & set(state["services"])):
         notes.append(f"{name}: not running, restarted")

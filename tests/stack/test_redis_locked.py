@@ -109,3 +109,15 @@ def test_gate_parses_both_forms_and_bounds_the_unauthenticated() -> None:
     greedy = AuthGate(b"pw")
     greedy.feed(b"*1\r\n$99999999\r\n")
     assert greedy.closed and not greedy.open
+
+
+def test_the_emulator_secret_is_private_and_kept(tmp_path, monkeypatch) -> None:
+    """Drawn once per LABKIT_HOME (0600), so `labkit down` + `up` keep kernels' clients."""
+    from labkit.stack.clients import SECRET_FILE, emulator_secret
+
+    monkeypatch.setenv("LABKIT_HOME", str(tmp_path / "home"))
+    first = emulator_secret()
+    assert len(first) >= 40 and emulator_secret() == first
+    path = tmp_path / "home" / SECRET_FILE
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert (tmp_path / "home").stat().st_mode & 0o777 == 0o700
