@@ -291,8 +291,7 @@ def _wait_healthy(
             if service_healthy(name, svc):
                 pending.discard(name)
                 if name == "sqs":
-                    secret = state.get("emulator_secret")
-                    create_lesson_queues(emulator_client(svc["url"], secret=secret))
+                    create_lesson_queues(emulator_client(svc["url"]))  # stack.json's secret
             elif retry and retries[0] and not service_alive(name, svc) and port_clash(svc):
                 retries[0] -= 1
                 pending.update(retry(name))
@@ -325,6 +324,15 @@ def log_tail_of(svc: dict[str, Any], lines: int = 8) -> str:
     return log_tail(Path(svc["log"]), lines, svc.get("log_offset", 0))
 
 
+def _to_restart(state: dict[str, Any]) -> set[str]:
+    """The unhealthy services; all of them when an older labkit left no emulator secret."""
+    restart = {n for n in SERVICES if not service_healthy(n, state["services"].get(n), state)}
+    if not state.get("emulator_secret"):  # SigV4 signatures are checked against it
+        state["emulator_secret"] = emulator_secret()
+        restart |= {"sqs", "api", "worker"}
+    return restart
+
+
 def up(
     current: dict[str, Any] | None,
     record: Callable[[dict[str, Any]], None],
@@ -353,12 +361,7 @@ def up(
             "options": {"ical_delay": ical_delay or 0, "redis_db": stack_redis_db(redis_db)},
         }
     options = state["options"]
-    restart = {
-        name for name in SERVICES if not service_healthy(name, state["services"].get(name), state)
-    }
-    if not state.get("emulator_secret"):  # SigV4 signatures are checked against it
-        state["emulator_secret"] = emulator_secret()
-        restart |= {"sqs", "api", "worker"}
+    restart = _to_restart(state)
     for name in sorted(restart & set(state["services"])):
         notes.append(f"{name}: not running, restarted")
     if ical_delay is not None and float(ical_delay) != float(options["ical_delay"]):

@@ -167,6 +167,14 @@ def redis_binary() -> str:
     return server.argv[0]
 
 
+def _feed_config(proc: subprocess.Popen, text: bytes) -> None:
+    """Write redis-server's configuration to its stdin and close it (it reads to the end)."""
+    with contextlib.suppress(OSError):
+        proc.stdin.write(text)  # type: ignore[union-attr]
+    with contextlib.suppress(OSError):
+        proc.stdin.close()  # type: ignore[union-attr]
+
+
 def start_redis_server(
     port: int | None = None,
     logfile: Path | None = None,
@@ -224,10 +232,7 @@ def start_redis_server(
             umask=PRIVATE_UMASK,  # its append-only file is the student's alone
         )
         if server.real:
-            with contextlib.suppress(OSError):
-                proc.stdin.write(_config_text(password, appendfsync))  # type: ignore[union-attr]
-            with contextlib.suppress(OSError):
-                proc.stdin.close()  # type: ignore[union-attr]
+            _feed_config(proc, _config_text(password, appendfsync))
     finally:  # the child has its own copy of the log file; the parent's is not needed
         if logfile:
             out.close()
