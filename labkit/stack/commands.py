@@ -73,7 +73,9 @@ def _mode(parser: argparse.ArgumentParser) -> None:
 
 
 def _fail(message: str) -> int:
-    print(f"labkit: {message}", file=sys.stderr)
+    from labkit.redact import redact
+
+    print(f"labkit: {redact(message)}", file=sys.stderr)  # a URL's password never shows
     return 1
 
 

@@ -144,6 +144,7 @@ def _stack_endpoint(out: TextIO) -> str:
 
 def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = out or sys.stdout
+    from labkit.redact import redact
     from labkit.stack.aws import explain
     from labkit.stack.errors import StackError
 
@@ -171,13 +172,13 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     try:
         sqs, endpoint = _client(args, out)
     except StackError as exc:
-        print(str(exc), file=sys.stderr)
+        print(redact(str(exc)), file=sys.stderr)
         return 1
     if args.fresh:
         try:
             print(fresh_start(sqs, endpoint), file=out, flush=True)
         except StackError as exc:
-            print(str(exc), file=sys.stderr)
+            print(redact(str(exc)), file=sys.stderr)
             return 1
         if not args.name:
             return 0
@@ -185,7 +186,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     try:
         queue_url = sqs.get_queue_url(QueueName=args.name)["QueueUrl"]
     except Exception as exc:  # noqa: BLE001 - every failure is explained in one line
-        print(explain(exc, endpoint, args.name), file=sys.stderr)
+        print(redact(explain(exc, endpoint, args.name)), file=sys.stderr)
         return 1
     print(f"Connected to {args.name}", file=out, flush=True)
     try:
@@ -194,7 +195,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
         return send(sqs, queue_url, args, out)
     except Exception as exc:  # noqa: BLE001
         if exc.__class__.__module__.startswith(("botocore", "boto3", "urllib3")):
-            print(explain(exc, endpoint, args.name), file=sys.stderr)
+            print(redact(explain(exc, endpoint, args.name)), file=sys.stderr)
             return 1
         raise
     finally:
