@@ -45,6 +45,8 @@ from labkit.stack.redis import (
 )
 from labkit.waiting import eventually, wait_until
 
+#: `labkit.stack.up` records an embedded stack in stack.json (see `labkit.stack.modes`).
+RECORDED = True
 PREFERRED_PORTS = {"sqs": 9324, "api": 6400}
 # Set in the environment of every service the stack spawns (value: the state dir), so `down`
 # finds them even when stack.json is lost, damaged or was never written (an interrupted `up`).

