@@ -38,12 +38,12 @@ def set_duplicate_rate(sqs: Any, rate: float, queue: str = QUEUE) -> None:
     """Emulator only: the share of ``queue``'s deliveries that leave a second copy behind (AWS
     does this rarely and unpredictably; the emulator makes it visible in a short run)."""
     from labkit.lessons.engine.queue_errors import admin_errors
-    from labkit.lessons.engine.queue_state import is_emulator
-    from labkit.stack.emulator_admin import EmulatorAdmin
+    from labkit.stack.context import context_of
 
-    if is_emulator(sqs):
+    context = context_of(sqs)
+    if context.emulator:
         with admin_errors():
-            EmulatorAdmin.of(sqs).configure(duplicate_rate=rate, queue=queue)
+            context.admin.configure(duplicate_rate=rate, queue=queue)
 
 
 def let_time_pass(sqs: Any, seconds: float) -> None:

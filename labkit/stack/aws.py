@@ -68,7 +68,11 @@ def _client(service: str, **options: Any) -> Any:
         raise StackError(
             f"aws: No AWS credentials found (environment, .env, aws.env or credentials). {RENEW_STEP}."
         )
-    return boto3.client(service, region_name=REGION, **options, **credentials.boto3_kwargs())
+    from labkit.stack.context import register
+
+    client = boto3.client(service, region_name=REGION, **options, **credentials.boto3_kwargs())
+    register(client, "aws")  # whatever the endpoint (a test's stand-in for AWS included)
+    return client
 
 
 def state() -> dict[str, Any]:

@@ -192,17 +192,18 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
 def fresh_start(sqs: Any, endpoint: str | None) -> str:
     """Empty every queue of the client's account (the class account for the CLI) and forget
     their FIFO deduplication; one line saying what was done. StackError on AWS."""
-    from labkit.stack.clients import CLASS_ACCOUNT, client_account
-    from labkit.stack.emulator_admin import EmulatorAdmin, is_aws_endpoint
+    from labkit.stack.clients import CLASS_ACCOUNT
+    from labkit.stack.context import context_of
     from labkit.stack.errors import StackError
 
-    if endpoint is None or is_aws_endpoint(endpoint):
+    if endpoint is None or not context_of(sqs).emulator:
         raise StackError(
             "--fresh needs the lab's SQS emulator: on AWS a FIFO queue remembers bodies for 5 "
             'minutes whatever you do; send new ones with --prepend "A-" instead'
         )
-    account = client_account(sqs)
-    answer = EmulatorAdmin(endpoint, account=account).reset()
+    context = context_of(sqs)
+    account = context.account
+    answer = context.admin.reset()
     names = answer.get("queues", [])
     whose = "the class account" if account == CLASS_ACCOUNT else f"account {account}"
     listed = f" ({', '.join(names)})" if names else ""

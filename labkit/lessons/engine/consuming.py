@@ -26,6 +26,7 @@ from labkit.lessons.engine.experiment_options import (
     with_positional,
 )
 from labkit.lessons.engine.queue_errors import student_error
+from labkit.stack.context import client_of
 from labkit.waiting import Deadline
 
 MESSAGE_NUMBER = re.compile(r"Message (\d+)\s*$")
@@ -122,7 +123,7 @@ def _handle(
             row["deleted"] = True
         except Exception as error:
             with shared.lock:
-                shared.errors.append(queue.explain(error))
+                shared.errors.append(queue.error(error))
     return True
 
 
@@ -187,7 +188,7 @@ def _consume_all(
         except Stopped:
             return
         except Exception as error:
-            shared.fail(queue.explain(error))
+            shared.fail(queue.error(error))
             return
         for offset, message in enumerate(messages):
             row = _delivery_row(message, first_position + offset, name, received_at)
@@ -239,6 +240,6 @@ def consume(
     settings = with_positional(settings, expected=expected, consumers=consumers)
     opts = apply_settings(ConsumeOptions, consuming, settings, "consume")
     shared = Shared()
-    threads = start_consumers(Queue(sqs, queue_url), shared, opts)
+    threads = start_consumers(Queue(client_of(sqs), queue_url), shared, opts)
     see_through(threads, shared, lambda: len(shared.handled), opts.expected, "receiving", progress)
     return deliveries_frame(shared)

@@ -23,6 +23,7 @@ from labkit.lessons.engine.experiment_options import (
     with_positional,
 )
 from labkit.lessons.engine.queue_errors import QueueError, student_error
+from labkit.stack.context import client_of
 
 SEND_COLUMNS = [
     "publisher",
@@ -137,7 +138,7 @@ def _publish_all(
         except Stopped:
             return
         except Exception as error:  # reported by the calling thread
-            shared.fail(queue.explain(error))
+            shared.fail(queue.error(error))
             return
         with shared.lock:
             shared.sends.extend(rows)
@@ -185,7 +186,7 @@ def publish(
     settings = with_positional(settings, count=count, publishers=publishers)
     opts = apply_settings(PublishOptions, publishing, settings, "publish")
     shared = Shared()
-    threads = start_publishers(Queue(sqs, queue_url), shared, opts)
+    threads = start_publishers(Queue(client_of(sqs), queue_url), shared, opts)
     total = opts.count * opts.publishers
     see_through(threads, shared, lambda: len(shared.sends), total, "sending", progress)
     return sends_frame(shared)
