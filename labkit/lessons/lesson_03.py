@@ -56,15 +56,6 @@ def let_time_pass(sqs: Any, seconds: float) -> None:
         time.sleep(seconds)
 
 
-def counts(sqs: Any, url: str) -> dict[str, int]:
-    """Messages visible and in flight in ``url``."""
-    attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
-    return {
-        "visible": int(attrs["ApproximateNumberOfMessages"]),
-        "in flight": int(attrs["ApproximateNumberOfMessagesNotVisible"]),
-    }
-
-
 def send_deposits(sqs: Any, url: str, count: int, amount: int) -> None:
     """``count`` messages ``"deposit {i}: {amount}"``, in batches of 10."""
     for start in range(0, count, 10):

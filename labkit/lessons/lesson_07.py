@@ -32,12 +32,6 @@ def fresh_copies(sqs: Any, definitions: list[Any]) -> dict[str, str]:
     return ensure_queues(sqs, with_prefix(definitions, PREFIX))
 
 
-def _depth(sqs: Any, url: str) -> int:
-    names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
-    attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"]
-    return sum(int(attrs[name]) for name in names)
-
-
 def two_workers(
     sqs: Any, definitions: list[Any], timeout: int, job_seconds: float, probe_at: float
 ):  # noqa: ANN201 - pandas.DataFrame
@@ -48,7 +42,7 @@ def two_workers(
     """
     import pandas as pd
 
-    from labkit.lessons.engine.queue_state import advance_clock
+    from labkit.lessons.engine.queue_state import advance_clock, queue_depth
 
     url = fresh_copies(sqs, definitions)[PREFIX + "ical"]
     sqs.set_queue_attributes(QueueUrl=url, Attributes={"VisibilityTimeout": str(timeout)})
@@ -64,7 +58,7 @@ def two_workers(
     advance_clock(sqs, job_seconds - probe_at)
     sqs.delete_message(QueueUrl=url, ReceiptHandle=a["ReceiptHandle"])  # A is done
     frame = pd.DataFrame(runs)
-    frame.attrs["left"] = _depth(sqs, url)
+    frame.attrs["left"] = queue_depth(sqs, url)
     return frame
 
 

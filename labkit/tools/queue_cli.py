@@ -18,11 +18,12 @@ import argparse
 import csv
 import errno
 import os
-import re
 import sys
 import time
 from pathlib import Path
 from typing import Any, TextIO
+
+from labkit import course_messages
 
 BANNER = r"""
     .-----------------------------------------------.
@@ -32,7 +33,6 @@ BANNER = r"""
     |                          csse6400.uqcloud.net
     '-----------------------------------------------'
 """
-NUMBER = re.compile(r"Message (\d+)$")
 RECORD_FIELDS = ["time", "client", "body", "number", "message_id", "receive_count"]
 # A cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets
 # (`=HYPERLINK(...)` in a message body would be live in the student's spreadsheet).
@@ -259,7 +259,7 @@ def send(sqs: Any, queue_url: str, args: argparse.Namespace, out: TextIO) -> int
     pace = _Pace(getattr(args, "rate", None))
     deduplicated = 0
     extra = {"MessageGroupId": "default"} if fifo else {}
-    attributes = {"client": {"DataType": "String", "StringValue": args.client_name}}
+    attributes = course_messages.client_attributes(args.client_name)
     print("Sending Messages:", file=out, flush=True)
     bar = tqdm(total=args.count, desc="Working...", file=sys.stderr)
     if args.batch:
@@ -268,7 +268,7 @@ def send(sqs: Any, queue_url: str, args: argparse.Namespace, out: TextIO) -> int
             entries = [
                 {
                     "Id": str(i),
-                    "MessageBody": f"{args.prepend}Message {i}",
+                    "MessageBody": course_messages.body(args.prepend, i),
                     "MessageAttributes": attributes,
                     **extra,
                 }
@@ -289,7 +289,7 @@ def send(sqs: Any, queue_url: str, args: argparse.Namespace, out: TextIO) -> int
             pace.wait(i)
             reply = sqs.send_message(
                 QueueUrl=queue_url,
-                MessageBody=f"{args.prepend}Message {i}",
+                MessageBody=course_messages.body(args.prepend, i),
                 MessageAttributes=attributes,
                 **extra,
             )
@@ -325,17 +325,13 @@ def receive(
                 QueueUrl=queue_url,
                 MaxNumberOfMessages=10,
                 WaitTimeSeconds=1,
-                MessageAttributeNames=["client"],
+                MessageAttributeNames=[course_messages.CLIENT_ATTRIBUTE],
                 MessageSystemAttributeNames=["ApproximateReceiveCount"],
             )
             messages = reply.get("Messages", [])
             for message in messages:
                 now = time.time()
-                client = (
-                    message.get("MessageAttributes", {})
-                    .get("client", {})
-                    .get("StringValue", "unknown")
-                )
+                client = course_messages.client_of(message)
                 body = message.get("Body", "")
                 received += 1
                 if message["MessageId"] in seen:
@@ -347,13 +343,13 @@ def receive(
                     flush=True,
                 )
                 if record:
-                    match = NUMBER.search(body)
+                    number = course_messages.number(body)
                     record[1].writerow(
                         [
                             f"{now:.6f}",
                             spreadsheet_safe(client),
                             spreadsheet_safe(body),
-                            match.group(1) if match else "",
+                            "" if number is None else str(number),
                             message["MessageId"],
                             message.get("Attributes", {}).get("ApproximateReceiveCount", ""),
                         ]

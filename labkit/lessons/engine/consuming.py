@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import re
 import threading
 import time
 from types import SimpleNamespace
@@ -17,6 +16,8 @@ from typing import Any
 
 import pandas as pd
 
+from labkit import course_messages
+from labkit.course_messages import number as message_number
 from labkit.lessons.engine._run_state import Queue, Shared, Stopped, see_through, start_threads
 from labkit.lessons.engine.experiment_options import (
     ConsumeOptions,
@@ -28,8 +29,6 @@ from labkit.lessons.engine.experiment_options import (
 from labkit.lessons.engine.queue_errors import student_error
 from labkit.stack.context import client_of
 from labkit.waiting import Deadline
-
-MESSAGE_NUMBER = re.compile(r"Message (\d+)\s*$")
 
 DELIVERY_COLUMNS = [
     "position",
@@ -47,12 +46,6 @@ DELIVERY_COLUMNS = [
     "handled_at",
     "deleted",
 ]
-
-
-def message_number(body: str) -> int | None:
-    """The ``i`` of a course body ``"{prepend}Message {i}"``; None for other bodies."""
-    match = MESSAGE_NUMBER.search(body or "")
-    return int(match.group(1)) if match else None
 
 
 def _fails(rule: FailRule, seed: int, delivery: SimpleNamespace) -> bool:
@@ -75,12 +68,11 @@ def _delivery_row(
 ) -> dict[str, Any]:
     """One row of DELIVERY_COLUMNS for a received message (not yet handled)."""
     attrs = message.get("Attributes", {})
-    custom = message.get("MessageAttributes", {})
     body = message.get("Body", "")
     return {
         "position": position,
         "consumer": consumer,
-        "client": custom.get("client", {}).get("StringValue", "unknown"),
+        "client": course_messages.client_of(message),
         "body": body,
         "number": message_number(body),
         "message_id": message.get("MessageId"),

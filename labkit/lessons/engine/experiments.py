@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from labkit import course_messages
 from labkit.lessons.analysis import metrics
 from labkit.lessons.engine._run_state import Lockstep, Queue, Shared, see_through
 from labkit.lessons.engine.consuming import deliveries_frame, start_consumers
@@ -139,7 +140,11 @@ def experiment(
 def _our_messages(send: PublishOptions) -> set[tuple[str, str]]:
     """(client, body) of every message an experiment's publishers send."""
     pairs = zip(send.client_names(), send.prefixes(), strict=True)
-    return {(client, f"{prefix}Message {i}") for client, prefix in pairs for i in range(send.count)}
+    return {
+        (client, course_messages.body(prefix, i))
+        for client, prefix in pairs
+        for i in range(send.count)
+    }
 
 
 def deduplicated_note(queue_url: str, missing: int) -> str:

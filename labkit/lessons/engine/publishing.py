@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from labkit import course_messages
 from labkit.lessons.engine._run_state import Queue, Shared, Stopped, see_through, start_threads
 from labkit.lessons.engine.experiment_options import (
     GroupRule,
@@ -56,10 +57,10 @@ def _entries(
 ) -> list[dict[str, Any]]:
     """The SendMessage arguments of messages ``numbers``; QueueError when the notebook's
     groups function raised."""
-    attributes = {"client": {"DataType": "String", "StringValue": client}}
+    attributes = course_messages.client_attributes(client)
     entries = []
     for i in numbers:
-        entry = {"MessageBody": f"{prepend}Message {i}", "MessageAttributes": attributes}
+        entry = {"MessageBody": course_messages.body(prepend, i), "MessageAttributes": attributes}
         try:
             group = _group_for(options.groups, fifo, index, i)
         except Exception as error:  # reported by the calling thread, not printed

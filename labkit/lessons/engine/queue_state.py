@@ -66,6 +66,20 @@ def seed_emulator(sqs: Any, seed: int) -> None:
     context.seed = int(seed)
 
 
+def queue_counts(sqs: Any, queue_url: str) -> dict[str, int]:
+    """Messages in the queue now: ``visible`` (waiting) and ``in flight`` (received, not yet
+    deleted). Both are approximate on AWS (eventually consistent)."""
+    names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+    client = context_of(sqs).sqs
+    attrs = client.get_queue_attributes(QueueUrl=queue_url, AttributeNames=names)["Attributes"]
+    return {"visible": int(attrs[names[0]]), "in flight": int(attrs[names[1]])}
+
+
+def queue_depth(sqs: Any, queue_url: str) -> int:
+    """Messages in the queue, visible and in flight (`queue_counts` added up)."""
+    return sum(queue_counts(sqs, queue_url).values())
+
+
 def start_clean(sqs: Any, *queue_urls: str, seed: int | None = None) -> str:
     """Empty ``queue_urls`` so a lesson can be re-run; returns one line saying what was done.
 
