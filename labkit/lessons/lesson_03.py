@@ -11,6 +11,12 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from labkit.lessons.engine.queue_state import queue_counts
+
+#: Messages visible and in flight in a queue (the engine's one definition, under the name the
+#: lesson's cells use).
+counts = queue_counts
+
 QUEUE, DEAD_LETTER_QUEUE = "csse6400_lesson03", "csse6400_lesson03_dlq"
 
 

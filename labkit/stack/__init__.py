@@ -71,7 +71,7 @@ def down() -> list[str]:
         recorded = st.read_state()
         stopped = get_mode(recorded.get("mode") or "embedded").down(recorded) if recorded else []
         # Services no stack.json lists (an `up` killed mid-start, a damaged file) go too.
-        from labkit.stack.embedded import stop_strays
+        from labkit.stack.strays import stop_strays
 
         if stop_strays():
             stopped.append("unrecorded services")

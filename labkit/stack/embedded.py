@@ -43,14 +43,12 @@ from labkit.stack.redis import (
     start_redis_server,
     with_db,
 )
+from labkit.stack.strays import STACK_MARK
 from labkit.waiting import eventually, wait_until
 
 #: `labkit.stack.up` records an embedded stack in stack.json (see `labkit.stack.modes`).
 RECORDED = True
 PREFERRED_PORTS = {"sqs": 9324, "api": 6400}
-# Set in the environment of every service the stack spawns (value: the state dir), so `down`
-# finds them even when stack.json is lost, damaged or was never written (an interrupted `up`).
-STACK_MARK = "LABKIT_STACK_HOME"
 SERVICES = ("redis", "sqs", "api", "worker")
 START_TIMEOUT = 30.0
 POLL = 0.02
@@ -180,37 +178,68 @@ def _start(name: str, state: dict[str, Any], notes: list[str], opts: dict[str, A
     stop_recorded(old.get("pid"), old.get("started"), timeout=2)
     log = log_dir() / f"{name}.log"
     if name == "redis":
-        url = configured_redis_url()
-        if url:
-            services["redis"] = {
-                "url": with_db(url, state["options"]["redis_db"]),
-                "external": True,
-                "server": "external (LABKIT_REDIS_URL)",
-                "kind": "external",
-            }
-            return
-        _, old_port = host_port(old["url"]) if old.get("url") else (None, None)
-        port = old_port if old_port and port_is_free(old_port) else free_port()
-        server = find_redis_server()
-        proc, url = start_redis_server(
-            port=port, logfile=log, data_dir=redis_data_dir(), server=server, wait=False
-        )
-        services["redis"] = {
-            "pid": proc.pid,
-            "started": create_time(proc.pid),
-            "port": port,
-            "url": with_db(url, state["options"]["redis_db"]),
-            "log": str(log),
-            "server": server.description,
-            "kind": server.kind,
-        }
-        if not server.real:
-            notes.append(f"redis: {server.description}")
-        _record_now(state, opts)
+        _start_redis(state, old, log, notes, opts)
         return
     wanted = opts.get(f"{name}_port") or old.get("port") or PREFERRED_PORTS.get(name)
     settle = 1.0 if old.get("port") == wanted else 0.0  # its own port, just released
     env = service_env(state) | {STACK_MARK: str(state_dir().resolve())}
+    argv, port, url, node = _service_argv(name, state, opts, wanted, settle)
+    proc, offset = spawn(argv, log, env)
+    services[name] = {
+        "pid": proc.pid,
+        "started": create_time(proc.pid),
+        "port": port,
+        "url": url,
+        "log": str(log),
+        "log_offset": offset,
+    }
+    if node:
+        services[name]["node"] = node
+    _record_now(state, opts)
+
+
+def _start_redis(
+    state: dict[str, Any], old: dict[str, Any], log: Path, notes: list[str], opts: dict[str, Any]
+) -> None:
+    """The stack's Redis: LABKIT_REDIS_URL's when set, else a server of its own (on its old
+    port when that is free), recorded at once."""
+    services = state["services"]
+    url = configured_redis_url()
+    if url:
+        services["redis"] = {
+            "url": with_db(url, state["options"]["redis_db"]),
+            "external": True,
+            "server": "external (LABKIT_REDIS_URL)",
+            "kind": "external",
+        }
+        return
+    _, old_port = host_port(old["url"]) if old.get("url") else (None, None)
+    port = old_port if old_port and port_is_free(old_port) else free_port()
+    server = find_redis_server()
+    proc, url = start_redis_server(
+        port=port, logfile=log, data_dir=redis_data_dir(), server=server, wait=False
+    )
+    services["redis"] = {
+        "pid": proc.pid,
+        "started": create_time(proc.pid),
+        "port": port,
+        "url": with_db(url, state["options"]["redis_db"]),
+        "log": str(log),
+        "server": server.description,
+        "kind": server.kind,
+    }
+    if not server.real:
+        notes.append(f"redis: {server.description}")
+    _record_now(state, opts)
+
+
+def _service_argv(
+    name: str, state: dict[str, Any], opts: dict[str, Any], wanted: int | None, settle: float
+) -> tuple[list[str], int | None, str | None, str | None]:
+    """The command line of service ``name`` (sqs, api or worker), its port, URL and (for the
+    worker) Celery node name."""
+    services = state["services"]
+    node = None
     if name == "sqs":
         port = _pick_port("sqs", wanted, state, settle)
         argv = labkit_argv("sqs-server", "--host", "127.0.0.1", "--port", str(port))
@@ -234,18 +263,7 @@ def _start(name: str, state: dict[str, Any], notes: list[str], opts: dict[str, A
         # there; a killed stack worker's job comes back after the visibility timeout.
         node = f"labkit-stack-{uuid.uuid4().hex[:8]}@{socket.gethostname()}"
         argv = labkit_argv("worker", "--loglevel", "info", "--hostname", node, "--pool", "threads")
-    proc, offset = spawn(argv, log, env)
-    services[name] = {
-        "pid": proc.pid,
-        "started": create_time(proc.pid),
-        "port": port,
-        "url": url,
-        "log": str(log),
-        "log_offset": offset,
-    }
-    if name == "worker":
-        services[name]["node"] = node
-    _record_now(state, opts)
+    return argv, port, url, node
 
 
 def _record_now(state: dict[str, Any], opts: dict[str, Any]) -> None:
@@ -324,6 +342,37 @@ def log_tail_of(svc: dict[str, Any], lines: int = 8) -> str:
     return log_tail(Path(svc["log"]), lines, svc.get("log_offset", 0))
 
 
+def _fresh_state(ical_delay: float | None, redis_db: int | None) -> dict[str, Any]:
+    """The state of a stack not started yet (no services)."""
+    return {
+        "mode": "embedded",
+        "started_at": time.time(),
+        "services": {},
+        "urls": {"database": sqlite_url()},
+        "options": {"ical_delay": ical_delay or 0, "redis_db": stack_redis_db(redis_db)},
+    }
+
+
+def _to_restart(
+    state: dict[str, Any], ical_delay: float | None, redis_db: int | None, notes: list[str]
+) -> set[str]:
+    """The services to (re)start: those not healthy, and those a changed option concerns
+    (the options are updated in ``state``); a note for each that had died."""
+    options = state["options"]
+    restart = {
+        name for name in SERVICES if not service_healthy(name, state["services"].get(name), state)
+    }
+    for name in sorted(restart & set(state["services"])):
+        notes.append(f"{name}: not running, restarted")
+    if ical_delay is not None and float(ical_delay) != float(options["ical_delay"]):
+        options["ical_delay"] = ical_delay
+        restart |= {"api", "worker"}
+    if redis_db is not None and int(redis_db) != int(options["redis_db"]):
+        options["redis_db"] = int(redis_db)
+        restart |= {"redis", "api", "worker"}
+    return restart
+
+
 def up(
     current: dict[str, Any] | None,
     record: Callable[[dict[str, Any]], None],
@@ -342,27 +391,8 @@ def up(
     """
     opts = {"sqs_port": sqs_port, "api_port": api_port, "seed": seed, "record": record}
     notes: list[str] = []
-    state = current
-    if state is None:
-        state = {
-            "mode": "embedded",
-            "started_at": time.time(),
-            "services": {},
-            "urls": {"database": sqlite_url()},
-            "options": {"ical_delay": ical_delay or 0, "redis_db": stack_redis_db(redis_db)},
-        }
-    options = state["options"]
-    restart = {
-        name for name in SERVICES if not service_healthy(name, state["services"].get(name), state)
-    }
-    for name in sorted(restart & set(state["services"])):
-        notes.append(f"{name}: not running, restarted")
-    if ical_delay is not None and float(ical_delay) != float(options["ical_delay"]):
-        options["ical_delay"] = ical_delay
-        restart |= {"api", "worker"}
-    if redis_db is not None and int(redis_db) != int(options["redis_db"]):
-        options["redis_db"] = int(redis_db)
-        restart |= {"redis", "api", "worker"}
+    state = current if current is not None else _fresh_state(ical_delay, redis_db)
+    restart = _to_restart(state, ical_delay, redis_db, notes)
     _stop_all(state, restart)
     before = {name: state["services"].get(name, {}).get("url") for name in ("redis", "sqs")}
     for name in ("redis", "sqs"):
@@ -416,33 +446,6 @@ def down(state: dict[str, Any]) -> list[str]:
         stopped.append("lesson workers")
     shutil.rmtree(redis_data_dir(), ignore_errors=True)
     return stopped
-
-
-def stray_processes(home: Path | None = None) -> list[int]:
-    """Pids of this state dir's services that no stack.json may list: process-group leaders
-    whose environment carries `STACK_MARK` for ``home``, or a Redis keeping its data there."""
-    import psutil
-
-    home = (home or state_dir()).resolve()
-    redis_dir = str(home / "redis-data")
-    found = []
-    for proc in psutil.process_iter(["pid", "cmdline"]):
-        try:
-            if proc.pid == os.getpid() or os.getpgid(proc.pid) != proc.pid:
-                continue
-            cmdline = proc.info["cmdline"] or []
-            if redis_dir in cmdline or proc.environ().get(STACK_MARK) == str(home):
-                found.append(proc.pid)
-        except (psutil.Error, OSError):
-            continue
-    return found
-
-
-def stop_strays(timeout: float = 5) -> list[int]:
-    """Stop what `stray_processes` finds (all at once); return their pids."""
-    strays = stray_processes()
-    stop_all_recorded([{"pid": pid, "started": create_time(pid)} for pid in strays], timeout)
-    return strays
 
 
 def status_rows(state: dict[str, Any] | None) -> list[dict[str, Any]]:
