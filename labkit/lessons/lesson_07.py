@@ -12,15 +12,15 @@ PREFIX = "lesson07-"
 
 def emulator_for(lab: Any) -> Any:
     """A boto3 client on an emulator: the stack's, or on AWS a private one (the clock exists
-    only locally), stopped with the kernel."""
-    if lab.mode != "aws":
+    only locally), a child process of the kernel stopped with it."""
+    if lab.context.emulator:
         return lab.sqs
-    from labkit.emulator.server import start
     from labkit.stack import emulator_client
+    from labkit.stack.processes import start_emulator
 
-    private = start(seed=6400)
+    private, url = start_emulator(seed=6400, name="lesson07-emulator")
     atexit.register(private.stop)
-    return emulator_client(private.url)
+    return emulator_client(url)
 
 
 def fresh_copies(sqs: Any, definitions: list[Any]) -> dict[str, str]:

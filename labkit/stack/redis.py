@@ -155,18 +155,9 @@ def start_redis_server(
         ]
     else:
         options = ["--host", "127.0.0.1", "--port", str(port)]
-    out = open(logfile, "ab") if logfile else subprocess.DEVNULL  # noqa: SIM115 - closed below
-    try:
-        proc = subprocess.Popen(
-            [*server.argv, *options],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-    finally:  # the child has its own copy of the log file; the parent's is not needed
-        if logfile:
-            out.close()
+    from labkit.stack.processes import spawn
+
+    proc, _ = spawn([*server.argv, *options], logfile)
     if wait and not wait_for_port(port, timeout=5 if server.real else 15):
         proc.kill()
         with contextlib.suppress(subprocess.TimeoutExpired):

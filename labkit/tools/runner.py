@@ -14,7 +14,6 @@ import argparse
 import json
 import os
 import re
-import subprocess
 import sys
 import time
 from dataclasses import dataclass
@@ -327,10 +326,12 @@ def run_notebook(
     ]
     for flag, name, value in parameters:
         command += [flag, name, value]
+    from labkit.stack.processes import run_to_end
+
     log = output.with_suffix(".log")
+    log.unlink(missing_ok=True)  # this run's log only
     start = time.monotonic()
-    with log.open("w") as sink:
-        code = subprocess.call(command, stdout=sink, stderr=subprocess.STDOUT, env=os.environ)
+    code = run_to_end(command, log)
     seconds = time.monotonic() - start
     drop_progress(output)
     if code == 0:
