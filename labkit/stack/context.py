@@ -36,7 +36,8 @@ def is_aws_endpoint(endpoint: str | None) -> bool:
 class QueueContext:
     """One SQS client and what is known about it: ``kind`` ("emulator" or "aws"), ``account``
     (the emulator account it acts in; None on AWS), its ``endpoint``, the emulator's ``admin``
-    routes in that account, and the ``seed`` this kernel gave that account (`start_clean`)."""
+    routes in that account, and the ``seed`` this kernel gave that account (`start_clean`).
+    It answers the client's own calls too, so every helper taking ``sqs`` takes a context."""
 
     sqs: Any
     kind: Kind
@@ -59,6 +60,13 @@ class QueueContext:
 
         endpoint = self.endpoint if self.emulator else ""
         return EmulatorAdmin(endpoint, account=self.account)
+
+    def __getattr__(self, name: str) -> Any:
+        """Anything else is the client's (``context.send_message(...)``, ``context.meta``): a
+        context goes wherever a boto3 client does."""
+        if name.startswith("__") or name == "sqs":
+            raise AttributeError(name)
+        return getattr(self.sqs, name)
 
     def __repr__(self) -> str:
         account = f", account {self.account}" if self.account else ""

@@ -84,3 +84,17 @@ def test_an_unknown_queue_is_still_an_error(sqs_endpoint: str) -> None:
     lab = embedded_lab(sqs_endpoint, "333333333333")
     with pytest.raises(StackError, match="no queue named 'nope'"):
         lab.queue_url("nope")
+
+
+def test_a_context_goes_where_its_client_goes(sqs_endpoint: str) -> None:
+    """`lab.context` answers the client's calls, so a helper given either acts the same."""
+    from labkit.lessons.engine.queue_state import queue_depth, start_clean
+
+    lab = embedded_lab(sqs_endpoint, "333333333333")
+    context = lab.context
+    assert context_of(context) is context and context.kind == "emulator"
+    url = context.create_queue(QueueName="context-calls")["QueueUrl"]
+    context.send_message(QueueUrl=url, MessageBody="one")
+    assert queue_depth(context, url) == queue_depth(lab.sqs, url) == 1
+    assert start_clean(context, url).startswith("1 queue(s) emptied (1 old")
+    assert context.meta.endpoint_url == sqs_endpoint
