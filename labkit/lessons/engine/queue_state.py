@@ -52,11 +52,6 @@ def advance_clock(sqs: Any, seconds: float) -> float:
         return context_of(sqs).admin.advance_clock(seconds)
 
 
-def seed_of(sqs: Any) -> int | None:
-    """The seed `start_clean` / `seed_emulator` gave this client's emulator account, if any."""
-    return context_of(sqs).seed
-
-
 def seed_emulator(sqs: Any, seed: int) -> None:
     """Seed the emulator's random choices (the order a standard queue hands messages out) in
     this client's account; the experiments that follow take turns so the seed repeats them."""
