@@ -39,7 +39,7 @@ def sqs_environment(lab: Any) -> dict[str, str]:
     credentials on AWS, else the emulator's endpoint (`AWS_ENDPOINT_URL_SQS`) and its keys."""
     from labkit.aws_credentials import DEFAULT_REGION
 
-    if not lab.context.emulator:
+    if lab.kind != "emulator":
         from labkit.aws_credentials import load_aws_credentials
 
         return {**load_aws_credentials().as_env(), "AWS_DEFAULT_REGION": DEFAULT_REGION}

@@ -8,18 +8,27 @@ import atexit
 from typing import Any
 
 PREFIX = "lesson07-"
+#: The private emulator this kernel started (on AWS), and whether atexit stops it.
+_private: list[Any] = []
+_at_exit: list[bool] = []
 
 
 def emulator_for(lab: Any) -> Any:
     """A boto3 client on an emulator: the stack's, or on AWS a private one (the clock exists
     only locally), a child process of the kernel stopped with it."""
-    if lab.context.emulator:
+    if lab.kind == "emulator":
         return lab.sqs
     from labkit.stack import emulator_client
     from labkit.stack.processes import start_emulator
 
+    for earlier in _private:  # the cell run again: its emulator replaces the last one
+        earlier.stop()
+    _private.clear()
     private, url = start_emulator(seed=6400, name="lesson07-emulator")
-    atexit.register(private.stop)
+    if not _at_exit:
+        atexit.register(lambda: [handle.stop() for handle in _private])
+        _at_exit.append(True)
+    _private.append(private)
     return emulator_client(url)
 
 

@@ -233,3 +233,24 @@ def test_a_private_emulator_is_a_child_process_stopped_whole(monkeypatch, tmp_pa
         handle.stop()
     port = int(url.rsplit(":", 1)[1])
     assert not handle.alive() and not port_answers(port)
+
+
+def test_lesson_07_on_aws_replaces_its_private_emulator(monkeypatch, tmp_path: Path) -> None:
+    """Running lesson 07's cell again (aws mode: the clock exists only on an emulator) stops the
+    private emulator it started before instead of leaving it running."""
+    from labkit.lessons import lesson_07
+    from labkit.stack.lab import Lab
+
+    monkeypatch.setenv("LABKIT_HOME", str(tmp_path))
+    aws = Lab({"mode": "aws", "urls": {"sqs": "https://sqs.us-east-1.amazonaws.com"}})
+    first = lesson_07.emulator_for(aws)
+    [first_handle] = lesson_07._private
+    second = lesson_07.emulator_for(aws)
+    [second_handle] = lesson_07._private
+    try:
+        assert not first_handle.alive() and second_handle.alive()
+        assert first.meta.endpoint_url != second.meta.endpoint_url
+        assert second.create_queue(QueueName="lesson07-ical")["QueueUrl"]
+    finally:
+        second_handle.stop()
+        lesson_07._private.clear()
