@@ -10,6 +10,7 @@ from typing import Any
 
 from labkit.net import free_port, wait_for_port
 from labkit.stack.clients import emulator_client
+from labkit.stack.processes import spawn, stop_group
 
 MOTO_SERVER = (
     "import sys, time\n"
@@ -31,12 +32,7 @@ class Server:
         return emulator_client(self.url, service=service, retries={"max_attempts": 1}, **config)
 
     def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=5)
+        stop_group(self.proc.pid)
 
 
 def start_server(name: str, seed: int = 1) -> Server:
@@ -47,7 +43,7 @@ def start_server(name: str, seed: int = 1) -> Server:
         command += ["--seed", str(seed)]
     else:
         command = [sys.executable, "-c", MOTO_SERVER, str(port)]
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc, _ = spawn(command)  # output discarded; its own process group
     if not wait_for_port(port, timeout=30):
         proc.kill()
         raise SystemExit(f"{name} did not start")

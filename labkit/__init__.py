@@ -1,8 +1,8 @@
 """labkit: the companion package of the queue-lab notebooks.
 
 Notebook cells call a handful of functions from here; everything else lives in the subpackages:
-``labkit.taskoverflow`` (the Flask API and its Celery worker), ``labkit.sqs`` (the local SQS
-emulator), ``labkit.stack`` (starting and finding services) and ``labkit.lessons`` (the helpers
+``labkit.taskoverflow`` (the Flask API and its Celery worker), ``labkit.emulator`` (the local SQS
+and SNS emulator), ``labkit.stack`` (starting and finding services) and ``labkit.lessons`` (the helpers
 lessons call: publishers, consumers, measures, plots, exercise checks).
 """
 
@@ -12,7 +12,7 @@ from typing import Any
 
 __all__ = ["up", "down", "status", "lessons", "stack"]
 
-_SUBPACKAGES = {"lessons", "stack", "sqs", "taskoverflow", "terraform", "config"}
+_SUBPACKAGES = {"lessons", "stack", "emulator", "taskoverflow", "terraform", "tools"}
 
 
 def __getattr__(name: str) -> Any:

@@ -18,7 +18,7 @@ from typing import Any
 
 from labkit.aws_errors import error_code
 from labkit.emulator.accounts import DEFAULT_REGION
-from labkit.error_hints import explain
+from labkit.error_hints import with_hint
 from labkit.paths import REPO_ROOT, TERRAFORM_DIR
 from labkit.redact import mask, mask_secret, mask_url, redact, scrub  # noqa: F401 - re-exported
 
@@ -213,7 +213,7 @@ def describe_error(exc: BaseException, endpoint: str) -> CredentialsError:
             )
         message = scrub(str(exc.response.get("Error", {}).get("Message", "")))
         # AWS's words quoted, labkit's hint (if any) after them, marked as ours
-        return CredentialsError("error", explain(f"AWS at {endpoint} answered", code, message))
+        return CredentialsError("error", with_hint(f"AWS at {endpoint} answered", code, message))
     return CredentialsError(
         "error", f"Checking the AWS credentials at {endpoint} failed: {scrub(str(exc))}"
     )

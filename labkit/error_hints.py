@@ -2,7 +2,7 @@
 
 The emulator answers exactly as AWS does (code and message), so a student meets the same
 error text here and on AWS. What the error means for the lesson, and what to do, is labkit's
-to add: `explain` quotes AWS's message and puts the hint after it, marked as labkit's. The CLI
+to add: `with_hint` quotes AWS's message and puts the hint after it, marked as labkit's. The CLI
 and the lesson helpers reach it through `labkit.aws_credentials.describe_error`.
 """
 
@@ -137,7 +137,7 @@ def hint(code: str, message: str) -> str | None:
     return None
 
 
-def explain(prefix: str, code: str, message: str) -> str:
+def with_hint(prefix: str, code: str, message: str) -> str:
     """One line: ``<prefix> <code>: "<AWS's message>"``, then ``-- labkit: <hint>`` if any."""
     line = f'{prefix} {code}: "{message}"'
     extra = hint(code, message)

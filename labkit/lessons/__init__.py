@@ -20,6 +20,8 @@ _EXPORTS = {
     "message_number": "engine.consuming",
     # queue_state: a lesson's queues and emulator put in a known state between runs
     "drain": "engine.queue_state",
+    "queue_counts": "engine.queue_state",
+    "queue_depth": "engine.queue_state",
     "start_clean": "engine.queue_state",
     "advance_clock": "engine.queue_state",
     "is_emulator": "engine.queue_state",
@@ -39,6 +41,16 @@ _EXPORTS = {
     "plot_consumer_timeline": "analysis.plots",
     # progress
     "wait_until": "progress",
+    # what notebooks use from the rest of labkit, so that they import only labkit.lessons
+    "check_environment": "labkit.stack.environment",
+    "sample_todos": "labkit.taskoverflow.samples",
+    "calendar_events": "labkit.taskoverflow.calendar",
+    "TaskOverflowError": "labkit.taskoverflow.client",
+    "mask_url": "labkit.aws_credentials",
+    "TerraformFolder": "labkit.terraform",
+    "ensure_queues": "labkit.terraform",
+    "queue_drift": "labkit.terraform",
+    "with_prefix": "labkit.terraform",
 }
 
 # Exercise checks, loaded at once: ``labkit.lessons.check("01.x", answer)`` (a plain function).
@@ -50,7 +62,9 @@ __all__ = sorted([*_EXPORTS, "check"])
 def __getattr__(name: str) -> Any:
     if name not in _EXPORTS:
         raise AttributeError(f"module 'labkit.lessons' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+    module = _EXPORTS[name]
+    module = module if module.startswith("labkit.") else f"{__name__}.{module}"
+    value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value
 

@@ -11,6 +11,12 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from labkit.lessons.engine.queue_state import queue_counts
+
+#: Messages visible and in flight in a queue (the engine's one definition, under the name the
+#: lesson's cells use).
+counts = queue_counts
+
 QUEUE, DEAD_LETTER_QUEUE = "csse6400_lesson03", "csse6400_lesson03_dlq"
 
 
@@ -38,12 +44,12 @@ def set_duplicate_rate(sqs: Any, rate: float, queue: str = QUEUE) -> None:
     """Emulator only: the share of ``queue``'s deliveries that leave a second copy behind (AWS
     does this rarely and unpredictably; the emulator makes it visible in a short run)."""
     from labkit.lessons.engine.queue_errors import admin_errors
-    from labkit.lessons.engine.queue_state import is_emulator
-    from labkit.stack.emulator_admin import EmulatorAdmin
+    from labkit.stack.context import context_of
 
-    if is_emulator(sqs):
+    context = context_of(sqs)
+    if context.emulator:
         with admin_errors():
-            EmulatorAdmin.of(sqs).configure(duplicate_rate=rate, queue=queue)
+            context.admin.configure(duplicate_rate=rate, queue=queue)
 
 
 def let_time_pass(sqs: Any, seconds: float) -> None:
@@ -54,15 +60,6 @@ def let_time_pass(sqs: Any, seconds: float) -> None:
         advance_clock(sqs, seconds)
     else:
         time.sleep(seconds)
-
-
-def counts(sqs: Any, url: str) -> dict[str, int]:
-    """Messages visible and in flight in ``url``."""
-    attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
-    return {
-        "visible": int(attrs["ApproximateNumberOfMessages"]),
-        "in flight": int(attrs["ApproximateNumberOfMessagesNotVisible"]),
-    }
 
 
 def send_deposits(sqs: Any, url: str, count: int, amount: int) -> None:

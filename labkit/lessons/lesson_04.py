@@ -2,7 +2,7 @@
 
 The app lives on the stack's Redis with a queue of its own (`lessons`), so it never competes
 with TaskOverflow's `ical` worker. Its worker is a real child process
-(`labkit.stack.processes.start_celery_worker`) with task events on; `TaskEvents` listens to
+(`labkit.lessons.workers.start_worker`) with task events on; `TaskEvents` listens to
 those events from the notebook and turns them into a DataFrame with one row per task (`lane` is
 "hostname/pid" of the pool process that ran it), which `labkit.lessons.analysis.plots.plot_task_timeline`
 draws. `throughput_experiment` runs the same batch against workers of growing concurrency.
@@ -10,7 +10,6 @@ draws. `throughput_experiment` runs the same batch against workers of growing co
 
 from __future__ import annotations
 
-import contextlib
 import os
 import threading
 import time
@@ -20,7 +19,10 @@ from typing import Any
 from celery import Celery
 from celery.states import READY_STATES
 
+from labkit.lessons import workers
 from labkit.lessons.progress import advance, counter, wait_until
+from labkit.lessons.workers import stop_workers as stop_workers  # re-exported for lesson 04
+from labkit.lessons.workers import wait_ready
 from labkit.waiting import eventually
 
 QUEUE = "lessons"
@@ -92,39 +94,17 @@ def configure(env: Mapping[str, str] | Any) -> Celery:
 def start_worker(
     lab: Any, concurrency: int = 1, queues: list[str] | None = None, name: str | None = None
 ):  # noqa: ANN201 - CeleryWorkerHandle
-    """Start a worker of this app for ``lab`` (events on) and wait until it is ready."""
-    from labkit.stack.processes import start_celery_worker
-
+    """Start a worker of this app for ``lab`` (events on) and wait until it is ready; the
+    worker started under the same ``name`` before is replaced (`labkit.lessons.workers`)."""
     configure(lab)
-    handle = start_celery_worker(
+    return workers.start_worker(
         APP,
-        env=dict(lab.env),
+        lab.env,
+        queues or [QUEUE],
+        name or "lesson-worker",
         concurrency=concurrency,
-        queues=queues or [QUEUE],
         events=True,
-        name=name or "lesson-worker",
     )
-    return wait_ready([handle], timeout=30)[0]
-
-
-def wait_ready(handles: list[Any], timeout: float = 30.0, progress: bool = True) -> list[Any]:
-    """Wait for Celery workers started side by side, with a progress bar after a second.
-
-    Raises StackError with the worker's log when one exits or is not ready in ``timeout``.
-    """
-    desc = "starting the Celery worker" + ("s" if len(handles) > 1 else "")
-    # On a timeout, wait_ready below names the worker and shows its log.
-    with contextlib.suppress(TimeoutError):
-        wait_until(
-            lambda: all(h.ready() or not h.alive() for h in handles),
-            timeout,
-            desc,
-            poll=0.02,
-            progress=progress,
-        )
-    for handle in handles:
-        handle.wait_ready(timeout=0.5)
-    return handles
 
 
 def watch_states(result: Any, timeout: float = 60.0, interval: float = 0.01):  # noqa: ANN201
@@ -297,7 +277,7 @@ def run_batch(
     own = worker is None
     queue = queue or f"{QUEUE}.c{concurrency}"
     if own:
-        worker = start_worker(lab, concurrency, queues=[queue])
+        worker = start_worker(lab, concurrency, queues=[queue], name=f"lesson-batch-c{concurrency}")
     try:
         with TaskEvents() as recorder:
             results = [work.apply_async((seconds,), queue=queue) for _ in range(tasks)]
@@ -311,7 +291,7 @@ def run_batch(
             result.forget()
     finally:
         if own:
-            worker.stop()
+            workers.stop_worker(f"lesson-batch-c{concurrency}")
     frame["concurrency"] = concurrency
     return frame
 
@@ -333,27 +313,21 @@ def throughput_experiment(
 
     configure(lab)
     concurrencies = list(concurrencies)
-    from labkit.stack.processes import start_celery_worker, stop_all
-
-    workers = {
-        n: start_celery_worker(
-            APP,
-            env=dict(lab.env),
-            concurrency=n,
-            queues=[f"{QUEUE}.c{n}"],
-            events=True,
-            name=f"lesson-c{n}",
+    started = {
+        n: workers.start_worker(
+            APP, lab.env, [f"{QUEUE}.c{n}"], f"lesson-c{n}", concurrency=n, events=True, wait=False
         )
         for n in concurrencies
     }
     try:
-        wait_ready(list(workers.values()), timeout=30)
+        wait_ready(list(started.values()), timeout=30)
         frames = [
-            run_batch(lab, tasks, seconds, n, worker=workers[n], queue=f"{QUEUE}.c{n}")
+            run_batch(lab, tasks, seconds, n, worker=started[n], queue=f"{QUEUE}.c{n}")
             for n in concurrencies
         ]
     finally:
-        stop_all(list(workers.values()))
+        for n in concurrencies:
+            workers.stop_worker(f"lesson-c{n}")
     rows = []
     for n, frame in zip(concurrencies, frames, strict=True):
         elapsed = float(frame["succeeded"].max() - frame["received"].min())
@@ -372,27 +346,6 @@ def throughput_experiment(
     return summary
 
 
-# ---------------------------------------------------------------------------------------------
-# Section 6's environment, and workers on modules the student wrote
-
-
-def sqs_environment(lab: Any) -> dict[str, str]:
-    """The AWS variables a Celery process needs for `sqs://` on this stack: the Learner Lab
-    credentials on AWS, else the emulator's endpoint (`AWS_ENDPOINT_URL_SQS`) and its keys."""
-    from labkit.aws_credentials import DEFAULT_REGION
-
-    if lab.mode == "aws":
-        from labkit.aws_credentials import load_aws_credentials
-
-        return {**load_aws_credentials().as_env(), "AWS_DEFAULT_REGION": DEFAULT_REGION}
-    return {
-        "AWS_ENDPOINT_URL_SQS": lab.urls["sqs"],
-        "AWS_ACCESS_KEY_ID": lab.env.get("AWS_ACCESS_KEY_ID", "labkit"),
-        "AWS_SECRET_ACCESS_KEY": lab.env.get("AWS_SECRET_ACCESS_KEY", "labkit"),
-        "AWS_DEFAULT_REGION": lab.env.get("AWS_DEFAULT_REGION", DEFAULT_REGION),
-    }
-
-
 def start_student_worker(lab: Any, module: str, queue: str) -> Any:
     """Run `celery --app MODULE worker` on the module the notebook wrote (``%%writefile``).
 
@@ -407,8 +360,9 @@ def start_student_worker(lab: Any, module: str, queue: str) -> Any:
     from pathlib import Path
 
     from labkit.stack.errors import StackError
-    from labkit.stack.processes import start_celery_worker
 
+    name = f"{module}-worker"
+    workers.stop_worker(name)  # a re-run replaces the worker on the module as it was
     broker = lab.env["CELERY_BROKER_URL"]
     env = {
         "CELERY_BROKER_URL": broker,
@@ -429,88 +383,13 @@ def start_student_worker(lab: Any, module: str, queue: str) -> Any:
     if not any(isinstance(value, Celery) for value in vars(loaded).values()):
         print(f"… {module}.py has no Celery app yet: write it in the cell above and run it")
         return None
-    worker = start_celery_worker(
-        module,
-        env={**lab.env, **env, "PYTHONPATH": os.pathsep.join([folder, *sys.path])},
-        queues=[queue],
-        name=f"{module}-worker",
-    )
     try:
-        return wait_ready([worker], timeout=30)[0]
+        return workers.start_worker(
+            module,
+            {**lab.env, **env, "PYTHONPATH": os.pathsep.join([folder, *sys.path])},
+            [queue],
+            name,
+        )
     except StackError as error:
         print(f"… the worker could not start on {module}.py: {error}")
         return None
-
-
-def database_url(lab: Any) -> str:
-    """Lesson 06's database as SQLAlchemy names it (the handout's SQLALCHEMY_DATABASE_URI): a
-    SQLite file in the state dir, standing for the compose file's PostgreSQL."""
-    from labkit.paths import state_dir
-
-    return f"sqlite:///{state_dir() / 'lesson06-results.sqlite'}"
-
-
-def section6_env(lab: Any) -> dict[str, str]:
-    """Section 6's settings for lesson 06's worker and producer: SQS as broker (the AWS
-    variables of `sqs_environment`), the database as result backend."""
-    return {
-        **sqs_environment(lab),
-        "CELERY_BROKER_URL": "sqs://",
-        "CELERY_RESULT_BACKEND": "db+" + database_url(lab),
-    }
-
-
-def fresh_queues(
-    sqs: Any, queues: Mapping[str, bool], visibility_timeout: int = 1800, seed: int | None = None
-) -> dict:
-    """Create lesson 06's queues (name -> FIFO?) and empty them, in-flight messages included:
-    a re-run starts clean. Returns {name: url}. On AWS a purge is allowed once a minute; a
-    quick re-run finds the queue drained already."""
-    from labkit.lessons.engine.queue_state import start_clean
-
-    urls = {}
-    for name, fifo in queues.items():
-        attributes = {"VisibilityTimeout": str(visibility_timeout)}
-        if fifo:
-            attributes["FifoQueue"] = "true"
-        urls[name] = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
-    start_clean(sqs, *urls.values(), seed=seed)
-    for url in urls.values():
-        with contextlib.suppress(sqs.exceptions.PurgeQueueInProgress):
-            sqs.purge_queue(QueueUrl=url)
-    return urls
-
-
-def decode_task_message(body: str) -> tuple[dict, list]:
-    """A Celery task message as kombu sends it to SQS: base64 of a JSON envelope whose own
-    `body` is base64 of `[args, kwargs, options]`; returns (envelope, call)."""
-    import base64
-    import json
-
-    envelope = json.loads(base64.b64decode(body))
-    return envelope, json.loads(base64.b64decode(envelope["body"]))
-
-
-def order_frame(results: list[Any], groups: list[str]):  # noqa: ANN201 - pandas.DataFrame
-    """Task number against the order the worker finished them (from the result backend), in
-    the columns `plots.plot_standard_vs_fifo` reads."""
-    import pandas as pd
-
-    frame = pd.DataFrame(
-        {
-            "number": range(len(results)),
-            "group": groups,
-            "message_id": [r.id for r in results],
-            "done": [r.date_done for r in results],
-        }
-    )
-    frame["position"] = frame["done"].rank(method="first").astype(int) - 1
-    frame["client"] = "tasks"
-    return frame.sort_values("position", ignore_index=True)
-
-
-def queue_depth(sqs: Any, url: str) -> int:
-    """Messages in ``url``, visible and in flight."""
-    names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
-    attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"]
-    return sum(int(attrs[name]) for name in names)

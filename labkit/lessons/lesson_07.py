@@ -8,19 +8,28 @@ import atexit
 from typing import Any
 
 PREFIX = "lesson07-"
+#: The private emulator this kernel started (on AWS), and whether atexit stops it.
+_private: list[Any] = []
+_at_exit: list[bool] = []
 
 
 def emulator_for(lab: Any) -> Any:
     """A boto3 client on an emulator: the stack's, or on AWS a private one (the clock exists
-    only locally), stopped with the kernel."""
-    if lab.mode != "aws":
+    only locally), a child process of the kernel stopped with it."""
+    if lab.kind == "emulator":
         return lab.sqs
-    from labkit.emulator.server import start
     from labkit.stack import emulator_client
+    from labkit.stack.processes import start_emulator
 
-    private = start(seed=6400)
-    atexit.register(private.stop)
-    return emulator_client(private.url)
+    for earlier in _private:  # the cell run again: its emulator replaces the last one
+        earlier.stop()
+    _private.clear()
+    private, url = start_emulator(seed=6400, name="lesson07-emulator")
+    if not _at_exit:
+        atexit.register(lambda: [handle.stop() for handle in _private])
+        _at_exit.append(True)
+    _private.append(private)
+    return emulator_client(url)
 
 
 def fresh_copies(sqs: Any, definitions: list[Any]) -> dict[str, str]:
@@ -30,12 +39,6 @@ def fresh_copies(sqs: Any, definitions: list[Any]) -> dict[str, str]:
     for url in sqs.list_queues(QueueNamePrefix=PREFIX).get("QueueUrls", []):
         sqs.delete_queue(QueueUrl=url)
     return ensure_queues(sqs, with_prefix(definitions, PREFIX))
-
-
-def _depth(sqs: Any, url: str) -> int:
-    names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
-    attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"]
-    return sum(int(attrs[name]) for name in names)
 
 
 def two_workers(
@@ -48,7 +51,7 @@ def two_workers(
     """
     import pandas as pd
 
-    from labkit.lessons.engine.queue_state import advance_clock
+    from labkit.lessons.engine.queue_state import advance_clock, queue_depth
 
     url = fresh_copies(sqs, definitions)[PREFIX + "ical"]
     sqs.set_queue_attributes(QueueUrl=url, Attributes={"VisibilityTimeout": str(timeout)})
@@ -64,7 +67,7 @@ def two_workers(
     advance_clock(sqs, job_seconds - probe_at)
     sqs.delete_message(QueueUrl=url, ReceiptHandle=a["ReceiptHandle"])  # A is done
     frame = pd.DataFrame(runs)
-    frame.attrs["left"] = _depth(sqs, url)
+    frame.attrs["left"] = queue_depth(sqs, url)
     return frame
 
 

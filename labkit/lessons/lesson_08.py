@@ -106,7 +106,7 @@ def setup(lab: Any, seed: int | None = None) -> EventsLab:
 
     sqs, sns = lab.sqs, lab.sns
     wanted = [q for q in queue_definitions() if q.name in SUBSCRIBERS]
-    queues = ensure_queues(sqs, wanted, update=lab.mode != "aws")
+    queues = ensure_queues(sqs, wanted, update=lab.kind == "emulator")
     [topic] = [t for t in topic_definitions() if t.name == TOPIC]
     topic_arn = ensure_topics(sns, sqs, [topic])[TOPIC]["arn"]  # queue policies included
     mine = sqs.create_queue(QueueName=MINE)["QueueUrl"]

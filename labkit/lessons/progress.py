@@ -40,8 +40,9 @@ def _finish(bar: tqdm) -> None:
         bar.total = bar.n
 
 
-def _advance(bar: tqdm, value: float) -> None:
-    """Move ``bar`` to ``value`` through update(), which honours the display delay."""
+def advance(bar: tqdm, value: float) -> None:
+    """Move ``bar`` to ``value`` (never backwards) through update(), which honours the display
+    delay."""
     if value > bar.n:
         bar.update(value - bar.n)
 
@@ -49,11 +50,6 @@ def _advance(bar: tqdm, value: float) -> None:
 def counter(total: int | None, desc: str, unit: str = "task", progress: bool = True) -> tqdm:
     """A bar for a count the caller moves with `advance` (use it as a context manager)."""
     return _bar(total, desc, unit, progress)
-
-
-def advance(bar: tqdm, value: float) -> None:
-    """Move a `counter` bar to ``value`` (never backwards)."""
-    _advance(bar, value)
 
 
 def wait_until(
@@ -71,7 +67,7 @@ def wait_until(
     """
     timed = "{desc}: {elapsed} of {total:g} s{postfix}"
     with _bar(timeout, desc, "s", progress, bar_format=timed) as bar:
-        result = waiting.wait_until(predicate, timeout, desc, poll, lambda s: _advance(bar, s))
+        result = waiting.wait_until(predicate, timeout, desc, poll, lambda s: advance(bar, s))
         _finish(bar)
         return result
 
@@ -91,10 +87,10 @@ def follow(
     """
     with _bar(total, desc, unit, progress) as bar:
         while any(t.is_alive() for t in threads):
-            _advance(bar, count())
+            advance(bar, count())
             for t in threads:
                 t.join(timeout=poll)
                 if t.is_alive():
                     break
-        _advance(bar, count())
+        advance(bar, count())
         _finish(bar)

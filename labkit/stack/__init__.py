@@ -24,8 +24,6 @@ __all__ = [
     "up",
 ]
 
-MODES = ("embedded", "compose", "aws")
-
 
 def up(mode: str = "embedded", **options: Any) -> Lab:
     """Start the lab stack (or attach to the running one) and return it.
@@ -40,13 +38,13 @@ def up(mode: str = "embedded", **options: Any) -> Lab:
     driver = get_mode(mode)
     with st.stack_lock():
         current = st.read_state()
-        if driver.recorded and current and current.get("mode") != mode:
+        if driver.RECORDED and current and current.get("mode") != mode:
             raise StackError(
                 f"a stack in {current.get('mode')} mode is recorded; run `labkit down` first"
             )
         # The one place the state file is written: modes call `record` (under this lock).
-        record = st.write_state if driver.recorded else _record_nothing
-        recorded, notes = driver.up(current if driver.recorded else None, record, **options)
+        record = st.write_state if driver.RECORDED else _record_nothing
+        recorded, notes = driver.up(current if driver.RECORDED else None, record, **options)
     return Lab(recorded, notes)
 
 
@@ -73,7 +71,7 @@ def down() -> list[str]:
         recorded = st.read_state()
         stopped = get_mode(recorded.get("mode") or "embedded").down(recorded) if recorded else []
         # Services no stack.json lists (an `up` killed mid-start, a damaged file) go too.
-        from labkit.stack.embedded import stop_strays
+        from labkit.stack.strays import stop_strays
 
         if stop_strays():
             stopped.append("unrecorded services")

@@ -19,6 +19,8 @@ from labkit.aws_credentials import DEFAULT_REGION as REGION
 from labkit.aws_errors import MISSING_QUEUE_CODES, error_code
 
 AWS_SQS_URL = f"https://sqs.{REGION}.amazonaws.com"
+#: Nothing runs locally in aws mode, so nothing is recorded in stack.json.
+RECORDED = False
 ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL_SQS", "AWS_ENDPOINT_URL")
 
 
@@ -66,7 +68,11 @@ def _client(service: str, **options: Any) -> Any:
         raise StackError(
             f"aws: No AWS credentials found (environment, .env, aws.env or credentials). {RENEW_STEP}."
         )
-    return boto3.client(service, region_name=REGION, **options, **credentials.boto3_kwargs())
+    from labkit.stack.context import register
+
+    client = boto3.client(service, region_name=REGION, **options, **credentials.boto3_kwargs())
+    register(client, "aws")  # whatever the endpoint (a test's stand-in for AWS included)
+    return client
 
 
 def state() -> dict[str, Any]:
@@ -114,7 +120,23 @@ def check(sqs: Any) -> None:
         raise StackError(f"aws: {exc}") from None
 
 
-def status_rows() -> list[dict[str, Any]]:
+def up(current: dict[str, Any] | None, record: Any, **options: Any) -> tuple[dict, list[str]]:
+    """The aws mode of `labkit.stack.up`: the credentials checked, the lessons' queues made
+    when missing (their attributes are Terraform's on AWS); nothing to record."""
+    from labkit.stack.lesson_queues import create_lesson_queues
+
+    sqs = sqs_client()
+    check(sqs)
+    create_lesson_queues(sqs, update=False)
+    return state(), notes()
+
+
+def down(state: dict[str, Any]) -> list[str]:
+    """Nothing runs locally in aws mode: nothing to stop."""
+    return []
+
+
+def status_rows(state: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """One row: does SQS at :func:`endpoint` accept the credentials?"""
     from labkit.stack.errors import StackError
 

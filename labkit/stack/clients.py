@@ -130,17 +130,6 @@ def account_credentials(account: str | None = None, secret: str | None = None) -
     return key_credentials(account, secret)
 
 
-def client_account(sqs: Any) -> str:
-    """The emulator account a boto3 client acts in: its key id when that is 12 digits, else the
-    class account (the emulator's rule, and LocalStack's)."""
-    key = None
-    signer = getattr(sqs, "_request_signer", None)
-    credentials = getattr(signer, "_credentials", None)
-    if credentials is not None:
-        key = getattr(credentials, "access_key", None)
-    return key if is_account(key) else CLASS_ACCOUNT
-
-
 def emulator_client(
     url: str,
     region: str = DEFAULT_REGION,
@@ -153,15 +142,19 @@ def emulator_client(
     any SQS endpoint) at ``url``, acting in ``account`` (default: the class account).
 
     ``secret`` is the emulator's stack secret (default: the running stack's, see
-    `stack_secret`). ``config`` overrides botocore `Config` options (e.g. ``retries={"max_attempts": 1}``,
-    ``read_timeout=30``, ``max_pool_connections=60`` for a load test).
+    `stack_secret`). ``config`` overrides botocore `Config` options (e.g.
+    ``retries={"max_attempts": 1}``, ``read_timeout=30``, ``max_pool_connections=60`` for a load
+    test). The client's `QueueContext` (`labkit.stack.context`) is recorded here: kind by its URL,
+    the account.
     """
     import boto3
     from botocore.config import Config
 
+    from labkit.stack.context import is_aws_endpoint, register
+
     credentials = account_credentials(account, secret)
     options = {"connect_timeout": 2, "retries": {"max_attempts": 2, "mode": "standard"}, **config}
-    return boto3.client(
+    client = boto3.client(
         service,
         endpoint_url=url,
         region_name=region,
@@ -169,3 +162,5 @@ def emulator_client(
         aws_secret_access_key=credentials["AWS_SECRET_ACCESS_KEY"],
         config=Config(**options),
     )
+    register(client, "aws" if is_aws_endpoint(url) else "emulator", account or CLASS_ACCOUNT)
+    return client

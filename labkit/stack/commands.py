@@ -248,7 +248,9 @@ def run_until_signal(argv: list[str], grace: float = 15.0) -> int:
 
     import psutil
 
-    proc = subprocess.Popen(argv, start_new_session=True)
+    from labkit.stack.processes import spawn
+
+    proc, _ = spawn(argv, terminal=True)
     seen: dict[int, psutil.Process] = {}
 
     def remember_descendants() -> None:

@@ -19,6 +19,7 @@ import secrets
 import shutil
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,8 @@ from labkit.stack.compose_secrets import (
 from labkit.stack.errors import ServiceUnavailable, StackError
 from labkit.waiting import Deadline, eventually
 
+#: `labkit.stack.up` records a compose stack in stack.json (see `labkit.stack.modes`).
+RECORDED = True
 COMPOSE_FILES = ("docker-compose.yml", "docker-compose.yaml", "compose.yaml", "compose.yml")
 
 
@@ -282,6 +285,39 @@ def wait_healthy(found: dict[str, str], timeout: float) -> None:
 
 
 def up(
+    current: dict[str, Any] | None,
+    record: Callable[[dict[str, Any]], None],
+    **options: Any,
+) -> tuple[dict[str, Any], list[str]]:
+    """The compose mode of `labkit.stack.up`: the containers up, the state recorded with the
+    variables a child process needs (`lab_env`), then the lessons' queues made on its SQS."""
+    from labkit.stack.clients import emulator_client
+    from labkit.stack.lesson_queues import create_lesson_queues
+
+    state, notes = start_services(current, **options)
+    state["env"] = lab_env(state)
+    record(state)
+    create_lesson_queues(emulator_client(state["urls"]["sqs"]))
+    return state, notes
+
+
+def lab_env(state: dict[str, Any]) -> dict[str, str]:
+    """What a child process needs to reach the compose stack's services (also `Lab.env`)."""
+    from labkit.stack.clients import DEFAULT_REGION, class_credentials
+
+    urls = state["urls"]
+    secret = (state.get("passwords") or {}).get("emulator")
+    return {
+        "AWS_ENDPOINT_URL_SQS": urls["sqs"],
+        "AWS_ENDPOINT_URL_SNS": urls["sqs"],  # topics live on the emulator's port
+        "AWS_DEFAULT_REGION": DEFAULT_REGION,
+        **class_credentials(secret),
+        "CELERY_BROKER_URL": urls["redis"],
+        "CELERY_RESULT_BACKEND": urls["redis"],
+    }
+
+
+def start_services(
     current: dict[str, Any] | None = None,
     *,
     api_port: int | None = None,
@@ -416,9 +452,10 @@ def worker_health(state: dict[str, Any]) -> str:
     return match.group(1).replace("health: ", "") if match else "running"
 
 
-def status_rows(state: dict[str, Any]) -> list[dict[str, Any]]:
+def status_rows(state: dict[str, Any] | None) -> list[dict[str, Any]]:
     """Database, Redis, SQS and API by their ports; the worker by its health check; the lab
     container (with its tokened address) when it runs."""
+    state = state or {}
     service_urls = state.get("urls") or container_urls()
     rows = []
     for name, check in _service_checks().items():

@@ -26,12 +26,11 @@ from labkit.redact import mask_url
 from labkit.stack import health
 from labkit.stack.clients import DEFAULT_REGION, class_credentials, emulator_client, emulator_secret
 from labkit.stack.errors import ServiceUnavailable
+from labkit.stack.health import service_alive, service_healthy
 from labkit.stack.processes import (
     create_time,
     labkit_argv,
-    listens_on,
     log_tail,
-    pid_alive,
     spawn,
     stop_all_recorded,
     stop_extra_workers,
@@ -45,12 +44,12 @@ from labkit.stack.redis import (
     url_password,
     with_db,
 )
+from labkit.stack.strays import STACK_MARK
 from labkit.waiting import eventually, wait_until
 
+#: `labkit.stack.up` records an embedded stack in stack.json (see `labkit.stack.modes`).
+RECORDED = True
 PREFERRED_PORTS = {"sqs": 9324, "api": 6400}
-# Set in the environment of every service the stack spawns (value: the state dir), so `down`
-# finds them even when stack.json is lost, damaged or was never written (an interrupted `up`).
-STACK_MARK = "LABKIT_STACK_HOME"
 SERVICES = ("redis", "sqs", "api", "worker")
 START_TIMEOUT = 30.0
 POLL = 0.02
@@ -108,52 +107,6 @@ def refresh_urls(state: dict[str, Any]) -> None:
     state["env"] = service_env(state)
 
 
-def service_alive(name: str, svc: dict[str, Any]) -> bool:
-    if name == "redis" and svc.get("external"):
-        return True
-    return pid_alive(svc.get("pid"), svc.get("started"))
-
-
-def service_healthy(
-    name: str,
-    svc: dict[str, Any] | None,
-    state: dict[str, Any] | None = None,
-    ping: bool = False,
-) -> bool:
-    """Pid alive, listening on its own port, AND the service's own health check answers.
-
-    A worker stopped by SIGSTOP keeps its pid and its "ready." line: with the stack's
-    ``state`` (attaching in `up`) a stopped process is unhealthy; with ``ping`` (`labkit
-    status`, about a second for Celery's import) it must also answer a ping over the broker,
-    which a hung worker does not either.
-    """
-    if not svc or not service_alive(name, svc):
-        return False
-    if svc.get("port") and svc.get("pid") and not listens_on(svc["pid"], svc["port"]):
-        return False  # the port answers, but for another process (another user's stack)
-    if name == "worker" and state is not None:
-        if not health.worker_ok(svc.get("log"), svc.get("log_offset", 0)):
-            return False
-        if health.process_stopped(svc.get("pid")):
-            return False
-        if ping and svc.get("node"):
-            broker = state.get("services", {}).get("redis", {}).get("url")
-            return health.worker_answers(broker, svc["node"])
-        return True
-    if name == "redis":
-        # The pure-Python server answers PING in a millisecond, but on a loaded laptop its
-        # threads may wait longer than the binary's 0.5 s: it must not be restarted for that.
-        slow = svc.get("kind") == "fakeredis"
-        return health.redis_ok(svc.get("url"), timeout=3.0 if slow else 0.5)
-    if name == "sqs":
-        return health.sqs_ok(svc.get("url"))
-    if name == "api":
-        return health.api_ok(svc.get("url"))
-    if name == "worker":
-        return health.worker_ok(svc.get("log"), svc.get("log_offset", 0))
-    return False
-
-
 def _free_soon(port: int, within: float) -> bool:
     """True when ``port`` is free now or within ``within`` seconds (a just-ended server's
     listening socket takes a few milliseconds to go away after its process exits)."""
@@ -180,38 +133,77 @@ def _start(name: str, state: dict[str, Any], notes: list[str], opts: dict[str, A
     stop_recorded(old.get("pid"), old.get("started"), timeout=2)
     log = log_dir() / f"{name}.log"
     if name == "redis":
-        url = configured_redis_url()
-        if url:
-            services["redis"] = {
-                "url": with_db(url, state["options"]["redis_db"]),
-                "external": True,
-                "server": "external (LABKIT_REDIS_URL)",
-                "kind": "external",
-            }
-            return
-        _, old_port = host_port(old["url"]) if old.get("url") else (None, None)
-        port = old_port if old_port and port_is_free(old_port) else free_port()
-        server = find_redis_server()
-        password = url_password(old.get("url"))  # kernels holding the URL keep working
-        proc, url = start_redis_server(port, log, redis_data_dir(), server, False, password)
-        services["redis"] = {
-            "pid": proc.pid,
-            "started": create_time(proc.pid),
-            "port": port,
-            "url": with_db(url, state["options"]["redis_db"]),
-            "log": str(log),
-            "server": server.description,
-            "kind": server.kind,
-        }
-        if not server.real:
-            notes.append(f"redis: {server.description}")
-        _record_now(state, opts)
+        _start_redis(state, old, log, notes, opts)
         return
     wanted = opts.get(f"{name}_port") or old.get("port") or PREFERRED_PORTS.get(name)
     settle = 1.0 if old.get("port") == wanted else 0.0  # its own port, just released
     env = service_env(state) | {STACK_MARK: str(state_dir().resolve())}
     if name == "sqs":
         env[SECRET_VARIABLE] = state["emulator_secret"]  # the emulator's alone, no kernel's
+    argv, port, url, node = _service_argv(name, state, opts, wanted, settle)
+    proc, offset = spawn(argv, log, env)
+    services[name] = {
+        "pid": proc.pid,
+        "started": create_time(proc.pid),
+        "port": port,
+        "url": url,
+        "log": str(log),
+        "log_offset": offset,
+    }
+    if node:
+        services[name]["node"] = node
+    _record_now(state, opts)
+
+
+def _start_redis(
+    state: dict[str, Any], old: dict[str, Any], log: Path, notes: list[str], opts: dict[str, Any]
+) -> None:
+    """The stack's Redis: LABKIT_REDIS_URL's when set, else a server of its own (on its old
+    port when that is free), recorded at once."""
+    services = state["services"]
+    url = configured_redis_url()
+    if url:
+        services["redis"] = {
+            "url": with_db(url, state["options"]["redis_db"]),
+            "external": True,
+            "server": "external (LABKIT_REDIS_URL)",
+            "kind": "external",
+        }
+        return
+    _, old_port = host_port(old["url"]) if old.get("url") else (None, None)
+    port = old_port if old_port and port_is_free(old_port) else free_port()
+    server = find_redis_server()
+    password = url_password(old.get("url"))  # kernels holding the URL keep working
+    proc, url = start_redis_server(
+        port=port,
+        logfile=log,
+        data_dir=redis_data_dir(),
+        server=server,
+        wait=False,
+        password=password,
+    )
+    services["redis"] = {
+        "pid": proc.pid,
+        "started": create_time(proc.pid),
+        "port": port,
+        "url": with_db(url, state["options"]["redis_db"]),
+        "log": str(log),
+        "server": server.description,
+        "kind": server.kind,
+    }
+    if not server.real:
+        notes.append(f"redis: {server.description}")
+    _record_now(state, opts)
+
+
+def _service_argv(
+    name: str, state: dict[str, Any], opts: dict[str, Any], wanted: int | None, settle: float
+) -> tuple[list[str], int | None, str | None, str | None]:
+    """The command line of service ``name`` (sqs, api or worker), its port, URL and (for the
+    worker) Celery node name."""
+    services = state["services"]
+    node = None
+    if name == "sqs":
         port = _pick_port("sqs", wanted, state, settle)
         argv = labkit_argv("sqs-server", "--host", "127.0.0.1", "--port", str(port))
         if opts.get("seed") is not None:
@@ -234,18 +226,7 @@ def _start(name: str, state: dict[str, Any], notes: list[str], opts: dict[str, A
         # there; a killed stack worker's job comes back after the visibility timeout.
         node = f"labkit-stack-{uuid.uuid4().hex[:8]}@{socket.gethostname()}"
         argv = labkit_argv("worker", "--loglevel", "info", "--hostname", node, "--pool", "threads")
-    proc, offset = spawn(argv, log, env)
-    services[name] = {
-        "pid": proc.pid,
-        "started": create_time(proc.pid),
-        "port": port,
-        "url": url,
-        "log": str(log),
-        "log_offset": offset,
-    }
-    if name == "worker":
-        services[name]["node"] = node
-    _record_now(state, opts)
+    return argv, port, url, node
 
 
 def _record_now(state: dict[str, Any], opts: dict[str, Any]) -> None:
@@ -324,12 +305,37 @@ def log_tail_of(svc: dict[str, Any], lines: int = 8) -> str:
     return log_tail(Path(svc["log"]), lines, svc.get("log_offset", 0))
 
 
-def _to_restart(state: dict[str, Any]) -> set[str]:
-    """The unhealthy services; all of them when an older labkit left no emulator secret."""
-    restart = {n for n in SERVICES if not service_healthy(n, state["services"].get(n), state)}
-    if not state.get("emulator_secret"):  # SigV4 signatures are checked against it
+def _fresh_state(ical_delay: float | None, redis_db: int | None) -> dict[str, Any]:
+    """The state of a stack not started yet (no services)."""
+    return {
+        "mode": "embedded",
+        "started_at": time.time(),
+        "services": {},
+        "urls": {"database": sqlite_url()},
+        "options": {"ical_delay": ical_delay or 0, "redis_db": stack_redis_db(redis_db)},
+    }
+
+
+def _to_restart(
+    state: dict[str, Any], ical_delay: float | None, redis_db: int | None, notes: list[str]
+) -> set[str]:
+    """The services to (re)start: those not healthy, and those a changed option concerns
+    (the options are updated in ``state``); a note for each that had died."""
+    options = state["options"]
+    restart = {
+        name for name in SERVICES if not service_healthy(name, state["services"].get(name), state)
+    }
+    if not state.get("emulator_secret"):  # an older labkit left none: SigV4 is checked against it
         state["emulator_secret"] = emulator_secret()
         restart |= {"sqs", "api", "worker"}
+    for name in sorted(restart & set(state["services"])):
+        notes.append(f"{name}: not running, restarted")
+    if ical_delay is not None and float(ical_delay) != float(options["ical_delay"]):
+        options["ical_delay"] = ical_delay
+        restart |= {"api", "worker"}
+    if redis_db is not None and int(redis_db) != int(options["redis_db"]):
+        options["redis_db"] = int(redis_db)
+        restart |= {"redis", "api", "worker"}
     return restart
 
 
@@ -351,25 +357,8 @@ def up(
     """
     opts = {"sqs_port": sqs_port, "api_port": api_port, "seed": seed, "record": record}
     notes: list[str] = []
-    state = current
-    if state is None:
-        state = {
-            "mode": "embedded",
-            "started_at": time.time(),
-            "services": {},
-            "urls": {"database": sqlite_url()},
-            "options": {"ical_delay": ical_delay or 0, "redis_db": stack_redis_db(redis_db)},
-        }
-    options = state["options"]
-    restart = _to_restart(state)
-    for name in sorted(restart & set(state["services"])):
-        notes.append(f"{name}: not running, restarted")
-    if ical_delay is not None and float(ical_delay) != float(options["ical_delay"]):
-        options["ical_delay"] = ical_delay
-        restart |= {"api", "worker"}
-    if redis_db is not None and int(redis_db) != int(options["redis_db"]):
-        options["redis_db"] = int(redis_db)
-        restart |= {"redis", "api", "worker"}
+    state = current if current is not None else _fresh_state(ical_delay, redis_db)
+    restart = _to_restart(state, ical_delay, redis_db, notes)
     _stop_all(state, restart)
     before = {name: state["services"].get(name, {}).get("url") for name in ("redis", "sqs")}
     for name in ("redis", "sqs"):
@@ -423,33 +412,6 @@ def down(state: dict[str, Any]) -> list[str]:
         stopped.append("lesson workers")
     shutil.rmtree(redis_data_dir(), ignore_errors=True)
     return stopped
-
-
-def stray_processes(home: Path | None = None) -> list[int]:
-    """Pids of this state dir's services that no stack.json may list: process-group leaders
-    whose environment carries `STACK_MARK` for ``home``, or a Redis keeping its data there."""
-    import psutil
-
-    home = (home or state_dir()).resolve()
-    redis_dir = str(home / "redis-data")
-    found = []
-    for proc in psutil.process_iter(["pid", "cmdline"]):
-        try:
-            if proc.pid == os.getpid() or os.getpgid(proc.pid) != proc.pid:
-                continue
-            cmdline = proc.info["cmdline"] or []
-            if redis_dir in cmdline or proc.environ().get(STACK_MARK) == str(home):
-                found.append(proc.pid)
-        except (psutil.Error, OSError):
-            continue
-    return found
-
-
-def stop_strays(timeout: float = 5) -> list[int]:
-    """Stop what `stray_processes` finds (all at once); return their pids."""
-    strays = stray_processes()
-    stop_all_recorded([{"pid": pid, "started": create_time(pid)} for pid in strays], timeout)
-    return strays
 
 
 def status_rows(state: dict[str, Any] | None) -> list[dict[str, Any]]:

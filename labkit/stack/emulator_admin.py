@@ -5,14 +5,14 @@ timeouts and delays expire as if time had passed), empty it, seed its random cho
 queue hand out duplicates. Notebook helpers, tests and the CLI all call them through
 `EmulatorAdmin`, so a route's payload and its errors are written once:
 
-    admin = lab.admin                     # or EmulatorAdmin.of(sqs), EmulatorAdmin(url)
+    admin = lab.admin                     # or context_of(sqs).admin, EmulatorAdmin(url)
     admin.advance_clock(301)
     admin.configure(duplicate_rate=0.1, queue="csse6400_lesson03")
     admin.seed(6400)
     admin.empty_queue(queue_url)          # its messages and FIFO dedup; the queue stays
     admin.reset()                         # in the admin's account: empty all its queues
 
-An admin with an ``account`` (what `lab.admin` and `EmulatorAdmin.of(sqs)` give: the account
+An admin with an ``account`` (what `lab.admin` and `context_of(sqs).admin` give: the account
 the notebook's client acts in) touches only that account: its clock, seed and queues, so one
 notebook leaves every other notebook on the same emulator alone. Without one, a call acts on
 the whole emulator (reset then forgets every queue), as a tutor's terminal would.
@@ -50,10 +50,6 @@ from labkit.stack.health import http_ok
 
 class AdminError(StackError):
     """An admin call failed; the message says what to do next (one line)."""
-
-
-def is_aws_endpoint(endpoint: str) -> bool:
-    return "amazonaws.com" in (endpoint or "")
 
 
 class EmulatorAdmin:
@@ -96,20 +92,13 @@ class EmulatorAdmin:
         SigV4Auth(credentials, "sqs", DEFAULT_REGION).add_auth(request)
         return dict(request.headers.items())
 
-    @classmethod
-    def of(cls, sqs: Any, timeout: float = 10.0, account: str | None = None) -> EmulatorAdmin:
-        """The admin client of the emulator a boto3 SQS client talks to, in the account the
-        client acts in (its key id when that is 12 digits, else the class account)."""
-        from labkit.stack.clients import client_account
-
-        endpoint = getattr(sqs.meta, "endpoint_url", "") or ""
-        return cls(endpoint, timeout, account or client_account(sqs))
-
     def __repr__(self) -> str:
         return f"EmulatorAdmin({self.endpoint!r})"
 
     def url(self, route: Route) -> str:
         """The URL of ``route``; AdminError when the endpoint is AWS, which has no admin routes."""
+        from labkit.stack.context import is_aws_endpoint
+
         if is_aws_endpoint(self.endpoint) or not self.endpoint:
             raise AdminError(
                 f"{route.name} needs the lab's SQS emulator, and this client talks to AWS "

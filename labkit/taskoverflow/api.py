@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import timedelta
+from typing import Any
 
 from celery import Celery
 from flask import Response, current_app, jsonify, request, url_for
@@ -30,7 +31,7 @@ from labkit.taskoverflow.db import db
 from labkit.taskoverflow.errors import ApiError
 from labkit.taskoverflow.models import CalendarJob, Todo
 from labkit.taskoverflow.openapi import document
-from labkit.taskoverflow.routes import Answer, DescribedBlueprint, Query, json_object
+from labkit.taskoverflow.routes import Answer, DescribedBlueprint, Query
 from labkit.taskoverflow.settings import (
     PUBLISH_RETRY_POLICY,
     mask_url,
@@ -263,15 +264,11 @@ def _failure_reason(meta: dict) -> str:
     return str(exc)
 
 
-@api.operation(
-    "POST /todos/ical",
-    "Queue a calendar job for every todo (the body is optional)",
-    [Answer(202, "queued", CALENDAR_JOB), UNAVAILABLE],
-    body=CALENDAR_OPTIONS,
-    body_required=False,
-)
-def create_ical():
-    options = api.body_values(allow={"todos"} if current_app.testing else ())
+def queue_calendar(todos: list[dict], options: dict[str, Any]) -> str:
+    """Queue one calendar job of ``todos`` (the API's todo dicts) and record it; its task id.
+
+    ApiError 503 when the broker or the result backend is missing or down.
+    """
     celery_app = _celery()
     if not celery_app.conf.broker_url:
         raise ApiError(
@@ -281,10 +278,6 @@ def create_ical():
             service="broker",
         )
     _require_backend(celery_app)
-    if current_app.testing and "todos" in (payload := json_object(required=False)):
-        todos = payload["todos"]  # test-only: a todo list the calendar may reject
-    else:
-        todos = [t.to_dict() for t in db.session.scalars(select(Todo).order_by(Todo.id))]
     task_id = str(uuid.uuid4())
     asked_at = utcnow()
     # Mark the job queued in the result backend first (see `_lost`), then record the id: a fast
@@ -316,6 +309,20 @@ def create_ical():
             f"({exc.__class__.__name__}): {start_hint(celery_app.conf.broker_url)}",
             service="broker",
         ) from None
+    return task_id
+
+
+@api.operation(
+    "POST /todos/ical",
+    "Queue a calendar job for every todo (the body is optional)",
+    [Answer(202, "queued", CALENDAR_JOB), UNAVAILABLE],
+    body=CALENDAR_OPTIONS,
+    body_required=False,
+)
+def create_ical():
+    options = api.body_values()
+    todos = [t.to_dict() for t in db.session.scalars(select(Todo).order_by(Todo.id))]
+    task_id = queue_calendar(todos, options)
     return jsonify(
         {
             "task_id": task_id,

@@ -14,13 +14,9 @@ splats (`[*]`, `.*`) are not evaluated.
 
 from __future__ import annotations
 
-import json
-import math
-import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
-from urllib.parse import quote
 
 from hcl2.rules.base import AttributeRule, BlockRule, BodyRule
 from hcl2.rules.containers import (
@@ -47,23 +43,23 @@ from hcl2.rules.strings import (
 from hcl2.utils import SerializationContext, SerializationOptions, process_escape_sequences
 
 #: What `hcl2.loads` is asked for: values, not source; no comments; blocks as plain dicts.
+from labkit.terraform.values import (
+    ARITHMETIC,
+    COMPARISONS,
+    FUNCTIONS,
+    Failed,
+    Reference,
+    Unresolved,
+    as_boolean,
+    as_number,
+    describe,
+    to_string,
+    whole,
+)
+
 OPTIONS = SerializationOptions(strip_string_quotes=True, with_comments=False, explicit_blocks=False)
 #: Reference depth at which evaluation stops (a local naming itself, ...).
 MAX_DEPTH = 40
-
-
-class Unresolved(Exception):
-    """An expression whose value is not known offline."""
-
-    def __init__(self, expression: str, reason: str) -> None:
-        super().__init__(f"`{expression}`: {reason}")
-        self.expression = expression
-        self.reason = reason
-
-
-class Failed(Unresolved):
-    """An expression Terraform itself could not evaluate either (a missing key, a null where a
-    value is needed): what `try` and `can` catch."""
 
 
 class Expression(str):
@@ -79,13 +75,6 @@ class Expression(str):
         expression.node = node
         expression.scope = dict(scope or {})
         return expression
-
-
-class Reference:
-    """A value that is a resource (or its instances): attributes and keys are looked up on it."""
-
-    def get(self, key: Any, context: Context) -> Any:
-        raise NotImplementedError
 
 
 @dataclass(frozen=True)
@@ -327,7 +316,7 @@ class Evaluator:
                 return value[int(key)]
             return value[key]
         except (KeyError, IndexError, TypeError, ValueError):
-            raise Failed(source(node), f"{key!r} is not in {_describe(value)}") from None
+            raise Failed(source(node), f"{key!r} is not in {describe(value)}") from None
 
     def index(self, step: Any, context: Context) -> Any:
         if isinstance(step, ShortIndexRule):
@@ -374,7 +363,7 @@ class Evaluator:
         raise Failed(source(node), "no argument of try() can be evaluated")
 
     def _conditional(self, node: ConditionalRule, context: Context) -> Any:
-        condition = _boolean(self.node(node.condition, context), source(node.condition))
+        condition = as_boolean(self.node(node.condition, context), source(node.condition))
         return self.node(node.if_true if condition else node.if_false, context)
 
     def _binary(self, node: BinaryOpRule, context: Context) -> Any:
@@ -385,20 +374,20 @@ class Evaluator:
         if symbol in ("==", "!="):
             return (left == right) == (symbol == "==")
         if symbol in ("&&", "||"):
-            left, right = _boolean(left, where), _boolean(right, where)
+            left, right = as_boolean(left, where), as_boolean(right, where)
             return (left and right) if symbol == "&&" else (left or right)
-        left, right = _number(left, where), _number(right, where)
-        if symbol in _COMPARISONS:
-            return _COMPARISONS[symbol](left, right)
+        left, right = as_number(left, where), as_number(right, where)
+        if symbol in COMPARISONS:
+            return COMPARISONS[symbol](left, right)
         if symbol in ("/", "%") and right == 0:
             raise Failed(where, "division by zero")
-        return _whole(_ARITHMETIC[symbol](left, right))
+        return whole(ARITHMETIC[symbol](left, right))
 
     def _unary(self, node: UnaryOpRule, context: Context) -> Any:
         operand = self.node(node.expr_term, context)
         if node.operator.strip() == "!":
-            return not _boolean(operand, source(node))
-        return -_number(operand, source(node))
+            return not as_boolean(operand, source(node))
+        return -as_number(operand, source(node))
 
     def _for(self, node: ForTupleExprRule | ForObjectExprRule, context: Context) -> Any:
         intro = node.for_intro
@@ -408,14 +397,14 @@ class Evaluator:
         elif isinstance(collection, list):
             pairs = list(enumerate(collection))
         else:
-            raise Failed(source(intro.iterable), f"cannot iterate over {_describe(collection)}")
+            raise Failed(source(intro.iterable), f"cannot iterate over {describe(collection)}")
         first = intro.first_iterator.serialize(OPTIONS)
         second = intro.second_iterator.serialize(OPTIONS) if intro.second_iterator else None
         objects = isinstance(node, ForObjectExprRule)
         result: Any = {} if objects else []
         for key, item in pairs:
             inner = context.binding({first: key, second: item} if second else {first: item})
-            if node.condition and not _boolean(
+            if node.condition and not as_boolean(
                 self.node(node.condition.condition_expr, inner), source(node.condition)
             ):
                 continue
@@ -467,97 +456,3 @@ def steps_of(node: Any) -> tuple[Any, list[Any]]:
             steps.append(node.children[1])
             node = _unwrap(node.children[0])
     return node, steps[::-1]
-
-
-# --- Values -------------------------------------------------------------------------------------
-
-
-def to_string(value: Any, where: str) -> str:
-    """A value where Terraform wants a string (an interpolation, an object key)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if value is None or isinstance(value, (dict, list, Reference)):
-        raise Failed(where, f"{_describe(value)} where Terraform expects a string")
-    return str(value)
-
-
-def _describe(value: Any) -> str:
-    if isinstance(value, Reference):
-        return "a resource"
-    return "null" if value is None else f"a {type(value).__name__}"
-
-
-def _boolean(value: Any, where: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    if value in ("true", "false"):
-        return value == "true"
-    raise Failed(where, f"{_describe(value)} where Terraform expects a bool")
-
-
-def _number(value: Any, where: str) -> int | float:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return value
-    try:
-        return _whole(float(value))
-    except (TypeError, ValueError):
-        raise Failed(where, f"{_describe(value)} where Terraform expects a number") from None
-
-
-def _whole(value: int | float) -> int | float:
-    return int(value) if isinstance(value, float) and value.is_integer() else value
-
-
-_COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
-    "<": operator.lt,
-    ">": operator.gt,
-    "<=": operator.le,
-    ">=": operator.ge,
-}
-_ARITHMETIC: dict[str, Callable[[Any, Any], Any]] = {
-    "+": operator.add,
-    "-": operator.sub,
-    "*": operator.mul,
-    "/": operator.truediv,
-    "%": math.fmod,
-}
-
-
-def _tostring(value: Any) -> str:
-    return to_string(value, "tostring(...)")
-
-
-def _merge(*objects: dict) -> dict:
-    merged: dict = {}
-    for item in objects:
-        if not isinstance(item, dict):
-            raise TypeError(f"merge() takes objects, not {_describe(item)}")
-        merged.update(item)
-    return merged
-
-
-def _lookup(collection: dict, key: Any, *default: Any) -> Any:
-    return collection[key] if key in collection or not default else default[0]
-
-
-#: The functions evaluated offline: those the lab's .tf files call whose result is knowable
-#: before apply. Any other (`abspath`, `fileset`, `max`, ...) is `Unresolved`.
-FUNCTIONS: dict[str, Callable[..., Any]] = {
-    "jsonencode": lambda value: json.dumps(value, separators=(",", ":")),
-    "tostring": _tostring,
-    "tonumber": lambda value: _number(value, "tonumber(...)"),
-    "urlencode": lambda value: quote(_tostring(value), safe="-_.~"),
-    "length": len,
-    "contains": lambda collection, value: value in collection,
-    "lookup": _lookup,
-    "merge": _merge,
-    "concat": lambda *lists: [item for items in lists for item in items],
-    "keys": lambda value: sorted(value),
-    "values": lambda value: [value[key] for key in sorted(value)],
-    "range": lambda *bounds: list(range(*(int(b) for b in bounds))),
-    "tolist": list,
-    "toset": lambda value: list(dict.fromkeys(value)),
-    "tomap": dict,
-}

@@ -18,12 +18,13 @@ import argparse
 import csv
 import errno
 import os
-import re
 import stat
 import sys
 import time
 from pathlib import Path
 from typing import Any, TextIO
+
+from labkit import course_messages
 
 BANNER = r"""
     .-----------------------------------------------.
@@ -33,7 +34,6 @@ BANNER = r"""
     |                          csse6400.uqcloud.net
     '-----------------------------------------------'
 """
-NUMBER = re.compile(r"Message (\d+)$")
 RECORD_FIELDS = ["time", "client", "body", "number", "message_id", "receive_count"]
 # A cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets
 # (`=HYPERLINK(...)` in a message body would be live in the student's spreadsheet).
@@ -127,12 +127,12 @@ def _client(args: argparse.Namespace, out: TextIO) -> tuple[Any, str | None]:
 
 def _stack_endpoint(out: TextIO) -> str:
     """The running stack's SQS URL; the stack is started first when none answers."""
-    from labkit.stack import embedded
+    from labkit.stack import health
     from labkit.stack.state import read_state
 
     state = read_state()
     sqs = (state or {}).get("services", {}).get("sqs")
-    if state and state.get("mode") == "embedded" and embedded.service_healthy("sqs", sqs):
+    if state and state.get("mode") == "embedded" and health.service_healthy("sqs", sqs):
         return sqs["url"]
     if state and state.get("mode") == "compose":
         return state["urls"]["sqs"]
@@ -206,17 +206,18 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
 def fresh_start(sqs: Any, endpoint: str | None) -> str:
     """Empty every queue of the client's account (the class account for the CLI) and forget
     their FIFO deduplication; one line saying what was done. StackError on AWS."""
-    from labkit.stack.clients import CLASS_ACCOUNT, client_account
-    from labkit.stack.emulator_admin import EmulatorAdmin, is_aws_endpoint
+    from labkit.stack.clients import CLASS_ACCOUNT
+    from labkit.stack.context import context_of
     from labkit.stack.errors import StackError
 
-    if endpoint is None or is_aws_endpoint(endpoint):
+    if endpoint is None or not context_of(sqs).emulator:
         raise StackError(
             "--fresh needs the lab's SQS emulator: on AWS a FIFO queue remembers bodies for 5 "
             'minutes whatever you do; send new ones with --prepend "A-" instead'
         )
-    account = client_account(sqs)
-    answer = EmulatorAdmin(endpoint, account=account).reset()
+    context = context_of(sqs)
+    account = context.account
+    answer = context.admin.reset()
     names = answer.get("queues", [])
     whose = "the class account" if account == CLASS_ACCOUNT else f"account {account}"
     listed = f" ({', '.join(names)})" if names else ""
@@ -272,7 +273,7 @@ def send(sqs: Any, queue_url: str, args: argparse.Namespace, out: TextIO) -> int
     pace = _Pace(getattr(args, "rate", None))
     deduplicated = 0
     extra = {"MessageGroupId": "default"} if fifo else {}
-    attributes = {"client": {"DataType": "String", "StringValue": args.client_name}}
+    attributes = course_messages.client_attributes(args.client_name)
     print("Sending Messages:", file=out, flush=True)
     bar = tqdm(total=args.count, desc="Working...", file=sys.stderr)
     if args.batch:
@@ -281,7 +282,7 @@ def send(sqs: Any, queue_url: str, args: argparse.Namespace, out: TextIO) -> int
             entries = [
                 {
                     "Id": str(i),
-                    "MessageBody": f"{args.prepend}Message {i}",
+                    "MessageBody": course_messages.body(args.prepend, i),
                     "MessageAttributes": attributes,
                     **extra,
                 }
@@ -302,7 +303,7 @@ def send(sqs: Any, queue_url: str, args: argparse.Namespace, out: TextIO) -> int
             pace.wait(i)
             reply = sqs.send_message(
                 QueueUrl=queue_url,
-                MessageBody=f"{args.prepend}Message {i}",
+                MessageBody=course_messages.body(args.prepend, i),
                 MessageAttributes=attributes,
                 **extra,
             )
@@ -338,17 +339,13 @@ def receive(
                 QueueUrl=queue_url,
                 MaxNumberOfMessages=10,
                 WaitTimeSeconds=1,
-                MessageAttributeNames=["client"],
+                MessageAttributeNames=[course_messages.CLIENT_ATTRIBUTE],
                 MessageSystemAttributeNames=["ApproximateReceiveCount"],
             )
             messages = reply.get("Messages", [])
             for message in messages:
                 now = time.time()
-                client = (
-                    message.get("MessageAttributes", {})
-                    .get("client", {})
-                    .get("StringValue", "unknown")
-                )
+                client = course_messages.client_of(message)
                 body = message.get("Body", "")
                 received += 1
                 if message["MessageId"] in seen:
@@ -361,13 +358,13 @@ def receive(
                     flush=True,
                 )
                 if record:
-                    match = NUMBER.search(body)
+                    number = course_messages.number(body)
                     record[1].writerow(
                         [
                             f"{now:.6f}",
                             spreadsheet_safe(client),
                             spreadsheet_safe(body),
-                            match.group(1) if match else "",
+                            "" if number is None else str(number),
                             message["MessageId"],
                             message.get("Attributes", {}).get("ApproximateReceiveCount", ""),
                         ]

@@ -14,7 +14,6 @@ import argparse
 import json
 import os
 import re
-import subprocess
 import sys
 import time
 from dataclasses import dataclass
@@ -235,14 +234,6 @@ def failed_cell(executed: Path) -> tuple[int, str, dict | None]:
     return -1, "", None
 
 
-def first_error(executed: Path) -> str:
-    """``Name: message`` of the first error in an executed notebook, or "" when none."""
-    _, _, error = failed_cell(executed)
-    if error is None:
-        return ""
-    return f"{error.get('ename', 'Error')}: {error.get('evalue', '')}".strip()
-
-
 def timed_out(log: Path) -> bool:
     """True when papermill stopped because a cell ran past --execution-timeout."""
     try:
@@ -335,10 +326,12 @@ def run_notebook(
     ]
     for flag, name, value in parameters:
         command += [flag, name, value]
+    from labkit.stack.processes import run_to_end
+
     log = output.with_suffix(".log")
+    log.unlink(missing_ok=True)  # this run's log only
     start = time.monotonic()
-    with log.open("w") as sink:
-        code = subprocess.call(command, stdout=sink, stderr=subprocess.STDOUT, env=os.environ)
+    code = run_to_end(command, log)
     seconds = time.monotonic() - start
     drop_progress(output)
     if code == 0:

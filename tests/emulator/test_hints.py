@@ -7,8 +7,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from labkit.aws_credentials import describe_error
-from labkit.error_hints import explain, hint
-from labkit.stack.aws import explain as cli_explain
+from labkit.error_hints import hint, with_hint
+from labkit.stack.aws import explain
 from tests.emulator.aws_messages import MISSING_GROUP_ID, fifo_delay, unknown_attribute
 
 FIFO_DELAY = fifo_delay(2)
@@ -36,15 +36,15 @@ def test_the_wire_message_is_aws_alone_and_the_hint_is_labkits(sqs, sqs_endpoint
         "send without DelaySeconds, or with DelaySeconds=0"
     )
     assert "\n" not in line
-    assert cli_explain(err, sqs_endpoint, "q.fifo") == line  # the `labkit queue` CLI's line
+    assert explain(err, sqs_endpoint, "q.fifo") == line  # the `labkit queue` CLI's line
 
 
 def test_lesson_helpers_explain_the_same_way(sqs, make_queue):
-    from labkit.lessons.engine.queue_errors import explain
+    from labkit.lessons.engine.queue_errors import queue_error
 
     url = make_queue()
     err = _error(lambda: sqs.send_message(QueueUrl=url, MessageBody="x" * 1_048_577))
-    text = str(explain(err, sqs, url))
+    text = str(queue_error(err, sqs, url))
     assert (
         '"One or more parameters are invalid. Reason: Message must be shorter than 1048576 ' in text
     )
@@ -67,4 +67,4 @@ def test_hints_by_code_and_message(code, message, expected):
 
 def test_no_hint_leaves_aws_words_alone():
     assert hint("AccessDenied", "nope") is None
-    assert explain("AWS answered", "AccessDenied", "nope") == 'AWS answered AccessDenied: "nope"'
+    assert with_hint("AWS answered", "AccessDenied", "nope") == 'AWS answered AccessDenied: "nope"'

@@ -60,6 +60,7 @@ def test_admin_routes_refuse_aws_and_name_a_dead_emulator() -> None:
         queue_state.advance_clock(aws, 1)
     assert not queue_state.is_emulator(aws)
     dead = emulator_client(f"http://127.0.0.1:{free_port()}")
+    assert queue_state.is_emulator(dead), "decided once by its builder: no HTTP probe per call"
     with pytest.raises(QueueError, match="does not answer.*labkit up"):
         queue_state.advance_clock(dead, 1)
 

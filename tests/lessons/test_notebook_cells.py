@@ -26,3 +26,33 @@ def long_cells(path) -> list[str]:
 @pytest.mark.parametrize("path", notebook_paths(), ids=lambda p: str(p.relative_to(NOTEBOOKS)))
 def test_code_cells_are_at_most_15_lines(path) -> None:
     assert not long_cells(path), f"split these cells or move their plumbing: {long_cells(path)}"
+
+
+def labkit_imports(path) -> list[str]:
+    """``cell N: import X`` for each labkit module a code cell imports other than `labkit` and
+    `labkit.lessons` (with its lesson modules); a ``%%writefile`` cell is a file, not a cell."""
+    import ast
+
+    found = []
+    for index, source in code_cells(path).items():
+        if source.startswith("%%"):
+            continue
+        code = "\n".join(line for line in source.splitlines() if not line.startswith(("%", "!")))
+        for node in ast.walk(ast.parse(code)):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            for name in names:
+                allowed = name in ("labkit", "labkit.lessons") or name.startswith("labkit.lessons.")
+                if name.split(".")[0] == "labkit" and not allowed:
+                    found.append(f"cell {index}: import {name}")
+    return found
+
+
+@pytest.mark.parametrize("path", notebook_paths(), ids=lambda p: str(p.relative_to(NOTEBOOKS)))
+def test_notebooks_import_only_labkit_and_labkit_lessons(path) -> None:
+    assert not labkit_imports(path), (
+        f"expose these through labkit.lessons (or lab): {labkit_imports(path)}"
+    )

@@ -10,11 +10,11 @@ import pytest
 
 from labkit.stack.clients import (
     CLASS_ACCOUNT,
-    client_account,
     emulator_client,
     is_account,
     process_account,
 )
+from labkit.stack.context import context_of
 from labkit.stack.errors import StackError
 from labkit.stack.lab import Lab
 
@@ -56,7 +56,7 @@ def test_a_lab_acts_in_the_kernels_account(sqs_endpoint: str) -> None:
     lab = embedded_lab(sqs_endpoint)
     assert lab.account == process_account()
     assert lab.env["AWS_ACCESS_KEY_ID"] == lab.account  # what its child workers use
-    assert client_account(lab.sqs) == lab.account
+    assert context_of(lab.sqs).account == lab.account and context_of(lab.sqs) is lab.context
     assert lab.account in repr(lab) and lab.account in lab._repr_html_()
     aws = Lab({"mode": "aws", "urls": {"sqs": "https://sqs.us-east-1.amazonaws.com"}})
     assert aws.account is None and "AWS_ACCESS_KEY_ID" not in aws.env
@@ -75,7 +75,7 @@ def test_two_kernels_same_names_separate_queues(sqs_endpoint: str) -> None:
     got = one.sqs.receive_message(QueueUrl=urls[0], WaitTimeSeconds=1)["Messages"]
     assert [m["Body"] for m in got] == ["only for one"]
     classroom = emulator_client(sqs_endpoint)  # the CLI's and a tutor's terminal
-    assert client_account(classroom) == CLASS_ACCOUNT
+    assert context_of(classroom).account == CLASS_ACCOUNT
     listed = classroom.list_queues().get("QueueUrls", [])
     assert not any("/111111111111/" in url or "/222222222222/" in url for url in listed)
 
@@ -84,3 +84,17 @@ def test_an_unknown_queue_is_still_an_error(sqs_endpoint: str) -> None:
     lab = embedded_lab(sqs_endpoint, "333333333333")
     with pytest.raises(StackError, match="no queue named 'nope'"):
         lab.queue_url("nope")
+
+
+def test_a_context_goes_where_its_client_goes(sqs_endpoint: str) -> None:
+    """`lab.context` answers the client's calls, so a helper given either acts the same."""
+    from labkit.lessons.engine.queue_state import queue_depth, start_clean
+
+    lab = embedded_lab(sqs_endpoint, "333333333333")
+    context = lab.context
+    assert context_of(context) is context and context.kind == "emulator"
+    url = context.create_queue(QueueName="context-calls")["QueueUrl"]
+    context.send_message(QueueUrl=url, MessageBody="one")
+    assert queue_depth(context, url) == queue_depth(lab.sqs, url) == 1
+    assert start_clean(context, url).startswith("1 queue(s) emptied (1 old")
+    assert context.meta.endpoint_url == sqs_endpoint

@@ -9,6 +9,7 @@ import pytest
 
 from labkit.net import free_port
 from labkit.stack.clients import emulator_client
+from labkit.stack.context import context_of
 from labkit.stack.emulator_admin import AdminError, EmulatorAdmin
 
 
@@ -24,7 +25,7 @@ def emulator() -> Iterator[str]:
 
 
 def test_clock_config_seed_and_reset(emulator: str) -> None:
-    admin = EmulatorAdmin.of(emulator_client(emulator))
+    admin = context_of(emulator_client(emulator)).admin
     assert admin.answers()
     before = admin.advance_clock(0)
     assert admin.advance_clock(301) >= before + 301

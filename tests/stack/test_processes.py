@@ -212,3 +212,45 @@ def test_a_real_session_token_is_not_passed_beside_the_emulator_keys(
     assert "AWS_SESSION_TOKEN" not in env and "AWS_PROFILE" not in env
     # A child given no keys of its own (AWS mode) keeps the caller's whole set.
     assert child_env({})["AWS_SESSION_TOKEN"] == "real-session-token"
+
+
+def test_a_private_emulator_is_a_child_process_stopped_whole(monkeypatch, tmp_path: Path) -> None:
+    """What lesson 07 starts on AWS (its clock exists only locally): `labkit sqs-server` through
+    spawn, like every other process labkit starts, not a server thread inside the kernel."""
+    from labkit.net import port_answers
+    from labkit.stack.clients import emulator_client
+    from labkit.stack.processes import start_emulator
+
+    monkeypatch.setenv("LABKIT_HOME", str(tmp_path))
+    handle, url = start_emulator(seed=1, name="private-test")
+    try:
+        assert handle.pid != psutil.Process().pid and handle.alive()
+        sqs = emulator_client(url)
+        queue = sqs.create_queue(QueueName="private")["QueueUrl"]
+        sqs.send_message(QueueUrl=queue, MessageBody="kept apart")
+        assert sqs.receive_message(QueueUrl=queue)["Messages"][0]["Body"] == "kept apart"
+    finally:
+        handle.stop()
+    port = int(url.rsplit(":", 1)[1])
+    assert not handle.alive() and not port_answers(port)
+
+
+def test_lesson_07_on_aws_replaces_its_private_emulator(monkeypatch, tmp_path: Path) -> None:
+    """Running lesson 07's cell again (aws mode: the clock exists only on an emulator) stops the
+    private emulator it started before instead of leaving it running."""
+    from labkit.lessons import lesson_07
+    from labkit.stack.lab import Lab
+
+    monkeypatch.setenv("LABKIT_HOME", str(tmp_path))
+    aws = Lab({"mode": "aws", "urls": {"sqs": "https://sqs.us-east-1.amazonaws.com"}})
+    first = lesson_07.emulator_for(aws)
+    [first_handle] = lesson_07._private
+    second = lesson_07.emulator_for(aws)
+    [second_handle] = lesson_07._private
+    try:
+        assert not first_handle.alive() and second_handle.alive()
+        assert first.meta.endpoint_url != second.meta.endpoint_url
+        assert second.create_queue(QueueName="lesson07-ical")["QueueUrl"]
+    finally:
+        second_handle.stop()
+        lesson_07._private.clear()

@@ -9,6 +9,7 @@ import icalendar
 import pytest
 import requests
 
+from labkit.taskoverflow.api import queue_calendar
 from labkit.taskoverflow.calendar import PRODID, event_uid
 from labkit.taskoverflow.client import CalendarJobFailed, TaskOverflowError
 from labkit.waiting import wait_until
@@ -78,15 +79,12 @@ def test_unfinished_result_says_so(live):
     wait_for(live, job["task_id"])
 
 
-def test_failed_job_reports_its_reason(live):
-    # Test-only input (TESTING apps): a todo list the calendar function rejects.
-    response = requests.post(
-        f"{live.api_url}/todos/ical",
-        json={"todos": [{"id": 1, "title": "t", "deadline_at": "not a date"}]},
-        timeout=10,
-    )
-    assert response.status_code == 202
-    task_id = response.json()["task_id"]
+def test_failed_job_reports_its_reason(live, live_app):
+    # A todo list the calendar function rejects, queued as POST /todos/ical queues its todos
+    # (the API itself stores only valid todos, so its route cannot send one).
+    with live_app.app_context():
+        task_id = queue_calendar([{"id": 1, "title": "t", "deadline_at": "not a date"}], {})
+    assert live.calendar_status(task_id)["task_status"] in {"PENDING", "STARTED", "FAILURE"}
     status, _ = wait_for(live, task_id)
     assert status["task_status"] == "FAILURE"
     assert "CalendarInputError" in status["error"] and "deadline_at" in status["error"]

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from labkit.lessons.engine.queue_errors import explain
+from labkit.lessons.engine.queue_errors import queue_error
 from labkit.lessons.progress import follow
 
 
@@ -33,8 +33,8 @@ class Queue:
     def fifo(self) -> bool:
         return is_fifo(self.url)
 
-    def explain(self, error: Exception) -> Exception:
-        return explain(error, self.sqs, self.url)
+    def error(self, error: Exception) -> Exception:
+        return queue_error(error, self.sqs, self.url)
 
 
 class Stopped(Exception):

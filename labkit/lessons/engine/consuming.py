@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import re
 import threading
 import time
 from types import SimpleNamespace
@@ -17,6 +16,8 @@ from typing import Any
 
 import pandas as pd
 
+from labkit import course_messages
+from labkit.course_messages import number as message_number
 from labkit.lessons.engine._run_state import Queue, Shared, Stopped, see_through, start_threads
 from labkit.lessons.engine.experiment_options import (
     ConsumeOptions,
@@ -26,9 +27,8 @@ from labkit.lessons.engine.experiment_options import (
     with_positional,
 )
 from labkit.lessons.engine.queue_errors import student_error
+from labkit.stack.context import client_of
 from labkit.waiting import Deadline
-
-MESSAGE_NUMBER = re.compile(r"Message (\d+)\s*$")
 
 DELIVERY_COLUMNS = [
     "position",
@@ -46,12 +46,6 @@ DELIVERY_COLUMNS = [
     "handled_at",
     "deleted",
 ]
-
-
-def message_number(body: str) -> int | None:
-    """The ``i`` of a course body ``"{prepend}Message {i}"``; None for other bodies."""
-    match = MESSAGE_NUMBER.search(body or "")
-    return int(match.group(1)) if match else None
 
 
 def _fails(rule: FailRule, seed: int, delivery: SimpleNamespace) -> bool:
@@ -74,12 +68,11 @@ def _delivery_row(
 ) -> dict[str, Any]:
     """One row of DELIVERY_COLUMNS for a received message (not yet handled)."""
     attrs = message.get("Attributes", {})
-    custom = message.get("MessageAttributes", {})
     body = message.get("Body", "")
     return {
         "position": position,
         "consumer": consumer,
-        "client": custom.get("client", {}).get("StringValue", "unknown"),
+        "client": course_messages.client_of(message),
         "body": body,
         "number": message_number(body),
         "message_id": message.get("MessageId"),
@@ -122,7 +115,7 @@ def _handle(
             row["deleted"] = True
         except Exception as error:
             with shared.lock:
-                shared.errors.append(queue.explain(error))
+                shared.errors.append(queue.error(error))
     return True
 
 
@@ -187,7 +180,7 @@ def _consume_all(
         except Stopped:
             return
         except Exception as error:
-            shared.fail(queue.explain(error))
+            shared.fail(queue.error(error))
             return
         for offset, message in enumerate(messages):
             row = _delivery_row(message, first_position + offset, name, received_at)
@@ -239,6 +232,6 @@ def consume(
     settings = with_positional(settings, expected=expected, consumers=consumers)
     opts = apply_settings(ConsumeOptions, consuming, settings, "consume")
     shared = Shared()
-    threads = start_consumers(Queue(sqs, queue_url), shared, opts)
+    threads = start_consumers(Queue(client_of(sqs), queue_url), shared, opts)
     see_through(threads, shared, lambda: len(shared.handled), opts.expected, "receiving", progress)
     return deliveries_frame(shared)

@@ -13,6 +13,8 @@ from dataclasses import dataclass, fields, replace
 from types import SimpleNamespace
 from typing import Any, TypeVar
 
+from labkit.course_messages import CLIENT_ATTRIBUTE
+
 _O = TypeVar("_O", "PublishOptions", "ConsumeOptions")
 
 #: A failure rule: a rate in [0, 1] (seeded) or a predicate on the delivery (attributes as in
@@ -104,7 +106,7 @@ class ConsumeOptions:
         arguments: dict[str, Any] = {
             "MaxNumberOfMessages": self.max_messages,
             "WaitTimeSeconds": self.wait_time,
-            "MessageAttributeNames": ["client"],
+            "MessageAttributeNames": [CLIENT_ATTRIBUTE],
             "AttributeNames": ["All"],
             "MessageSystemAttributeNames": ["All"],
         }

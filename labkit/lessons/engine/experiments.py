@@ -1,6 +1,6 @@
 """`experiment`: consumers and publishers on one queue at once, as in the handout, as a `Run`.
 
-Everything takes a boto3 SQS client and a queue URL, so the same cell runs on the embedded
+Everything takes a boto3 SQS client (or its `QueueContext`) and a queue URL, so the same cell runs on the embedded
 emulator and on AWS. A `Run` holds the sends (`publishing`) and deliveries (`consuming`) as
 pandas DataFrames for `metrics` and `plots`. Worker threads never print; the calling thread
 shows a progress bar. The options live in `experiment_options`, what the threads share in
@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from labkit import course_messages
 from labkit.lessons.analysis import metrics
 from labkit.lessons.engine._run_state import Lockstep, Queue, Shared, see_through
 from labkit.lessons.engine.consuming import deliveries_frame, start_consumers
@@ -24,7 +25,8 @@ from labkit.lessons.engine.experiment_options import (
     with_positional,
 )
 from labkit.lessons.engine.publishing import sends_frame, start_publishers
-from labkit.lessons.engine.queue_state import seed_emulator, seed_of
+from labkit.lessons.engine.queue_state import seed_emulator
+from labkit.stack.context import context_of
 
 
 @dataclass
@@ -97,11 +99,12 @@ def experiment(
     receive = apply_settings(ConsumeOptions, consuming, con, "experiment")
     if receive.expected is None:
         receive = replace(receive, expected=send.count * send.publishers)
-    queue = Queue(sqs, queue_url)
+    context = context_of(sqs)
+    queue = Queue(context.sqs, queue_url)
     shared = Shared(ours=_our_messages(send))
-    seed = seed_of(sqs)
+    seed = context.seed
     if seed is not None:  # start_clean(seed=...) ran: the same seed, the same arrival order
-        seed_emulator(sqs, seed)  # each run starts from the seed, whatever ran before it
+        seed_emulator(context, seed)  # each run starts from the seed, whatever ran before it
         calls = -(-send.count // (10 if send.batch else 1))
         publishers = {f"p{p}": calls for p in range(send.publishers) if calls}
         # A FIFO queue hands out in send order by itself: only the publishers take turns, and
@@ -127,7 +130,7 @@ def experiment(
     client_time = deliveries["message_id"].map(sent_at)
     deliveries["sent_at"] = client_time.fillna(deliveries["sent_at"]).astype(float)
     if foreign:
-        print(foreign_note(sqs, queue_url, foreign))
+        print(foreign_note(context, queue_url, foreign))
     run = Run(queue_url, sends, deliveries, label=label, foreign=foreign)
     if queue.fifo and (missing := int(run.summary.missing)):
         print(deduplicated_note(queue_url, missing))
@@ -137,7 +140,11 @@ def experiment(
 def _our_messages(send: PublishOptions) -> set[tuple[str, str]]:
     """(client, body) of every message an experiment's publishers send."""
     pairs = zip(send.client_names(), send.prefixes(), strict=True)
-    return {(client, f"{prefix}Message {i}") for client, prefix in pairs for i in range(send.count)}
+    return {
+        (client, course_messages.body(prefix, i))
+        for client, prefix in pairs
+        for i in range(send.count)
+    }
 
 
 def deduplicated_note(queue_url: str, missing: int) -> str:
@@ -153,11 +160,10 @@ def deduplicated_note(queue_url: str, missing: int) -> str:
 def foreign_note(sqs: Any, queue_url: str, foreign: int) -> str:
     """One line for messages a run received but did not send."""
     name = queue_url.rstrip("/").rsplit("/", 1)[-1]
-    endpoint = getattr(getattr(sqs, "meta", None), "endpoint_url", "") or ""
     where = (
         f"on AWS {name} is one real queue shared by everyone using these credentials (another "
         "student, a worker, a `labkit queue` terminal)"
-        if "amazonaws.com" in endpoint
+        if not context_of(sqs).emulator
         else f"something else in this account sends to {name} too"
     )
     return (

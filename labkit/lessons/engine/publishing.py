@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from labkit import course_messages
 from labkit.lessons.engine._run_state import Queue, Shared, Stopped, see_through, start_threads
 from labkit.lessons.engine.experiment_options import (
     GroupRule,
@@ -23,6 +24,7 @@ from labkit.lessons.engine.experiment_options import (
     with_positional,
 )
 from labkit.lessons.engine.queue_errors import QueueError, student_error
+from labkit.stack.context import client_of
 
 SEND_COLUMNS = [
     "publisher",
@@ -55,10 +57,10 @@ def _entries(
 ) -> list[dict[str, Any]]:
     """The SendMessage arguments of messages ``numbers``; QueueError when the notebook's
     groups function raised."""
-    attributes = {"client": {"DataType": "String", "StringValue": client}}
+    attributes = course_messages.client_attributes(client)
     entries = []
     for i in numbers:
-        entry = {"MessageBody": f"{prepend}Message {i}", "MessageAttributes": attributes}
+        entry = {"MessageBody": course_messages.body(prepend, i), "MessageAttributes": attributes}
         try:
             group = _group_for(options.groups, fifo, index, i)
         except Exception as error:  # reported by the calling thread, not printed
@@ -137,7 +139,7 @@ def _publish_all(
         except Stopped:
             return
         except Exception as error:  # reported by the calling thread
-            shared.fail(queue.explain(error))
+            shared.fail(queue.error(error))
             return
         with shared.lock:
             shared.sends.extend(rows)
@@ -185,7 +187,7 @@ def publish(
     settings = with_positional(settings, count=count, publishers=publishers)
     opts = apply_settings(PublishOptions, publishing, settings, "publish")
     shared = Shared()
-    threads = start_publishers(Queue(sqs, queue_url), shared, opts)
+    threads = start_publishers(Queue(client_of(sqs), queue_url), shared, opts)
     total = opts.count * opts.publishers
     see_through(threads, shared, lambda: len(shared.sends), total, "sending", progress)
     return sends_frame(shared)

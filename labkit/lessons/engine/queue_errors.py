@@ -16,8 +16,9 @@ class QueueError(RuntimeError):
     """A queue call failed for a reason the student can act on (the message says how)."""
 
 
-def explain(error: Exception, sqs: Any, queue_url: str) -> Exception:
-    """Turn a botocore failure into one sentence that says what to do next.
+def queue_error(error: Exception, sqs: Any, queue_url: str) -> Exception:
+    """Turn a botocore failure of ``sqs`` (a client or its `QueueContext`) into one sentence
+    that says what to do next: a `QueueError` (any other error is returned as it is).
 
     Only the two cases a notebook words differently (no stack running, no such queue) are
     handled here; credentials and every other AWS answer are `labkit.aws_credentials.describe_error`'s.
@@ -26,10 +27,11 @@ def explain(error: Exception, sqs: Any, queue_url: str) -> Exception:
 
     from labkit.aws_credentials import describe_error
     from labkit.aws_errors import is_missing_queue
-    from labkit.stack.aws import AWS_SQS_URL
+    from labkit.stack.context import context_of
 
-    endpoint = getattr(getattr(sqs, "meta", None), "endpoint_url", None) or AWS_SQS_URL
-    if isinstance(error, EndpointConnectionError) and "amazonaws.com" not in endpoint:
+    context = context_of(sqs)
+    endpoint = context.endpoint
+    if isinstance(error, EndpointConnectionError) and context.emulator:
         return QueueError(
             f"cannot reach SQS at {endpoint}: start the lab stack (`labkit up`, or "
             "labkit.up() in a notebook) and run the cell again"

@@ -136,8 +136,8 @@ def _judge_calendar(text: str) -> str | None:
 
 
 def check_calendar_routes(routes_file: Any) -> Any:
+    from labkit.lessons import workers
     from labkit.stack.errors import StackError
-    from labkit.stack.processes import start_celery_worker
 
     if not isinstance(routes_file, str) or not routes_file.endswith(".py"):
         raise ValueError('pass the routes file name, "student_routes.py"')
@@ -158,8 +158,8 @@ def check_calendar_routes(routes_file: Any) -> Any:
         raise Wrong("student_routes.py must define the blueprint `api` the routes are on")
     folder = str(Path(routes_file).resolve().parent)
     worker_env = {**lab.env, **env, "PYTHONPATH": os.pathsep.join([folder, *sys.path])}
-    worker = start_celery_worker(
-        ICAL_MODULE, env=worker_env, queues=[queue], pool="solo", name="check05-worker"
+    worker = workers.start_worker(
+        ICAL_MODULE, worker_env, [queue], "check05-worker", pool="solo", wait=False
     )
     try:
         try:
@@ -170,7 +170,7 @@ def check_calendar_routes(routes_file: Any) -> Any:
             client = _app(blueprint, Path(scratch) / "todo.sqlite").test_client()
             return _exercise_routes(client, ical)
     finally:
-        worker.stop()
+        workers.stop_worker("check05-worker")
 
 
 def _exercise_routes(client: Any, ical: Any) -> Any:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from labkit import course_messages
+from labkit.lessons.engine.queue_state import queue_counts
 from labkit.lessons.engine.receiving import receive_all
 from labkit.lessons.grading.checker import (
     Observed,
@@ -16,7 +18,6 @@ from labkit.lessons.grading.checker import (
 )
 from labkit.lessons.grading.exercises._live import (
     check_queue,
-    queue_depth,
     require_function,
     run_student,
 )
@@ -81,20 +82,20 @@ def _check_publisher(answer: Any, data: Any = None) -> Observed | bool | str:
         )
     sends = recorder.called("send_message", "send_message_batch")
     bodies = sorted((m["Body"] for m in got), key=lambda b: (len(b), b))
-    wanted = [f"Message {i}" for i in range(_CHECK_COUNT)]
+    wanted = [course_messages.body("", i) for i in range(_CHECK_COUNT)]
     if not sends:
         return (
             "nothing was sent: call sqs.send_message(QueueUrl=queue_url, MessageBody=...) once "
             "per message, on the client passed in"
         )
-    if bodies == [f"Message {i}" for i in range(1, _CHECK_COUNT + 1)]:
+    if bodies == [course_messages.body("", i) for i in range(1, _CHECK_COUNT + 1)]:
         return "off by one: the queue tool counts from Message 0 to Message {count - 1}"
     if bodies != wanted:
         shown = ", ".join(repr(b) for b in bodies[:3]) or "nothing"
         return f"asked for {_CHECK_COUNT} messages 'Message 0', 'Message 1', ...; got {shown}"
     if len(recorder.called("send_message")) != _CHECK_COUNT:
         return "send one message per SendMessage call, as the queue tool does"
-    clients = {m.get("MessageAttributes", {}).get("client", {}).get("StringValue") for m in got}
+    clients = {course_messages.client_of(m) for m in got}
     if clients != {"Checker"}:
         return (
             "each message needs the client name as a String message attribute: "
@@ -109,12 +110,12 @@ def _check_publisher(answer: Any, data: Any = None) -> Observed | bool | str:
 )
 def _check_subscriber(answer: Any, data: Any = None) -> Observed | bool | str:
     subscribe = require_function(answer, "subscribe(sqs, queue_url)")
-    wanted = [f"Message {i}" for i in range(_CHECK_COUNT)]
+    wanted = [course_messages.body("", i) for i in range(_CHECK_COUNT)]
     with check_queue("check01-subscriber") as (sqs, recorder, url):
         for body in wanted:
             sqs.send_message(QueueUrl=url, MessageBody=body)
         bodies = run_student(subscribe, recorder, url, timeout=60)
-        visible, in_flight = queue_depth(sqs, url)
+        visible, in_flight = queue_counts(sqs, url).values()
     receives = recorder.called("receive_message")
     if not receives:
         return "nothing was received: call sqs.receive_message(QueueUrl=queue_url, ...)"

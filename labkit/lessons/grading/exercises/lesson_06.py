@@ -75,18 +75,17 @@ def _runs_on(broker: str, backend: str) -> bool | str:
 
     from celery import Celery
 
-    from labkit.lessons import lesson_04
+    from labkit.lessons import lesson_06, workers
     from labkit.stack.errors import StackError
-    from labkit.stack.processes import start_celery_worker
 
     lab = current_lab()
-    aws_env = lesson_04.sqs_environment(lab)
+    aws_env = lesson_06.sqs_environment(lab)
     os.environ.update(aws_env)
     queue = f"check06-{uuid.uuid4().hex[:8]}"
     url = lab.sqs.create_queue(QueueName=queue)["QueueUrl"]
     settings = {"CELERY_BROKER_URL": broker, "CELERY_RESULT_BACKEND": backend}
-    worker = start_celery_worker(
-        lesson_04.APP, env={**aws_env, **settings}, queues=[queue], name="check06-worker"
+    worker = workers.start_worker(
+        lesson_06.APP, {**aws_env, **settings}, [queue], "check06-worker", wait=False
     )
     # Celery prefers CELERY_BROKER_URL / CELERY_RESULT_BACKEND from the environment to its
     # configuration: hide this kernel's (if any) while the producer runs on the settings.
@@ -105,6 +104,6 @@ def _runs_on(broker: str, backend: str) -> bool | str:
         return value == "Hello World" or f"the worker answered {value!r}"
     finally:
         os.environ.update(hidden)
-        worker.stop()
+        workers.stop_worker("check06-worker")
         producer.close()
         lab.sqs.delete_queue(QueueUrl=url)
