@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
+from labkit.emulator import record as rec
 from labkit.emulator.accounts import DEFAULT_REGION, caller_of, is_account_id
 from labkit.emulator.clock import Clock
 from labkit.emulator.sns.service import SNSService
@@ -33,6 +34,8 @@ _log = logging.getLogger(__name__)
 
 
 _MAX_HEADERS = 100
+RECEIVER_HEADER = "x-labkit-receiver"  # optional: names the consumer in the record
+MAX_RECEIVER = 128
 IDLE_TIMEOUT_SECONDS = 60.0  # a connection that sends nothing this long is closed
 MAX_CLOCK_ADVANCE = 365 * 24 * 3600.0  # one call moves the clock a year at most
 _CONTENT_LENGTH = re.compile(r"[0-9]{1,12}")
@@ -124,7 +127,7 @@ class _Handler(BaseHTTPRequestHandler):
             f"Server: {self.server_version}",
             f"Content-Type: {content_type}",
             f"Content-Length: {len(body)}",
-            f"x-amzn-RequestId: {uuid.uuid4()}",
+            f"x-amzn-RequestId: {getattr(self, 'request_id', None) or uuid.uuid4()}",
         ]
         lines += [f"{key}: {value}" for key, value in (headers or {}).items()]
         if self.close_connection:
@@ -162,7 +165,18 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _context(self) -> Context:
         host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
-        return Context.of(f"http://{host}", caller_of(self.headers), client_gone=self._client_gone)
+        caller = caller_of(self.headers)
+        self.request_id = str(uuid.uuid4())
+        receiver = self.headers.get(RECEIVER_HEADER) or ""
+        if not receiver:
+            receiver = f"{caller.access_key or 'unsigned'}@{self.client_address[1]}"
+        return Context.of(
+            f"http://{host}",
+            caller,
+            client_gone=self._client_gone,
+            request_id=self.request_id,
+            receiver=receiver[:MAX_RECEIVER],
+        )
 
     def _client_gone(self) -> bool:
         """True when the caller closed its connection (a stopped worker's pending long poll)."""
@@ -185,6 +199,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._error(SQSError("UnsupportedOperation", "Use POST with the AWS JSON 1.0 protocol."))
 
     def do_POST(self) -> None:
+        self.request_id = None
         body = self._read_body()
         if body is None:
             return
@@ -299,6 +314,8 @@ class _Handler(BaseHTTPRequestHandler):
                 result = _reset(service, params)
                 if "account" not in params:  # one account's reset keeps everyone's topics
                     self.sns.reset()
+            elif path == "/_labkit/record":
+                result = _record(service, params)
             elif path == "/_labkit/config":
                 rate, seed = params.get("duplicate_rate"), params.get("seed")
                 if rate is not None and (
@@ -330,6 +347,21 @@ def _scope(params: dict) -> tuple[str | None, str | None, str | None]:
     if region is not None and not isinstance(region, str):
         raise ValueError("region must be a region name such as us-east-1")
     return queue, account, region
+
+
+def _record(service: SQSService, params: dict) -> dict:
+    """``{"account", "queue"?, "since"?, "limit"?}``: that account's record (never another's),
+    one page of at most ``limit`` events after seq ``since`` (see labkit.emulator.record)."""
+    queue, account, _ = _scope(params)
+    since, limit = params.get("since", 0), params.get("limit", rec.MAX_PAGE)
+    for name, value in (("since", since), ("limit", limit)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError(f"{name} must be a whole number >= 0")
+    if account is None:
+        raise ValueError("name the account whose record to read (a 12-digit id)")
+    if queue is not None and "/" in queue:
+        queue = queue.rstrip("/").rsplit("/", 1)[-1]
+    return service.record.read(account, queue, since, max(limit, 1))
 
 
 def _reset(service: SQSService, params: dict) -> dict:
@@ -405,9 +437,11 @@ def start(
     seed: int | None = None,
     clock: Clock | None = None,
     idle_timeout: float = IDLE_TIMEOUT_SECONDS,
+    record: bool = True,
 ) -> SQSServerHandle:
-    """Run the emulator on a background thread; ``port=0`` picks a free port."""
-    service = SQSService(clock=clock, seed=seed)
+    """Run the emulator on a background thread; ``port=0`` picks a free port; ``record``
+    keeps the per-account record of what happened to each message."""
+    service = SQSService(clock=clock, seed=seed, record=record)
     server = make_server(host, port, service, idle_timeout)
     actual = server.server_address[1]
     thread = threading.Thread(
@@ -425,9 +459,11 @@ def start(
     )
 
 
-def serve_forever(host: str = "127.0.0.1", port: int = 9324, seed: int | None = None) -> None:
+def serve_forever(
+    host: str = "127.0.0.1", port: int = 9324, seed: int | None = None, record: bool = True
+) -> None:
     """Foreground server for `labkit sqs-server`: prints the URL first, then serves."""
-    service = SQSService(seed=seed)
+    service = SQSService(seed=seed, record=record)
     server = make_server(host, port, service)
     print(f"SQS emulator listening on http://{host}:{server.server_address[1]}", flush=True)
     try:

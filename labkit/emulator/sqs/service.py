@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from labkit.emulator import record as rec
 from labkit.emulator.accounts import DEFAULT_ACCOUNT, DEFAULT_REGION, Caller, is_account_id
 from labkit.emulator.clock import Clock
 from labkit.emulator.sqs import attributes as qattrs
@@ -80,6 +81,8 @@ class Context:
     client_gone: Callable[[], bool] = lambda: False  # the HTTP layer says if the caller hung up
     # Extra response headers (emulator-only, beside AWS's body): DEDUPLICATED_HEADER.
     reply_headers: dict[str, str] = field(default_factory=dict)
+    request_id: str = ""  # the x-amzn-RequestId of the answer (the record names it)
+    receiver: str = ""  # who asked: the x-labkit-receiver header, else key id @ client port
 
     @classmethod
     def of(cls, base_url: str, caller: Caller, **kwargs) -> Context:
@@ -193,8 +196,11 @@ def _check_tags(tags: dict[str, str], queue_name: str) -> None:
 class SQSService:
     """All queues of one emulator, and the actions on them."""
 
-    def __init__(self, clock: Clock | None = None, seed: int | None = None) -> None:
+    def __init__(
+        self, clock: Clock | None = None, seed: int | None = None, record: bool = True
+    ) -> None:
         self.clock = clock or Clock()
+        self.record = rec.Record(enabled=record)  # what happened to each message, per account
         self.seed = seed
         self.duplicate_rate = 0.0
         self._queues: dict[QueueKey, Queue] = {}
@@ -259,7 +265,7 @@ class SQSService:
         for each in chosen:
             with each.cond:
                 removed += len(each.messages)
-                each.purge()
+                each.purge(self.now(account))
                 each.last_purge = None
                 if isinstance(each, FifoQueue):
                     each.forget_dedup()
@@ -383,6 +389,7 @@ class SQSService:
             seed = self._seeds.get(ctx.account, self.seed)
             queue = cls(name, arn, attrs, now, queue_rng(seed, name))
             queue.tags = dict(tags)
+            queue.record = self.record
             self._queues[queue.key] = queue
         return {"QueueUrl": self.queue_url(queue, ctx)}
 
@@ -486,7 +493,7 @@ class SQSService:
                     f"Only one PurgeQueue operation on {queue.name} is allowed every 60 seconds.",
                 )
             queue.last_purge = now
-            queue.purge()
+            queue.purge(now)
         return {}
 
     def op_ListDeadLetterSourceQueues(self, params: dict, ctx: Context) -> dict:
@@ -630,6 +637,8 @@ class SQSService:
             earlier = queue.seen(key, now)
             if earlier is not None:
                 response["MessageId"], response["SequenceNumber"] = earlier
+                msg.message_id = earlier[0]
+                queue.note(rec.DEDUPLICATED, msg, now, dedup=msg.dedup_id, group=msg.group_id)
                 return False
             msg.sequence_number = queue.next_sequence_number()
             response["SequenceNumber"] = msg.sequence_number
@@ -781,11 +790,13 @@ class SQSService:
                     redrive = queue.redrive
                     for msg in picked:
                         if redrive and msg.receive_count >= redrive[1]:
-                            queue.remove(msg)
+                            target = redrive[0].rsplit(":", 1)[-1]
+                            queue.remove(msg, rec.DEAD_LETTER, now, to=target)
                             moved.append(msg)
                             continue
                         queue.deliver(msg, now, visibility)
                         rendered.append(self._render(queue, msg, system_names, attr_names))
+                        self._note_received(queue, msg, rendered[-1], ctx, now + visibility)
                         rate = (
                             self.duplicate_rate
                             if queue.duplicate_rate is None
@@ -813,6 +824,19 @@ class SQSService:
                 self._dead_letter(queue, redrive[0], moved)
             if rendered or not moved or time.monotonic() >= deadline:
                 return {"Messages": rendered} if rendered else {}
+
+    @staticmethod
+    def _note_received(queue: Queue, msg: Message, out: dict, ctx: Context, until: float) -> None:
+        queue.note(
+            rec.RECEIVED,
+            msg,
+            msg.received_at,
+            attempt=msg.receive_count,
+            receipt=out["ReceiptHandle"],
+            request=ctx.request_id,
+            receiver=ctx.receiver,
+            hidden_until=until,
+        )
 
     def _dead_letter(self, source: Queue, arn: str, moved: list[Message]) -> None:
         """Move messages past maxReceiveCount to the dead-letter queue, keeping their ids."""
@@ -899,7 +923,8 @@ class SQSService:
 
     def _delete(self, queue: Queue, handle: object) -> None:
         with queue.cond:
-            queue.tick(self.now(queue.account))
+            now = self.now(queue.account)
+            queue.tick(now)
             msg, latest = self._resolve(queue, handle)
             if msg is None:
                 return  # already deleted: AWS answers success
@@ -909,7 +934,7 @@ class SQSService:
             # Standard: an outdated receipt handle "succeeds, but the message might not be
             # deleted" (it is not); the latest one deletes, in flight or not.
             if latest:
-                queue.remove(msg)
+                queue.remove(msg, rec.DELETED, now)
                 if queue.fifo:
                     queue.cond.notify()  # the group may be unblocked
 
