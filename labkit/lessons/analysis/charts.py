@@ -62,6 +62,20 @@ def plot_bars(
     return ax
 
 
+def plot_bar_panels(
+    panels: Mapping[str, tuple[pd.Series, str]],
+    ylabel: str,
+    reference: float | None = None,
+    reference_label: str = "expected",
+) -> Figure:
+    """`plot_bars` side by side on one value axis: ``{title: (values, x label)}``."""
+    fig, axes = figures.new_figure(1, len(panels), figsize=(5 * len(panels), 3.2), sharey=True)
+    axes = axes if len(panels) > 1 else [axes]
+    for ax, (title, (values, xlabel)) in zip(axes, panels.items(), strict=True):
+        plot_bars(values, title, ylabel, xlabel, reference, reference_label, ax=ax)
+    return fig
+
+
 def plot_measured_vs_ideal(
     x: Sequence[float],
     measured: Sequence[float],

@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import html
 import io
-from collections.abc import Sequence
 
 import pandas as pd
 from matplotlib.axes import Axes
@@ -97,10 +96,16 @@ def count_table(counts: dict[str, int] | pd.Series, what: str, value: str) -> pd
     return series.rename_axis(what).to_frame()
 
 
+_last_png: list = [None, b""]  # (figure, its PNG): the HTML and PNG formats render it once
+
+
 def _png(fig: Figure) -> bytes:
+    if _last_png[0] is fig and not fig.stale:
+        return _last_png[1]
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=fig.dpi, bbox_inches="tight")
-    return buffer.getvalue()
+    _last_png[:] = [fig, buffer.getvalue()]
+    return _last_png[1]
 
 
 def _png_with_alt(fig: Figure) -> bytes | tuple[bytes, dict] | None:
@@ -146,11 +151,19 @@ def install(shell: object | None = None) -> bool:
     return True
 
 
-def legend_handles(labels: Sequence[str], styles: Sequence[dict]) -> list:
-    """Legend entries drawn from ``styles`` (colour, hatch, marker), one per label."""
-    from matplotlib.patches import Patch
-
-    return [Patch(label=label, **style) for label, style in zip(labels, styles, strict=True)]
+def images_without_alt(notebook: dict) -> list[str]:
+    """Where an executed notebook (nbformat JSON) shows an image without alt text in its display
+    metadata: one "cell N: first line of its source" each."""
+    missing = []
+    for number, cell in enumerate(notebook.get("cells", [])):
+        for output in cell.get("outputs", []):
+            metadata = output.get("metadata", {})
+            for mime in output.get("data", {}):
+                alt = metadata.get(mime, {}).get("alt", "") if mime.startswith("image/") else None
+                if alt is not None and not str(alt).strip():
+                    source = "".join(cell.get("source", "")).strip().splitlines() or [""]
+                    missing.append(f"cell {number}: {source[0]}")
+    return missing
 
 
 install()

@@ -89,6 +89,15 @@ def _consumers(runs: list[Any]) -> dict[str, str]:
     return out
 
 
+def _connection(event: dict[str, Any]) -> str | None:
+    """Who received, when no consumer of a run logged it: the receiver header, else the
+    client's port (the emulator names a receiver ``key@port``)."""
+    receiver = event.get("receiver")
+    if not receiver:
+        return None
+    return f"client port {receiver.rsplit('@', 1)[1]}" if "@" in receiver else receiver
+
+
 def from_emulator(sqs: Any, runs: list[Any], labels: dict[str, str] | None = None) -> QueueRecord:
     """The emulator's record of every message ``runs`` sent (or of the ``labels`` message ids),
     in any queue (a dead-letter queue's copy included)."""
@@ -104,7 +113,7 @@ def from_emulator(sqs: Any, runs: list[Any], labels: dict[str, str] | None = Non
             continue
         row = dict(event)
         row["label"] = labels[event["message_id"]]
-        row["consumer"] = consumers.get(event.get("receipt"), event.get("receiver"))
+        row["consumer"] = consumers.get(event.get("receipt")) or _connection(event)
         rows.append(row)
     note = (
         f"{answer['missed']} older events dropped by the emulator's bound"

@@ -51,6 +51,7 @@ def _close(out: list, current: dict | None, end: float) -> None:
 def _message_stretches(rows: pd.DataFrame, end_of_time: float, group: object) -> list[dict]:
     out: list[dict] = []
     current: dict | None = None
+    in_dlq = False
     base = {
         "message_id": rows["message_id"].iloc[0],
         "label": rows["label"].iloc[0],
@@ -71,7 +72,10 @@ def _message_stretches(rows: pd.DataFrame, end_of_time: float, group: object) ->
             _close(out, current, t)
             current = None
             continue
-        if state is None or (current is not None and current["state"] == state == WAITING):
+        in_dlq = in_dlq or state == DEAD_LETTER
+        if in_dlq and state in (WAITING, IN_FLIGHT):
+            state = DEAD_LETTER  # read from the dead-letter queue: still a dead letter
+        if state is None or (current is not None and current["state"] == state != IN_FLIGHT):
             continue
         _close(out, current, t)
         current = {**base, "state": state, "start": t, "consumer": None, "attempt": pd.NA}
@@ -96,11 +100,21 @@ def stretches(record: QueueRecord) -> pd.DataFrame:
     return frame.sort_values(["start", "label"], kind="stable").reset_index(drop=True)
 
 
+def _dead_letter_queues(events: pd.DataFrame) -> set[str]:
+    return set(events.loc[events["kind"] == "arrived", "queue"])
+
+
+def _redeliveries(events: pd.DataFrame) -> pd.Series:
+    """Receives after the first, outside a dead-letter queue (reading a DLQ is no retry)."""
+    received = (events["kind"] == "received") & ~events["queue"].isin(_dead_letter_queues(events))
+    return received & (events["attempt"].fillna(1) > 1)
+
+
 def marks(record: QueueRecord) -> pd.DataFrame:
     """Moments worth a marker: dropped duplicates, redeliveries, dead-letter moves, filtered
     copies; columns message_id, label, group, consumer, mark, t."""
     events = record.events
-    redelivered = (events["kind"] == "received") & (events["attempt"].fillna(1) > 1)
+    redelivered = _redeliveries(events)
     timed_out = (events["kind"] == "visible") & (events["attempt"].fillna(0) > 0)
     plain = events["kind"].isin(["deduplicated", "dead_letter", "filtered"])
     chosen = events[plain | redelivered | timed_out]
@@ -160,12 +174,14 @@ def counts(record: QueueRecord) -> pd.DataFrame:
     """What happened, counted: the numbers behind a timeline, for a table beside it."""
     events = record.events
     received = events["kind"] == "received"
+    from_dlq = received & events["queue"].isin(_dead_letter_queues(events))
     rows = {
         "messages": events["message_id"].nunique(),
         "sent": int((events["kind"] == "sent").sum()),
         "duplicates dropped": int((events["kind"] == "deduplicated").sum()),
-        "receives": int(received.sum()),
-        "redeliveries": int((received & (events["attempt"].fillna(1) > 1)).sum()),
+        "receives": int((received & ~from_dlq).sum()),
+        "redeliveries": int(_redeliveries(events).sum()),
+        "receives from the DLQ": int(from_dlq.sum()),
         "deleted": int((events["kind"] == "deleted").sum()),
         "moved to the DLQ": int((events["kind"] == "dead_letter").sum()),
     }
@@ -247,7 +263,13 @@ def describe_timeline(record: QueueRecord, lane: str = "message") -> str:
     text = (
         f"Timeline of {c['messages']} messages over {span:.1f} s, one lane per {lane}: "
         f"{c['receives']} receives ({c['redeliveries']} redeliveries), {c['deleted']} deleted, "
-        f"{c['moved to the DLQ']} moved to the dead-letter queue, "
+        f"{c['moved to the DLQ']} moved to the dead-letter queue"
+        + (
+            f" (read there {c['receives from the DLQ']} time(s))"
+            if c["receives from the DLQ"]
+            else ""
+        )
+        + ", "
         f"{c['duplicates dropped']} duplicates dropped."
     )
     if lane in ("group", "consumer") and not record.events.empty:
@@ -287,7 +309,7 @@ def plot_timeline(
         frame = frame[frame["state"] == IN_FLIGHT]
     if ax is None:
         lanes_wanted = min(max_lanes, max(1, frame.pipe(_lane_keys, lane).nunique()))
-        _, ax = figures.new_figure(figsize=(9, 1.2 + 0.22 * lanes_wanted))
+        _, ax = figures.new_figure(figsize=(9, max(2.4, 1.2 + 0.22 * lanes_wanted)))
     lanes = _lanes_of(frame, lane, max_lanes) if not frame.empty else []
     frame = frame[_lane_keys(frame, lane).isin(lanes)]
     _draw_stretches(ax, frame, lanes, lane)
