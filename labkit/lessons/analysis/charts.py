@@ -50,15 +50,16 @@ def plot_bars(
     ax.bar_label(bars, labels=[_number(v) for v in series.values])
     if reference is not None:
         ax.axhline(reference, color="black", linestyle="--", linewidth=1, label=reference_label)
-        ax.legend(fontsize="small", loc="lower right")
+        ax.legend(fontsize="small", loc="upper right")
     top = max([*series.values, reference or 0, 1e-9])
-    ax.set_ylim(0, top * 1.18)
+    ax.set_ylim(0, top * (1.35 if reference is not None else 1.18))
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     pairs = ", ".join(f"{k}: {_number(v)}" for k, v in zip(labels, series.values, strict=True))
     extra = f"; {reference_label}: {_number(reference)}" if reference is not None else ""
-    figures.add_description(ax, f"Bar chart, {title}: {pairs}{extra}.")
+    per = f" ({ylabel} per {xlabel})" if xlabel else f" ({ylabel})"
+    figures.add_description(ax, f"Bar chart, {title}{per}: {pairs}{extra}.")
     return ax
 
 
@@ -147,7 +148,7 @@ def plot_count_matrix(
     shade, carries the value)."""
     _, ax = figures.new_figure(figsize=(8, 1.4 + 0.45 * len(matrix)))
     values = matrix.to_numpy(dtype=float)
-    image = ax.imshow(values, cmap="cividis", vmin=0)
+    image = ax.imshow(values, cmap="cividis", vmin=0, aspect="auto")
     ax.set_xticks(range(matrix.shape[1]), [str(c) for c in matrix.columns])
     ax.set_yticks(range(matrix.shape[0]), [str(r) for r in matrix.index])
     high = np.nanmax(values) if values.size else 0
