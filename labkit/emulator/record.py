@@ -57,14 +57,22 @@ _FIELDS = ("seq", "at", "queue", "kind", "message_id")
 
 
 class AccountLog:
-    """One account's events, oldest first, at most ``limit`` of them."""
+    """One account's events, oldest first, at most ``limit`` of them. Lock-free: a deque's
+    append and a counter's next are atomic, and each event carries its number in the account
+    (so a reader knows how many the bound dropped)."""
 
-    __slots__ = ("events", "written", "lock")
+    __slots__ = ("events", "numbers")
 
     def __init__(self, limit: int) -> None:
         self.events: deque[tuple] = deque(maxlen=limit)
-        self.written = 0
-        self.lock = threading.Lock()
+        self.numbers = itertools.count(1)
+
+    def snapshot(self) -> list[tuple]:
+        while True:
+            try:
+                return list(self.events)
+            except RuntimeError:  # appended to while copied: copy again
+                continue
 
 
 class Record:
@@ -104,10 +112,8 @@ class Record:
         """Log one event (nothing when recording is off)."""
         if not self.enabled:
             return
-        log = self._log(account)
-        with log.lock:
-            log.events.append((next(self._seq), at, queue, kind, message_id, detail))
-            log.written += 1
+        log = self._logs.get(account) or self._log(account)
+        log.events.append((next(self._seq), at, queue, kind, message_id, detail, next(log.numbers)))
 
     def read(
         self, account: str, queue: str | None = None, since: int = 0, limit: int = MAX_PAGE
@@ -117,12 +123,8 @@ class Record:
         bound already dropped, ``more`` whether a further page waits."""
         limit = max(1, min(int(limit), MAX_PAGE))
         log = self._logs.get(account)
-        if log is None:
-            events, written = [], 0
-        else:
-            with log.lock:
-                events, written = list(log.events), log.written
-        missed = written - len(events)
+        events = log.snapshot() if log is not None else []
+        missed = events[0][6] - 1 if events else 0
         chosen: list[dict[str, Any]] = []
         more = False
         for event in events:
