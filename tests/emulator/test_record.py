@@ -145,3 +145,13 @@ def test_recording_off_keeps_nothing() -> None:
         assert answer["events"] == []
     finally:
         handle.stop()
+
+
+def test_a_second_copy_is_recorded_under_the_same_message_id(emulator) -> None:
+    sqs = emulator_client(emulator.url)
+    admin = EmulatorAdmin.of(sqs)
+    url = sqs.create_queue(QueueName="rec-twice")["QueueUrl"]
+    admin.configure(duplicate_rate=1.0, queue="rec-twice")
+    sent = sqs.send_message(QueueUrl=url, MessageBody="once")["MessageId"]
+    sqs.receive_message(QueueUrl=url)
+    assert kinds(admin.record()["events"], sent) == ["sent", "received", "duplicated"]

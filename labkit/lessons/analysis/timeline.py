@@ -29,6 +29,7 @@ STYLE = {
 MARKS = {  # record kind -> (legend label, marker, colour)
     "timed_out": ("visibility timeout ended", "|", "#000000"),
     "deduplicated": ("duplicate dropped", "X", "#000000"),
+    "duplicated": ("second copy stored", "D", "#009E73"),
     "redelivered": ("redelivery", "o", "#0072B2"),
     "dead_letter": ("moved to the DLQ", "v", "#CC79A7"),
     "filtered": ("filtered out", "P", "#000000"),
@@ -116,7 +117,7 @@ def marks(record: QueueRecord) -> pd.DataFrame:
     events = record.events
     redelivered = _redeliveries(events)
     timed_out = (events["kind"] == "visible") & (events["attempt"].fillna(0) > 0)
-    plain = events["kind"].isin(["deduplicated", "dead_letter", "filtered"])
+    plain = events["kind"].isin(["deduplicated", "duplicated", "dead_letter", "filtered"])
     chosen = events[plain | redelivered | timed_out]
     frame = chosen[["message_id", "label", "group", "consumer", "kind", "t"]].copy()
     renamed = {"received": "redelivered", "visible": "timed_out"}
@@ -179,6 +180,7 @@ def counts(record: QueueRecord) -> pd.DataFrame:
         "messages": events["message_id"].nunique(),
         "sent": int((events["kind"] == "sent").sum()),
         "duplicates dropped": int((events["kind"] == "deduplicated").sum()),
+        "second copies stored": int((events["kind"] == "duplicated").sum()),
         "receives": int((received & ~from_dlq).sum()),
         "redeliveries": int(_redeliveries(events).sum()),
         "receives from the DLQ": int(from_dlq.sum()),
@@ -272,6 +274,8 @@ def describe_timeline(record: QueueRecord, lane: str = "message") -> str:
         + ", "
         f"{c['duplicates dropped']} duplicates dropped."
     )
+    if c["second copies stored"]:
+        text += f" The queue stored {c['second copies stored']} second copies (at-least-once)."
     if lane in ("group", "consumer") and not record.events.empty:
         most, holders = max_in_flight(record, "group"), max_holders(record)
         if not most.empty:
