@@ -7,6 +7,7 @@ import pytest
 import requests
 
 from labkit.emulator import record as rec
+from labkit.emulator.admin import RECORD
 from labkit.emulator.server import start
 from labkit.stack.clients import emulator_client
 from labkit.stack.emulator_admin import AdminError, EmulatorAdmin
@@ -123,8 +124,8 @@ def test_the_record_is_scoped_to_the_account_and_bounded(emulator) -> None:
 
 def test_bad_record_requests_get_a_clear_400(emulator) -> None:
     route = emulator.url + "/_labkit/record"
+    assert requests.post(route, json={}, timeout=5).json()["account"] == "000000000000"
     for body in (
-        {},
         {"account": "12"},
         {"account": OTHER, "since": -1},
         {"account": OTHER, "limit": "x"},
@@ -132,7 +133,7 @@ def test_bad_record_requests_get_a_clear_400(emulator) -> None:
         reply = requests.post(route, json=body, timeout=5)
         assert reply.status_code == 400 and "error" in reply.json()
     with pytest.raises(AdminError, match="refused record"):
-        EmulatorAdmin(emulator.url, account=OTHER).call("record", {"since": -3})
+        EmulatorAdmin(emulator.url, account=OTHER).call(RECORD, {"since": -3})
 
 
 def test_recording_off_keeps_nothing() -> None:
