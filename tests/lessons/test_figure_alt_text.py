@@ -82,8 +82,10 @@ def test_every_helper_figure_has_alt_text_and_a_raw_one_is_caught(tmp_path: Path
 
 
 @pytest.mark.extended
-def test_every_executed_lesson_figure_has_alt_text(tmp_path: Path) -> None:
+def test_every_executed_lesson_figure_has_alt_text(tmp_path: Path, monkeypatch) -> None:
     from labkit.cli import main
+
+    monkeypatch.setenv("LABKIT_HOME", str(tmp_path / "home"))  # a stack of its own
 
     lessons = sorted((REPO / "notebooks").glob("0[1-8]_*.ipynb"))
     assert main(["run", *map(str, lessons), "--output-dir", str(tmp_path)]) == 0

@@ -199,3 +199,30 @@ def message_record(sqs: Any, messages: dict[str, str] | list[str]) -> QueueRecor
     if not is_emulator(sqs):
         return QueueRecord(_frame([]), partial=True, note=PARTIAL_NOTE)
     return from_emulator(sqs, [], labels)
+
+
+def fanout_record(sqs: Any, sns_message_id: str) -> QueueRecord:
+    """One SNS message's fan-out from the emulator's record: one lane per subscription, the
+    copy's life in that subscriber's queue (sent, received, deleted), and a marker where a
+    subscription's filter policy left it out. On AWS: empty, and partial."""
+    from labkit.lessons.engine.queue_errors import admin_errors
+    from labkit.stack.emulator_admin import EmulatorAdmin
+
+    if not is_emulator(sqs):
+        return QueueRecord(_frame([]), partial=True, note=PARTIAL_NOTE)
+    with admin_errors():
+        events = EmulatorAdmin.of(sqs).record()["events"]
+    mine = [e for e in events if e["message_id"] == sns_message_id]
+    copies = {
+        e["copy"]: e["subscription"] for e in mine if e["kind"] == "delivered" and e.get("copy")
+    }
+    rows = []
+    for event in events:
+        if event["message_id"] in copies:
+            rows.append({**event, "label": f"copy in {copies[event['message_id']]}"})
+    for event in mine:
+        if event["kind"] == "filtered":
+            lane = f"{sns_message_id}:{event['subscription']}"
+            label = f"filtered out for {event['subscription']}"
+            rows.append({**event, "message_id": lane, "label": label})
+    return QueueRecord(_frame(rows), note="one SNS message, one lane per subscription")

@@ -315,9 +315,12 @@ def plot_timeline(
         lanes_wanted = min(max_lanes, max(1, frame.pipe(_lane_keys, lane).nunique()))
         _, ax = figures.new_figure(figsize=(9, max(2.4, 1.2 + 0.22 * lanes_wanted)))
     lanes = _lanes_of(frame, lane, max_lanes) if not frame.empty else []
+    found = marks(record)
+    if lane == "message":  # a message with only a marker (filtered out) still gets its lane
+        lanes += [k for k in dict.fromkeys(found["label"].astype(str)) if k not in lanes]
+        lanes = lanes[:max_lanes]
     frame = frame[_lane_keys(frame, lane).isin(lanes)]
     _draw_stretches(ax, frame, lanes, lane)
-    found = marks(record)
     _draw_marks(ax, found, lanes, lane)
     ax.set_yticks(range(len(lanes)), lanes, fontsize="small" if len(lanes) > 12 else None)
     ax.invert_yaxis()
