@@ -82,6 +82,7 @@ def test_every_helper_figure_has_alt_text_and_a_raw_one_is_caught(tmp_path: Path
 
 
 @pytest.mark.extended
+@pytest.mark.timeout(2400)  # every lesson, one after another, on a stack of its own
 def test_every_executed_lesson_figure_has_alt_text(tmp_path: Path, monkeypatch) -> None:
     from labkit.cli import main
 
