@@ -76,6 +76,7 @@ def lab_with_notebook(tmp_path: Path):
         stop_group(proc)
 
 
+@pytest.mark.timeout(600)  # JupyterLab, a kernel and Chromium on shared cores
 def test_the_slider_steps_through_the_record(page, lab_with_notebook) -> None:  # noqa: F811
     page.set_default_timeout(90_000)
     page.goto(lab_with_notebook)
