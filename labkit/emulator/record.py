@@ -7,8 +7,9 @@ delivered to a subscription, filtered out) is one event in its account's log. Lo
 oldest events go first, and a reader is told how many it missed. Recording can be switched
 off (`Record(enabled=False)`), which is what the benchmark compares against.
 
-An event is stored as a tuple (cheap on the send path) and read as a dict:
-``{"seq", "at", "queue", "kind", "message_id", ...detail}``; ``at`` is the account's clock.
+An event is stored as a tuple (cheap on the send path: a send's details are a tuple too) and
+read as a dict: ``{"seq", "at", "queue", "kind", "message_id", ...detail}``; ``seq`` numbers
+the account's events from 1, ``at`` is the account's clock.
 """
 
 from __future__ import annotations
@@ -54,12 +55,13 @@ KINDS = (
     FILTERED,
 )
 _FIELDS = ("seq", "at", "queue", "kind", "message_id")
+SENT_DETAIL = ("group", "dedup", "delayed_until")  # a SENT event's detail tuple, in order
 
 
 class AccountLog:
     """One account's events, oldest first, at most ``limit`` of them. Lock-free: a deque's
-    append and a counter's next are atomic, and each event carries its number in the account
-    (so a reader knows how many the bound dropped)."""
+    append and a counter's next are atomic; each event carries its number in the account, its
+    seq (so a reader knows how many the bound dropped)."""
 
     __slots__ = ("events", "numbers")
 
@@ -86,7 +88,6 @@ class Record:
         self.max_accounts = accounts
         self._logs: OrderedDict[str, AccountLog] = OrderedDict()
         self._lock = threading.Lock()
-        self._seq = itertools.count(1)
 
     def _log(self, account: str) -> AccountLog:
         log = self._logs.get(account)
@@ -107,13 +108,14 @@ class Record:
         queue: str,
         kind: str,
         message_id: str | None,
-        detail: dict[str, Any] | None = None,
+        detail: dict[str, Any] | tuple | None = None,
     ) -> None:
-        """Log one event (nothing when recording is off)."""
+        """Log one event (nothing when recording is off); ``detail`` is a dict, or for SENT a
+        tuple in SENT_DETAIL's order."""
         if not self.enabled:
             return
         log = self._logs.get(account) or self._log(account)
-        log.events.append((next(self._seq), at, queue, kind, message_id, detail, next(log.numbers)))
+        log.events.append((next(log.numbers), at, queue, kind, message_id, detail))
 
     def read(
         self, account: str, queue: str | None = None, since: int = 0, limit: int = MAX_PAGE
@@ -124,7 +126,7 @@ class Record:
         limit = max(1, min(int(limit), MAX_PAGE))
         log = self._logs.get(account)
         events = log.snapshot() if log is not None else []
-        missed = events[0][6] - 1 if events else 0
+        missed = events[0][0] - 1 if events else 0
         chosen: list[dict[str, Any]] = []
         more = False
         for event in events:
@@ -134,8 +136,13 @@ class Record:
                 more = True
                 break
             row = dict(zip(_FIELDS, event[:5], strict=True))
-            if event[5]:
-                row.update(event[5])
+            detail = event[5]
+            if isinstance(detail, tuple):
+                row.update(
+                    (k, v) for k, v in zip(SENT_DETAIL, detail, strict=True) if v is not None
+                )
+            elif detail:
+                row.update(detail)
             chosen.append(row)
         following = chosen[-1]["seq"] if chosen else since
         return {

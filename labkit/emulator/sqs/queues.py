@@ -109,26 +109,20 @@ class Queue:
         msg.state = DELAYED if delay > 0 else VISIBLE
         self.counts[msg.state] += 1
         heapq.heappush(self._expiry, (msg.expires_at, msg.key))
-        if self.record is not None and self.record.enabled:
-            self._note_added(msg, now, delay)
+        record = self.record
+        if record is not None and record.enabled:
+            if msg.dead_letter_source:
+                source = msg.dead_letter_source.rsplit(":", 1)[-1]
+                self.note(rec.ARRIVED, msg, now, source=source)
+            else:  # the hot path of every send: a tuple, not a dict
+                until = now + delay if delay > 0 else None
+                detail = (msg.group_id, msg.dedup_id, until)
+                record.add(self.account, now, self.name, rec.SENT, msg.message_id, detail)
         if delay > 0:
             self._schedule(msg, now + delay)
         else:
             msg.visible_at = now
             self._on_visible(msg)
-
-    def _note_added(self, msg: Message, now: float, delay: float) -> None:
-        if msg.dead_letter_source:
-            self.note(rec.ARRIVED, msg, now, source=msg.dead_letter_source.rsplit(":", 1)[-1])
-            return
-        detail: dict = {}
-        if msg.group_id is not None:
-            detail["group"] = msg.group_id
-        if msg.dedup_id is not None:
-            detail["dedup"] = msg.dedup_id
-        if delay > 0:
-            detail["delayed_until"] = now + delay
-        self.note(rec.SENT, msg, now, **detail)
 
     def tick(self, now: float) -> None:
         """Make due messages visible and drop the ones past the retention period."""
