@@ -243,7 +243,7 @@ def _draw_marks(ax: Axes, frame: pd.DataFrame, lanes: list[str], lane: str) -> N
         part = frame[(frame["mark"] == mark) & keys.isin(lanes)]
         if not part.empty:
             rows = [lanes.index(k) for k in keys[part.index]]
-            size, width = (260, 2.0) if shape == "|" else (36, 1.0)
+            size, width = (260, 2.0) if shape == "|" else (60, 1.0)
             ax.scatter(
                 part["t"], rows, marker=shape, s=size, linewidths=width, color=colour,
                 zorder=4 if shape == "|" else 5, label=label,
