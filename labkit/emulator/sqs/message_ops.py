@@ -71,6 +71,7 @@ class MessageOps:
 
     clock: Clock
     duplicate_rate: float
+    _rates: dict[str, float]
     _issued: dict[tuple[str, str, str], int]
     _issued_lock: threading.Lock
 
@@ -229,6 +230,9 @@ class MessageOps:
                 return Sent(
                     earlier[0], msg.md5_body, msg.md5_attributes, system_md5, earlier[1], True
                 )
+        if queue.budget is not None:
+            queue.budget.check(msg.size())  # OverLimit before the queue is touched
+        if isinstance(queue, FifoQueue):
             msg.sequence_number = queue.next_sequence_number()
         msg.key = queue.new_key()
         msg.message_id = self._message_id(queue)
@@ -358,7 +362,9 @@ class MessageOps:
             rec.RECEIVED, msg, now, attempt=msg.receive_count, receipt=receipt,
             request=request, receiver=receiver, hidden_until=now + visibility,
         )  # fmt: skip
-        rate = self.duplicate_rate if queue.duplicate_rate is None else queue.duplicate_rate
+        rate = queue.duplicate_rate
+        if rate is None:
+            rate = self._rates.get(queue.account, self.duplicate_rate)
         if rate and isinstance(queue, StandardQueue) and queue.rng.random() < rate:
             queue.duplicate(msg)
         return out
