@@ -36,11 +36,14 @@ class Server:
 
 
 def start_server(name: str, seed: int = 1) -> Server:
-    """ "emulator" or "moto", started on a free port; SystemExit when it does not answer."""
+    """ "emulator", "emulator-unrecorded" (no record of each message: `--no-record`) or "moto",
+    started on a free port; SystemExit when it does not answer."""
     port = free_port()
-    if name == "emulator":
+    if name.startswith("emulator"):
         command = [sys.executable, "-m", "labkit", "sqs-server", "--port", str(port)]
         command += ["--seed", str(seed)]
+        if name == "emulator-unrecorded":
+            command.append("--no-record")
     else:
         command = [sys.executable, "-c", MOTO_SERVER, str(port)]
     proc, _ = spawn(command)  # output discarded; its own process group

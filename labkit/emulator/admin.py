@@ -10,6 +10,7 @@ its requests from it. Standard library only, cheap to import.
     POST /_labkit/clock   {advance, account?} {"now", "offset"}
     POST /_labkit/reset   {account?, region?, queue?}
     GET|POST /_labkit/config {duplicate_rate?, seed?, queue?, account?, region?}
+    POST /_labkit/record  {account, queue?, since?, limit?} {"events", "next", "more", "missed"}
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from labkit.emulator.accounts import Caller, is_account_id
+from labkit.emulator import record as rec
+from labkit.emulator.accounts import DEFAULT_ACCOUNT, Caller, is_account_id
 from labkit.emulator.auth import is_admin, scoped
 from labkit.emulator.sqs.errors import SQSError
 from labkit.web_guard import MAX_JSON_DEPTH, json_depth
@@ -35,6 +37,7 @@ MAX_CLOCK_ADVANCE = 365 * 24 * 3600.0  # one call moves the clock a year at most
 ADVANCE, ACCOUNT, REGION, QUEUE = "advance", "account", "region", "queue"
 SEED, DUPLICATE_RATE = "seed", "duplicate_rate"
 NOW, MESSAGES = "now", "messages"
+SINCE, LIMIT, EVENTS, NEXT, MORE, MISSED = "since", "limit", "events", "next", "more", "missed"
 
 
 @dataclass(frozen=True)
@@ -54,7 +57,8 @@ HEALTH = Route("health", ("GET",))
 CLOCK = Route("clock", ("POST",), (ADVANCE, ACCOUNT))
 RESET = Route("reset", ("POST",), (ACCOUNT, REGION, QUEUE))
 CONFIG = Route("config", ("GET", "POST"), (DUPLICATE_RATE, SEED, QUEUE, ACCOUNT, REGION))
-ROUTES: dict[str, Route] = {route.path: route for route in (HEALTH, CLOCK, RESET, CONFIG)}
+RECORD = Route("record", ("POST",), (ACCOUNT, QUEUE, SINCE, LIMIT))
+ROUTES: dict[str, Route] = {route.path: route for route in (HEALTH, CLOCK, RESET, CONFIG, RECORD)}
 
 Answer = tuple[int, dict[str, Any]]  # (HTTP status, JSON body)
 
@@ -162,8 +166,22 @@ class Admin:
             duplicate_rate=rate, seed=seed, queue=queue, account=account, region=region
         )
 
+    def record(self, params: dict) -> dict:
+        """One page of ``account``'s record, never another account's (none named: the default
+        account's, where unsigned requests act): at most ``limit`` events after seq
+        ``since``, of ``queue`` (a name or URL) alone when given; see labkit.emulator.record."""
+        queue, account, _ = _scope(params)
+        since, limit = params.get(SINCE, 0), params.get(LIMIT, rec.MAX_PAGE)
+        for name, value in ((SINCE, since), (LIMIT, limit)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"{name} must be a whole number >= 0")
+        account = account or DEFAULT_ACCOUNT  # unsigned callers act in it, as on the AWS API
+        if queue is not None:
+            queue = queue.rstrip("/").rsplit("/", 1)[-1]
+        return self.sqs.record.read(account, queue, since, max(limit, 1))
 
-_POST = {CLOCK: Admin.clock, RESET: Admin.reset, CONFIG: Admin.config}
+
+_POST = {CLOCK: Admin.clock, RESET: Admin.reset, CONFIG: Admin.config, RECORD: Admin.record}
 
 
 def _scope(params: dict) -> tuple[str | None, str | None, str | None]:

@@ -10,7 +10,7 @@ def _run(args: argparse.Namespace) -> int:
     from labkit.emulator.server import serve_forever
 
     try:
-        serve_forever(host=args.host, port=args.port, seed=args.seed)
+        serve_forever(host=args.host, port=args.port, seed=args.seed, record=args.record)
     except OSError as exc:
         print(
             f"labkit sqs-server: cannot listen on {args.host}:{args.port} ({exc.strerror}); "
@@ -36,5 +36,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--port", type=int, default=9324, help="port (default 9324)")
     parser.add_argument(
         "--seed", type=int, default=None, help="make shard placement and sampling reproducible"
+    )
+    parser.add_argument(
+        "--no-record",
+        dest="record",
+        action="store_false",
+        help="keep no record of what happened to each message (the lessons' timelines need it)",
     )
     parser.set_defaults(func=_run)

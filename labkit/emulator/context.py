@@ -19,6 +19,8 @@ class Context:
     client_gone: Callable[[], bool] = lambda: False  # the HTTP layer says if the caller hung up
     # Extra response headers (emulator-only, beside AWS's body), e.g. x-labkit-deduplicated.
     reply_headers: dict[str, str] = field(default_factory=dict)
+    request_id: str = ""  # the x-amzn-RequestId of the answer (the record names it)
+    receiver: str = ""  # who asked: the x-labkit-receiver header, else key id @ client port
 
     @classmethod
     def of(cls, base_url: str, caller: Caller, **kwargs) -> Context:

@@ -43,6 +43,8 @@ _log = logging.getLogger(__name__)
 _MAX_HEADERS = 100
 IDLE_TIMEOUT_SECONDS = 60.0  # a connection that sends nothing this long is closed
 _CONTENT_LENGTH = re.compile(r"[0-9]{1,12}")
+RECEIVER_HEADER = "x-labkit-receiver"  # optional: names the consumer in the record
+MAX_RECEIVER = 128
 
 
 def as_json(value: object) -> bytes:
@@ -156,7 +158,7 @@ class _Handler(BaseHTTPRequestHandler):
             f"Server: {self.server_version}",
             f"Content-Type: {content_type}",
             f"Content-Length: {len(body)}",
-            f"x-amzn-RequestId: {uuid.uuid4()}",
+            f"x-amzn-RequestId: {getattr(self, 'request_id', None) or uuid.uuid4()}",
         ]
         lines += [f"{key}: {value}" for key, value in (headers or {}).items()]
         if self.close_connection:
@@ -195,7 +197,17 @@ class _Handler(BaseHTTPRequestHandler):
     def _context(self) -> Context:
         host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
         caller = self._caller or caller_of(self.headers)
-        return Context.of(f"http://{host}", caller, client_gone=self._client_gone)
+        self.request_id = str(uuid.uuid4())
+        receiver = self.headers.get(RECEIVER_HEADER) or ""
+        if not receiver:
+            receiver = f"{caller.access_key or 'unsigned'}@{self.client_address[1]}"
+        return Context.of(
+            f"http://{host}",
+            caller,
+            client_gone=self._client_gone,
+            request_id=self.request_id,
+            receiver=receiver[:MAX_RECEIVER],
+        )
 
     def _authenticate(self, body: bytes, shape: str) -> bool:
         """Verify the request's signature (with a stack secret); answer AWS's 403 in the
@@ -241,6 +253,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._error(SQSError("UnsupportedOperation", "Use POST with the AWS JSON 1.0 protocol."))
 
     def do_POST(self) -> None:
+        self.request_id = None
         body = self._read_body()
         if body is None:
             return
@@ -397,10 +410,12 @@ def start(
     clock: Clock | None = None,
     idle_timeout: float = IDLE_TIMEOUT_SECONDS,
     secret: str | None = None,
+    record: bool = True,
 ) -> SQSServerHandle:
     """Run the emulator on a background thread; ``port=0`` picks a free port; ``secret``:
-    check SigV4 signatures (as the stack's emulator does)."""
-    service = SQSBackend(clock=clock, seed=seed)
+    check SigV4 signatures (as the stack's emulator does); ``record``: keep the per-account
+    record of what happened to each message."""
+    service = SQSBackend(clock=clock, seed=seed, record=record)
     server = make_server(host, port, service, idle_timeout, secret)
     actual = server.server_address[1]
     thread = threading.Thread(
@@ -418,10 +433,12 @@ def start(
     )
 
 
-def serve_forever(host: str = "127.0.0.1", port: int = 9324, seed: int | None = None) -> None:
+def serve_forever(
+    host: str = "127.0.0.1", port: int = 9324, seed: int | None = None, record: bool = True
+) -> None:
     """Foreground server for `labkit sqs-server`: prints the URL first, then serves. The
     stack's secret comes in `LABKIT_EMULATOR_SECRET` (never on the command line)."""
-    service = SQSBackend(seed=seed)
+    service = SQSBackend(seed=seed, record=record)
     secret = os.environ.get(SECRET_VARIABLE) or None
     server = make_server(host, port, service, secret=secret)
     print(f"SQS emulator listening on http://{host}:{server.server_address[1]}", flush=True)

@@ -39,6 +39,12 @@ _EXPORTS = {
     "plot_latency": "analysis.plots",
     "plot_task_timeline": "analysis.plots",
     "plot_consumer_timeline": "analysis.plots",
+    # the queue's own record of each message, drawn over time, stepped through in JupyterLab
+    "run_record": "analysis.queue_record",
+    "message_record": "analysis.queue_record",
+    "plot_timeline": "analysis.timeline",
+    "plot_timelines": "analysis.timeline",
+    "step_through": "analysis.stepper",
     # progress
     "wait_until": "progress",
     # what notebooks use from the rest of labkit, so that they import only labkit.lessons

@@ -11,6 +11,7 @@ queue hand out duplicates. Notebook helpers, tests and the CLI all call them thr
     admin.seed(6400)
     admin.empty_queue(queue_url)          # its messages and FIFO dedup; the queue stays
     admin.reset()                         # in the admin's account: empty all its queues
+    admin.record(queue_url)               # what happened to each message (for timelines)
 
 An admin with an ``account`` (what `lab.admin` and `context_of(sqs).admin` give: the account
 the notebook's client acts in) touches only that account: its clock, seed and queues, so one
@@ -36,12 +37,18 @@ from labkit.emulator.admin import (
     CLOCK,
     CONFIG,
     DUPLICATE_RATE,
+    EVENTS,
     HEALTH,
     MESSAGES,
+    MISSED,
+    MORE,
+    NEXT,
     NOW,
     QUEUE,
+    RECORD,
     RESET,
     SEED,
+    SINCE,
     Route,
 )
 from labkit.stack.errors import StackError
@@ -176,6 +183,24 @@ class EmulatorAdmin:
     def seed(self, seed: int) -> None:
         """Seed the emulator's random choices (the order a standard queue hands messages out)."""
         self.configure(seed=seed)
+
+    def record(self, queue: str | None = None, since: int = 0) -> dict[str, Any]:
+        """What happened to each message of this admin's account (of ``queue`` alone, a name or
+        URL, when given) after event ``since``: ``{"events": [...], "next", "missed"}``, every
+        page read (the emulator bounds each account's record; ``missed`` counts what it
+        dropped). Events are dicts: seq, at, queue, kind, message_id and the kind's details."""
+        from labkit.stack.clients import CLASS_ACCOUNT
+
+        payload: dict[str, Any] = {SINCE: int(since), ACCOUNT: self.account or CLASS_ACCOUNT}
+        if queue is not None:
+            payload[QUEUE] = queue.rstrip("/").rsplit("/", 1)[-1]
+        events: list[dict[str, Any]] = []
+        while True:
+            page = self.call(RECORD, payload)
+            events += page[EVENTS]
+            payload[SINCE] = page[NEXT]
+            if not page[MORE]:
+                return {EVENTS: events, NEXT: page[NEXT], MISSED: page[MISSED]}
 
     def settings(self) -> dict[str, Any]:
         """The emulator's current settings (seed, duplicate rates), as its account sees them."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+from labkit.emulator import record as rec
 from labkit.emulator.policies import ALLOW, Request, evaluate
 from labkit.emulator.sns import filters
 from labkit.emulator.sns.messages import Published, envelope, raw_attributes, unsubscribe_url
@@ -72,6 +73,11 @@ def _dead_letter_arn(subscription: Subscription) -> str | None:
         return None
 
 
+def _queue(subscription: Subscription) -> str:
+    """The subscribed queue's name (the last part of its ARN)."""
+    return subscription.endpoint.rsplit(":", 1)[-1]
+
+
 class Delivery:
     """Copies published messages into subscribed queues of one emulator's SQS service."""
 
@@ -79,19 +85,30 @@ class Delivery:
         self.sqs = sqs
 
     def deliver(self, topic: Topic, batch: list[Published], base_url: str) -> None:
-        """Send each message to every subscription that wants it."""
+        """Send each message to every subscription that wants it (the account's record notes
+        each publish, each copy delivered and each one a filter policy left out)."""
+        for published in batch:
+            self._note(topic, rec.PUBLISHED, published, group=published.group_id)
         for subscription in topic.subscriptions:
-            entries = []
+            entries, sources = [], []
             for published in batch:
                 body = published.body_for_sqs()
                 if not filters.matches(
                     subscription.policy, subscription.scope, published.attributes, body
                 ):
                     subscription.filtered_out += 1
+                    self._note(topic, rec.FILTERED, published, subscription=_queue(subscription))
                     continue
                 entries.append(_entry(topic, subscription, published, base_url))
+                sources.append(published)
             if entries:
-                self._to_queue(topic, subscription, entries, base_url)
+                self._to_queue(topic, subscription, entries, base_url, sources)
+
+    def _note(self, topic: Topic, kind: str, published: Published, **detail: Any) -> None:
+        record = self.sqs.record
+        if record.enabled:
+            at = self.sqs.now(topic.account)
+            record.add(topic.account, at, topic.name, kind, published.message_id, detail)
 
     def refusal(self, queue_arn: str, topic: Topic) -> str | None:
         """Why ``queue_arn`` would not take the topic's copies (None: it would)."""
@@ -103,13 +120,14 @@ class Delivery:
             return NO_POLICY
         return None
 
-    def _send(self, queue_arn: str, entries: list[dict]) -> list[dict]:
+    def _send(self, queue_arn: str, entries: list[dict], copies: list | None = None) -> list[dict]:
         """Deliver entries to one queue through the SQS backend (checked as a SendMessage
-        is); returns the entries it refused."""
+        is); returns the entries it refused. ``copies`` gets (entry index, MessageId) of each
+        one stored."""
         failed = []
-        for entry in entries:
+        for index, entry in enumerate(entries):
             try:
-                self.sqs.deliver(
+                sent = self.sqs.deliver(
                     queue_arn,
                     entry["MessageBody"],
                     entry.get("MessageAttributes"),
@@ -118,13 +136,26 @@ class Delivery:
                 )
             except SQSError:
                 failed.append(entry)
+            else:
+                if copies is not None:
+                    copies.append((index, sent.message_id))
         return failed
 
     def _to_queue(
-        self, topic: Topic, subscription: Subscription, entries: list[dict], base_url: str
+        self,
+        topic: Topic,
+        subscription: Subscription,
+        entries: list[dict],
+        base_url: str,
+        sources: list[Published],
     ) -> None:
         why = self.refusal(subscription.endpoint, topic)
-        failed = entries if why else self._send(subscription.endpoint, entries)
+        copies: list[tuple[int, str]] = []
+        failed = entries if why else self._send(subscription.endpoint, entries, copies)
+        for index, copy in copies:
+            self._note(
+                topic, rec.DELIVERED, sources[index], subscription=_queue(subscription), copy=copy
+            )
         subscription.delivered += len(entries) - len(failed)
         if not failed:
             return

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 
+from labkit.emulator import record as rec
 from labkit.emulator.accounts import DEFAULT_ACCOUNT
 from labkit.emulator.clock import Clock
 from labkit.emulator.sqs import attributes as qattrs
@@ -46,8 +47,11 @@ def check_tags(tags: dict[str, str], queue_name: str) -> None:
 class SQSBackend(MessageOps, LabControls):
     """All queues of one emulator (every account and region), and the operations on them."""
 
-    def __init__(self, clock: Clock | None = None, seed: int | None = None) -> None:
+    def __init__(
+        self, clock: Clock | None = None, seed: int | None = None, record: bool = True
+    ) -> None:
         self.clock = clock or Clock()
+        self.record = rec.Record(enabled=record)  # what happened to each message, per account
         self.seed = seed
         self.duplicate_rate = 0.0
         self._queues: dict[QueueKey, Queue] = {}
@@ -165,6 +169,7 @@ class SQSBackend(MessageOps, LabControls):
             queue = cls(name, arn, attrs, self.now(account), queue_rng(seed, name))
             queue.tags = dict(tags)
             queue.budget = self.budget
+            queue.record = self.record
             self._queues[queue.key] = queue
         return queue
 
@@ -175,7 +180,7 @@ class SQSBackend(MessageOps, LabControls):
                 del self._queues[queue.key]
         with queue.cond:
             queue.deleted = True
-            queue.purge()  # its bytes leave the budget
+            queue.purge(self.now(queue.account))  # its bytes leave the budget
             queue.cond.notify_all()
 
     def queue_attributes(self, queue: Queue, names: list[str]) -> dict[str, str]:
@@ -218,7 +223,7 @@ class SQSBackend(MessageOps, LabControls):
                     f"Only one PurgeQueue operation on {queue.name} is allowed every 60 seconds.",
                 )
             queue.last_purge = now
-            queue.purge()
+            queue.purge(now)
 
     def tag_queue(self, queue: Queue, tags: dict[str, str]) -> None:
         with queue.cond:

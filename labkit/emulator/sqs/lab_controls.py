@@ -88,7 +88,7 @@ class LabControls:
         for each in chosen:
             with each.cond:
                 removed += len(each.messages)
-                each.purge()
+                each.purge(self.now(account))
                 each.last_purge = None
                 if isinstance(each, FifoQueue):
                     each.forget_dedup()

@@ -223,6 +223,7 @@ def receive_message(sqs: SQSBackend, params: dict, ctx: Context) -> dict:
         renderer(system_names, attr_names),
         attempt=attempt,
         client_gone=ctx.client_gone,
+        caller=(ctx.request_id, ctx.receiver),
     )
     return {"Messages": messages} if messages else {}
 

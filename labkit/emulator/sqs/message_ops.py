@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from labkit.emulator import record as rec
 from labkit.emulator.accounts import DEFAULT_ACCOUNT
 from labkit.emulator.clock import Clock
 from labkit.emulator.sqs.digests import md5_of_attributes, md5_of_body
@@ -224,6 +225,8 @@ class MessageOps:
             key = queue.dedup_key(msg.group_id, msg.dedup_id)
             earlier = queue.seen(key, now)
             if earlier is not None:
+                msg.message_id = earlier[0]
+                queue.note(rec.DEDUPLICATED, msg, now, dedup=msg.dedup_id, group=msg.group_id)
                 return Sent(
                     earlier[0], msg.md5_body, msg.md5_attributes, system_md5, earlier[1], True
                 )
@@ -265,11 +268,13 @@ class MessageOps:
         render: Render,
         attempt: str | None = None,
         client_gone: Callable[[], bool] = lambda: False,
+        caller: tuple[str, str] = ("", ""),
     ) -> list[dict]:
         """Hand out up to ``limit`` messages, each rendered by ``render`` under the queue's
         lock; waits up to ``wait`` seconds (None: the queue's ReceiveMessageWaitTimeSeconds)
         for one. Messages past the redrive policy's maxReceiveCount go to the dead-letter
-        queue instead. A FIFO retry with the same ``attempt`` id gets the earlier answer."""
+        queue instead. A FIFO retry with the same ``attempt`` id gets the earlier answer.
+        ``caller`` (request id, receiver) names the receive in the record."""
         if wait is None:
             wait = queue.attr_int("ReceiveMessageWaitTimeSeconds")
         if visibility is None:
@@ -283,7 +288,7 @@ class MessageOps:
         deadline = time.monotonic() + wait
         while True:
             rendered, moved, redrive = self._take_or_wait(
-                queue, limit, visibility, wait, render, attempt, deadline, client_gone
+                queue, limit, visibility, wait, render, attempt, deadline, client_gone, caller
             )
             if moved:
                 self._dead_letter(queue, redrive[0], moved)
@@ -300,6 +305,7 @@ class MessageOps:
         attempt: str | None,
         deadline: float,
         client_gone: Callable[[], bool],
+        caller: tuple[str, str],
     ) -> tuple[list[dict], list[Message], tuple[str, int] | None]:
         """One turn under the queue's lock: (rendered, messages for the dead-letter queue, the
         redrive policy), waiting on the condition variable until something is due."""
@@ -314,10 +320,11 @@ class MessageOps:
                 redrive = queue.redrive
                 for msg in picked:
                     if redrive and msg.receive_count >= redrive[1]:
-                        queue.remove(msg)
+                        target = redrive[0].rsplit(":", 1)[-1]
+                        queue.remove(msg, rec.DEAD_LETTER, now, to=target)
                         moved.append(msg)
                         continue
-                    rendered.append(self._hand_out(queue, msg, now, visibility, render))
+                    rendered.append(self._hand_out(queue, msg, now, visibility, render, caller))
                 if rendered or moved:
                     if rendered and attempt is not None and isinstance(queue, FifoQueue):
                         queue.remember_attempt(attempt, now, picked, rendered)
@@ -337,12 +344,24 @@ class MessageOps:
         return rendered, moved, redrive
 
     def _hand_out(
-        self, queue: Queue, msg: Message, now: float, visibility: int, render: Render
+        self,
+        queue: Queue,
+        msg: Message,
+        now: float,
+        visibility: int,
+        render: Render,
+        caller: tuple[str, str] = ("", ""),
     ) -> dict:
         """Deliver ``msg`` (in flight for ``visibility`` seconds), rendered; a standard queue
         may leave a duplicate behind at the configured rate."""
         queue.deliver(msg, now, visibility)
-        out = render(queue, msg, self._receipt(queue, msg))
+        receipt = self._receipt(queue, msg)
+        out = render(queue, msg, receipt)
+        request, receiver = caller
+        queue.note(
+            rec.RECEIVED, msg, now, attempt=msg.receive_count, receipt=receipt,
+            request=request, receiver=receiver, hidden_until=now + visibility,
+        )  # fmt: skip
         rate = queue.duplicate_rate
         if rate is None:
             rate = self._rates.get(queue.account, self.duplicate_rate)
@@ -404,7 +423,8 @@ class MessageOps:
         """Delete the message ``handle`` names. Already deleted: success, as on AWS. FIFO: the
         handle must be the latest and its visibility timeout still running."""
         with queue.cond:
-            queue.tick(self.now(queue.account))
+            now = self.now(queue.account)
+            queue.tick(now)
             msg, latest = self._resolve(queue, handle)
             if msg is None:
                 return  # already deleted: AWS answers success
@@ -414,7 +434,7 @@ class MessageOps:
             # Standard: an outdated receipt handle "succeeds, but the message might not be
             # deleted" (it is not); the latest one deletes, in flight or not.
             if latest:
-                queue.remove(msg)
+                queue.remove(msg, rec.DELETED, now)
                 if queue.fifo:
                     queue.cond.notify()  # the group may be unblocked
 

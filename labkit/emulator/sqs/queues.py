@@ -20,6 +20,7 @@ import random
 import threading
 from collections import OrderedDict, deque
 
+from labkit.emulator import record as rec
 from labkit.emulator.sqs.attributes import parse_redrive_policy
 from labkit.emulator.sqs.errors import SQSError
 from labkit.emulator.sqs.messages import DELAYED, INFLIGHT, VISIBLE, Message
@@ -97,6 +98,7 @@ class Queue:
         self._expiry: list[tuple[float, int]] = []
         self.counts = {VISIBLE: 0, INFLIGHT: 0, DELAYED: 0}
         self._next_key = 0
+        self.record: rec.Record | None = None  # the service's record, set when it is created
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -113,6 +115,11 @@ class Queue:
         return parse_redrive_policy(policy) if policy else None
 
     # --- state bookkeeping ------------------------------------------------------------------
+    def note(self, kind: str, msg: Message, at: float, **detail) -> None:
+        """Log what happened to ``msg`` in the account's record (see labkit.emulator.record)."""
+        if self.record is not None and self.record.enabled:
+            self.record.add(self.account, at, self.name, kind, msg.message_id, detail or None)
+
     def new_key(self) -> int:
         self._next_key += 1
         return self._next_key
@@ -142,6 +149,15 @@ class Queue:
         msg.state = DELAYED if delay > 0 else VISIBLE
         self.counts[msg.state] += 1
         heapq.heappush(self._expiry, (msg.expires_at, msg.key))
+        record = self.record
+        if record is not None and record.enabled:
+            if msg.dead_letter_source:
+                source = msg.dead_letter_source.rsplit(":", 1)[-1]
+                self.note(rec.ARRIVED, msg, now, source=source)
+            else:  # the hot path of every send: a tuple, not a dict
+                until = now + delay if delay > 0 else None
+                detail = (msg.group_id, msg.dedup_id, until)
+                record.add(self.account, now, self.name, rec.SENT, msg.message_id, detail)
         if delay > 0:
             self._schedule(msg, now + delay)
         else:
@@ -155,6 +171,8 @@ class Queue:
             _, key, version = heapq.heappop(pending)
             msg = self.messages.get(key)
             if msg is not None and msg.version == version and msg.state != VISIBLE:
+                # logged at the moment it was due (tick runs lazily, at the next request)
+                self.note(rec.VISIBLE, msg, msg.visible_at, attempt=msg.receive_count)
                 self._set_state(msg, VISIBLE)
                 self._on_visible(msg)
         expiry = self._expiry
@@ -162,15 +180,18 @@ class Queue:
             _, key = heapq.heappop(expiry)
             msg = self.messages.get(key)
             if msg is not None and msg.expires_at <= now:
-                self.remove(msg)
+                self.remove(msg, rec.EXPIRED, msg.expires_at)
 
     def next_event(self) -> float | None:
         """Clock time of the next scheduled change of visibility (may be stale: early is fine)."""
         return self._pending[0][0] if self._pending else None
 
-    def remove(self, msg: Message) -> None:
+    def remove(self, msg: Message, why: str | None = None, at: float = 0.0, **detail) -> None:
+        """Forget ``msg``; ``why`` (a record kind: deleted, purged...) is logged at ``at``."""
         if self.messages.pop(msg.key, None) is None:
             return
+        if why is not None:
+            self.note(why, msg, at, **detail)
         if self.budget is not None:
             self.budget.give(msg.size())
         self.counts[msg.state] -= 1
@@ -186,13 +207,14 @@ class Queue:
         self._on_hidden(msg)
 
     def change_visibility(self, msg: Message, now: float, visibility: int) -> None:
+        self.note(rec.VISIBILITY, msg, now, hidden_until=now + visibility)
         self._hide_until(msg, now + visibility, INFLIGHT)
         if visibility == 0:
             self.tick(now)
 
-    def purge(self) -> None:
+    def purge(self, now: float = 0.0) -> None:
         for msg in list(self.messages.values()):
-            self.remove(msg)
+            self.remove(msg, rec.PURGED, now)
 
     # --- hooks for the queue types ----------------------------------------------------------
     def _on_visible(self, msg: Message) -> None:
@@ -266,6 +288,7 @@ class StandardQueue(Queue):
         self.counts[VISIBLE] += 1
         heapq.heappush(self._expiry, (twin.expires_at, twin.key))
         self._on_visible(twin)
+        self.note(rec.DUPLICATED, twin, msg.received_at)
         return twin
 
 

@@ -1,26 +1,27 @@
 """Figures for the lessons: arrival order, standard versus FIFO, latency, a task timeline.
 
 Each helper draws on the Axes it is given (or a new figure), titles it, labels both axes, adds a
-legend when colours mean something, and returns the Axes (or the Figure for several panels).
-None calls ``plt.show()``: the notebook cell does, so each figure is drawn once, as PNG.
+legend when colours mean something, gives the figure alt text with its point in numbers
+(`figures.describe`), and returns the Axes (or the Figure for several panels). Colours come
+from the Okabe-Ito palette and each series also has its own marker or hatching. None calls
+``plt.show()``: the notebook cell does, so each figure is drawn once, as PNG.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from labkit.lessons.analysis import metrics
+from labkit.lessons.analysis import figures, metrics
 
 
 def _axes(ax: Axes | None, size: tuple[float, float] = (7, 4)) -> Axes:
     if ax is not None:
         return ax
-    _, new = plt.subplots(figsize=size, layout="constrained")
+    _, new = figures.new_figure(figsize=size)
     return new
 
 
@@ -52,10 +53,14 @@ def plot_arrival_order(
     ax = _axes(ax)
     frame = frame.dropna(subset=["number"])
     groups = list(frame.groupby(color_by, sort=True)) if not frame.empty else []
-    for name, part in groups:
-        ax.scatter(part["position"], part["number"], s=12, label=str(name))
+    for i, (name, part) in enumerate(groups):
+        ax.scatter(
+            part["position"], part["number"], s=14, label=str(name),
+            color=figures.colour(i), marker=figures.marker(i),
+        )  # fmt: skip
     if title is None:
         title = f"Arrival order ({_inversion_text(frame, color_by)})"
+    figures.add_description(ax, _arrival_text(frame, color_by, title))
     ax.set_title(title)
     ax.set_xlabel("arrival position")
     ax.set_ylabel("message number")
@@ -64,18 +69,35 @@ def plot_arrival_order(
     return ax
 
 
+def _arrival_text(frame: pd.DataFrame, color_by: str, title: str) -> str:
+    scope = _order_scope(color_by)
+    count = metrics.inversions(frame, by=scope) if not frame.empty else 0
+    return (
+        f"{title}: {len(frame)} messages, message number against arrival position, one colour "
+        f"and marker per {color_by}; {count} pairs arrived out of order"
+        + (" within a group." if scope == "group" else ".")
+    )
+
+
 def plot_standard_vs_fifo(
-    standard, fifo, color_by: str = "client", titles: tuple[str, str] = ("Standard", "FIFO")
+    standard,
+    fifo,
+    color_by: str = "client",
+    titles: tuple[str, str] = ("Standard", "FIFO"),
+    suptitle: str = "Arrival order: standard versus FIFO queue",
+    xlabel: str | None = None,
+    ylabel: str | None = None,
 ) -> Figure:
     """The two arrival-order plots side by side on shared axes, inversions in each title."""
-    fig, (left, right) = plt.subplots(
-        1, 2, figsize=(11, 4), sharex=True, sharey=True, layout="constrained"
-    )
+    fig, (left, right) = figures.new_figure(1, 2, figsize=(11, 4), sharex=True, sharey=True)
+    figures.describe(fig, f"{suptitle}.")
     for ax, data, name in ((left, standard, titles[0]), (right, fifo, titles[1])):
         frame = _runs_deliveries(data)
         text = _inversion_text(frame, color_by)
         plot_arrival_order(frame, color_by=color_by, ax=ax, title=f"{name}: {text}")
-    fig.suptitle("Arrival order: standard versus FIFO queue")
+        ax.set_xlabel(xlabel or ax.get_xlabel())
+        ax.set_ylabel(ylabel or ax.get_ylabel())
+    fig.suptitle(suptitle)
     return fig
 
 
@@ -85,9 +107,15 @@ def plot_latency(
     """Histogram of latency in milliseconds; ``runs`` is one run/frame or a dict label -> run."""
     ax = _axes(ax)
     series = runs if isinstance(runs, Mapping) else {"": runs}
-    for label, data in series.items():
+    medians = []
+    for i, (label, data) in enumerate(series.items()):
         values = metrics.latencies(_runs_deliveries(data)).dropna() * 1000
-        ax.hist(values, bins=bins, alpha=0.6, label=str(label) or None)
+        ax.hist(
+            values, bins=bins, alpha=0.6, label=str(label) or None, color=figures.colour(i),
+            hatch=figures.hatch(i), edgecolor="black", linewidth=0.4,
+        )  # fmt: skip
+        medians.append(f"{label or 'run'}: median {values.median():.1f} ms")
+    figures.add_description(ax, f"{title}, histogram in milliseconds; {'; '.join(medians)}.")
     ax.set_title(title)
     ax.set_xlabel("latency (ms)")
     ax.set_ylabel("messages")
@@ -109,19 +137,25 @@ def plot_task_timeline(
     lanes = sorted(frame["lane"].astype(str).unique()) if not frame.empty else []
     origin = frame["started"].min() if not frame.empty else 0.0
     names = sorted(frame["name"].astype(str).unique()) if not frame.empty else []
-    colours = {name: f"C{i % 10}" for i, name in enumerate(names)}
-    for name in names:
+    for i, name in enumerate(names):
         part = frame[frame["name"].astype(str) == name]
         ax.barh(
             [lanes.index(str(lane)) for lane in part["lane"]],
             part["succeeded"] - part["started"],
             left=part["started"] - origin,
             height=0.6,
-            color=colours[name],
+            color=figures.colour(i),
+            hatch=figures.hatch(i),
             edgecolor="black",
             linewidth=0.5,
             label=name,
         )
+    span = float(frame["succeeded"].max() - origin) if not frame.empty else 0.0
+    figures.add_description(
+        ax,
+        f"{title}: {len(frame)} tasks on {len(lanes)} lanes ({', '.join(lanes[:8])}), "
+        f"all done {span:.1f} s after the first started.",
+    )
     ax.set_yticks(range(len(lanes)), lanes)
     ax.set_title(title)
     ax.set_xlabel("seconds since the first task started")

@@ -45,6 +45,7 @@ DELIVERY_COLUMNS = [
     "started_at",
     "handled_at",
     "deleted",
+    "receipt_handle",  # matches the emulator's record of this receive (labkit.emulator.record)
 ]
 
 
@@ -84,6 +85,7 @@ def _delivery_row(
         "started_at": time.time(),
         "handled_at": None,
         "deleted": False,
+        "receipt_handle": message.get("ReceiptHandle"),
     }
 
 
