@@ -56,6 +56,7 @@ class Queue:
         self.created_at = created_at
         self.modified_at = created_at
         self.rng = rng
+        self.seed: int | None = None  # set with the rng when the server or account is seeded
         self.cond = threading.Condition()
         self.deleted = False
         self.last_purge: float | None = None
@@ -171,6 +172,15 @@ class Queue:
     def take(self, now: float, limit: int, long_poll: bool) -> list[Message]:
         """Up to ``limit`` visible messages, not yet marked delivered."""
         raise NotImplementedError
+
+    def draw(self, msg: Message) -> float:
+        """A number in [0, 1) for this delivery of ``msg``. Seeded, it depends only on the seed,
+        the queue, the body and the receive count, not on how many polls came before (their
+        number follows wall-clock time), so a seeded run duplicates the same messages again."""
+        if self.seed is None:
+            return self.rng.random()
+        key = f"{self.seed}:{self.name}:{msg.body}:{msg.receive_count}".encode()
+        return int.from_bytes(hashlib.sha256(key).digest()[:8], "big") / 2**64
 
 
 class StandardQueue(Queue):

@@ -302,6 +302,7 @@ class SQSService:
                 if account is None or each.account == account:
                     with each.cond:
                         each.rng = queue_rng(seed, each.name)
+                        each.seed = seed
         out: dict = {"duplicate_rate": self.duplicate_rate, "seed": self.seed}
         if account is not None:
             out.update(account=account, seed=self._seeds.get(account, self.seed))
@@ -382,6 +383,7 @@ class SQSService:
             cls = FifoQueue if fifo else StandardQueue
             seed = self._seeds.get(ctx.account, self.seed)
             queue = cls(name, arn, attrs, now, queue_rng(seed, name))
+            queue.seed = seed
             queue.tags = dict(tags)
             self._queues[queue.key] = queue
         return {"QueueUrl": self.queue_url(queue, ctx)}
@@ -791,7 +793,7 @@ class SQSService:
                             if queue.duplicate_rate is None
                             else queue.duplicate_rate
                         )
-                        if rate and isinstance(queue, StandardQueue) and queue.rng.random() < rate:
+                        if rate and isinstance(queue, StandardQueue) and queue.draw(msg) < rate:
                             queue.duplicate(msg)
                     if rendered or moved:
                         if rendered and attempt is not None and isinstance(queue, FifoQueue):
