@@ -346,14 +346,17 @@ def throughput_experiment(
         )
         for n in concurrencies
     }
-    try:
-        wait_ready(list(workers.values()), timeout=30)
-        frames = [
-            run_batch(lab, tasks, seconds, n, worker=workers[n], queue=f"{QUEUE}.c{n}")
-            for n in concurrencies
-        ]
-    finally:
-        stop_all(list(workers.values()))
+    frames = []  # one bar over the whole run: starts, batches and stops each take seconds
+    with counter(len(concurrencies) + 2, "throughput experiment", unit="step") as bar:
+        try:
+            wait_ready(list(workers.values()), timeout=30)
+            for n in concurrencies:
+                advance(bar, len(frames) + 1)
+                frames.append(run_batch(lab, tasks, seconds, n, workers[n], f"{QUEUE}.c{n}"))
+            advance(bar, len(frames) + 1)
+        finally:
+            stop_all(list(workers.values()))
+        advance(bar, len(frames) + 2)
     rows = []
     for n, frame in zip(concurrencies, frames, strict=True):
         elapsed = float(frame["succeeded"].max() - frame["received"].min())
