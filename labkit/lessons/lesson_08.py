@@ -44,6 +44,15 @@ class EventsLab:
         attrs = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
         return attrs["Attributes"]["QueueArn"]
 
+    def subscriber_queue(self, name: str, topic_arn: str | None = None) -> str:
+        """Create queue ``name`` with the queue policy that lets ``topic_arn`` (the lesson's
+        topic) send to it; its URL. Without that policy AWS accepts the subscription and the
+        publish, and delivers nothing (the emulator stores policies without enforcing them)."""
+        url = self.sqs.create_queue(QueueName=name)["QueueUrl"]
+        policy = _queue_policy(self.queue_arn(url), topic_arn or self.topic_arn)
+        self.sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": policy})
+        return url
+
     def publish(self, event: str, todo: int, **attributes: str | int) -> str:
         """Publish one todo event (JSON body; ``event`` and ``todo`` also as message attributes,
         plus any ``attributes``); returns its MessageId."""

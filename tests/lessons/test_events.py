@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import types
 
@@ -83,12 +84,28 @@ def test_subscribe_check_right_and_typical_mistakes(events: ev.EventsLab) -> Non
 def test_filter_policy_check_names_the_mistake(events: ev.EventsLab, policy, words) -> None:
     result = check.evaluate("08.filter_policy", policy, data=events)
     assert not result and words in result.message, result.message
+    # On AWS a fresh filter policy needs up to 15 minutes: the check judges it offline, alike
+    on_aws = dataclasses.replace(events, emulator=False)
+    offline = check.evaluate("08.filter_policy", policy, data=on_aws)
+    assert not offline and words in offline.message, offline.message
+
+
+def test_subscriber_queue_carries_the_policy_aws_needs(events: ev.EventsLab) -> None:
+    url = events.subscriber_queue("todo-events-mine")
+    attrs = events.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])
+    [statement] = json.loads(attrs["Attributes"]["Policy"])["Statement"]
+    assert statement["Principal"] == {"Service": "sns.amazonaws.com"}
+    assert statement["Action"] == "sqs:SendMessage"
+    assert statement["Condition"]["ArnEquals"]["aws:SourceArn"] == events.topic_arn
 
 
 def test_filter_policy_check_accepts_dict_or_json(events: ev.EventsLab) -> None:
     policy = {"event": ["todo.completed"], "priority": [{"numeric": [">=", 3]}]}
     assert check.evaluate("08.filter_policy", policy, data=events)
     assert check.evaluate("08.filter_policy", json.dumps(policy), data=events)
+    assert check.evaluate(
+        "08.filter_policy", policy, data=dataclasses.replace(events, emulator=False)
+    )
     assert check.evaluate("08.filter_policy", ..., data=events).status == check.NOT_TRIED
 
 
