@@ -20,6 +20,8 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	@# notebooks are committed without outputs: let git strip them on `git add`
 	@-git rev-parse --git-dir >/dev/null 2>&1 && $(BIN)/nbstripout --install || true
+	@# ...and the student's Python version JupyterLab writes (labkit/tools/notebook_form.py)
+	@-git rev-parse --git-dir >/dev/null 2>&1 && git config filter.nbstripout.extrakeys metadata.language_info.version || true
 	@touch $(STAMP)
 
 $(DEV_STAMP): $(STAMP) requirements-dev.txt requirements.txt

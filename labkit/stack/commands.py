@@ -220,6 +220,8 @@ def cmd_lab(args: argparse.Namespace) -> int:
         "--ip=127.0.0.1",
         f"--port={args.port or 8888}",
         f"--ServerApp.root_dir={NOTEBOOK_DIR}",
+        # lessons open unmodified: the kernel's language_info is already in them
+        "--ServerApp.contents_manager_class=labkit.stack.notebook_contents.LabContentsManager",
     ]
     if args.no_browser:
         argv.append("--no-browser")
