@@ -10,7 +10,10 @@ import uuid
 from typing import Any
 
 from labkit.lessons.grading.checker import exercise, known_answer
+from labkit.terraform.topics import allow_topic
 
+#: Seconds the filter-policy check waits for probes on AWS (they may take a while there).
+AWS_PROBE_WAIT = 20
 #: Exercise 2's probe events: (event, priority) and whether the policy must let it through.
 POLICY_PROBES = [
     (("todo.completed", 5), True),
@@ -67,7 +70,12 @@ def _subscribe(answer: Any, data: Any = None, **context: Any) -> bool | str:
     sns.publish(TopicArn=events.topic_arn, Message=probe)
     bodies = [m["Body"] for m in receive_all(sqs, mine)]
     if probe not in bodies:
-        return "a probe event published to the topic did not arrive in todo-events-mine"
+        return (
+            "a probe event published to the topic did not arrive in todo-events-mine: SNS "
+            "delivers only where the queue's policy lets the topic send (sqs:SendMessage for "
+            "sns.amazonaws.com with aws:SourceArn = the topic, as aws_sqs_queue_policy in "
+            "terraform/sns.tf); run the Setup cell again, it gives the queue that policy"
+        )
     return True
 
 
@@ -115,32 +123,16 @@ def _filter_policy(answer: Any, data: Any = None, **context: Any) -> bool | str:
     hint = _shape_hint(policy)
     if hint:
         return hint
-    # AWS: a new or changed filter policy takes up to 15 minutes to take effect, so probing a
-    # fresh subscription at once would judge SNS's delay, not the policy: judge it offline there
-    got = _delivered_probes(events, text) if events.emulator else _matched_probes(text)
-    if isinstance(got, str):
-        return got
-    for index, ((event, priority), wanted) in enumerate(POLICY_PROBES):
-        if wanted and index not in got:
-            return f"a {event} event with priority {priority} was filtered out; it should pass"
-        if not wanted and index in got:
-            return f"a {event} event with priority {priority} got through; it should not"
-    return True
-
-
-def _delivered_probes(events: Any, text: str) -> set[int] | str:
-    """Publish the probes to a scratch topic whose queue subscribes with ``text``; which
-    arrived (or SNS's refusal, worded for the student)."""
     sns, sqs = events.sns, events.sqs
     tag = uuid.uuid4().hex[:8]
     topic = sns.create_topic(Name=f"lesson08-check-{tag}")["TopicArn"]
-    url = events.subscriber_queue(f"lesson08-check-{tag}", topic)  # AWS needs its policy
+    url = sqs.create_queue(QueueName=f"lesson08-check-{tag}")["QueueUrl"]
     try:
         try:
             sns.subscribe(
                 TopicArn=topic,
                 Protocol="sqs",
-                Endpoint=events.queue_arn(url),
+                Endpoint=allow_topic(sqs, url, topic),  # the queue policy SNS needs
                 Attributes={"FilterPolicy": text, "RawMessageDelivery": "true"},
             )
         except Exception as exc:  # SNS refuses the policy: its own words are the best hint
@@ -155,36 +147,37 @@ def _delivered_probes(events: Any, text: str) -> set[int] | str:
                     "priority": {"DataType": "Number", "StringValue": str(priority)},
                 },
             )
-        from labkit.lessons.engine.receiving import receive_all
-
-        got = {int(m["Body"]) for m in receive_all(sqs, url)}
+        got = _probe_results(events, sqs, url)
     finally:
         with contextlib.suppress(Exception):
             sns.delete_topic(TopicArn=topic)
         with contextlib.suppress(Exception):
             sqs.delete_queue(QueueUrl=url)
+    verdict = _probe_verdict(got)
+    if verdict is not True and not events.emulator:
+        from labkit.lessons.lesson_08 import FILTER_DELAY
+
+        return f"{verdict} ({FILTER_DELAY}: if your policy is right, check again later)"
+    return verdict
+
+
+def _probe_results(events: Any, sqs: Any, url: str) -> set[int]:
+    """Which probes reached the checker's queue. On AWS a fresh filter policy may not apply
+    yet: the probes are received for up to a minute there, on the emulator at once."""
+    from labkit.lessons.engine.receiving import receive_all
+
+    wait = 1 if events.emulator else AWS_PROBE_WAIT
+    got = {int(m["Body"]) for m in receive_all(sqs, url, wait=wait)}
     return got
 
 
-def _matched_probes(text: str) -> set[int] | str:
-    """Which probes ``text`` lets through, by the emulator's implementation of AWS's filter
-    rules (AWS would apply a new policy only after up to 15 minutes)."""
-    from labkit.emulator.sns.errors import SNSError
-    from labkit.emulator.sns.filters import matches, parse_policy
-
-    try:
-        policy = parse_policy(text)
-    except SNSError as exc:
-        return f"SNS refused the policy: {exc}"
-    got = set()
-    for index, ((event, priority), _) in enumerate(POLICY_PROBES):
-        attributes = {
-            "event": {"DataType": "String", "StringValue": event},
-            "priority": {"DataType": "Number", "StringValue": str(priority)},
-        }
-        if matches(policy, "MessageAttributes", attributes, str(index)):
-            got.add(index)
-    return got
+def _probe_verdict(got: set[int]) -> bool | str:
+    for index, ((event, priority), wanted) in enumerate(POLICY_PROBES):
+        if wanted and index not in got:
+            return f"a {event} event with priority {priority} was filtered out; it should pass"
+        if not wanted and index in got:
+            return f"a {event} event with priority {priority} got through; it should not"
+    return True
 
 
 known_answer(
