@@ -17,9 +17,14 @@ $(STAMP): requirements.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet --no-compile -r requirements.txt
-	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	@# setuptools' boxed "Editable installation ... Please be careful" is information only (it
+	@# warns of folders named like the package; ours is the package): a student reads it as a
+	@# failure, so that one warning, matched by its text, is ignored
+	PYTHONWARNINGS="ignore:Editable installation" $(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	@# notebooks are committed without outputs: let git strip them on `git add`
 	@-git rev-parse --git-dir >/dev/null 2>&1 && $(BIN)/nbstripout --install || true
+	@# ...and the student's Python version JupyterLab writes (labkit/tools/notebook_form.py)
+	@-git rev-parse --git-dir >/dev/null 2>&1 && git config filter.nbstripout.extrakeys metadata.language_info.version || true
 	@touch $(STAMP)
 
 $(DEV_STAMP): $(STAMP) requirements-dev.txt requirements.txt

@@ -90,6 +90,9 @@ resource "aws_ecs_task_definition" "taskoverflow" {
           "awslogs-stream-prefix" = each.key
         }
       }
+      # SIGTERM, then SIGKILL after stopTimeout: Fargate's default 30 s would kill a 50 s
+      # calendar job (acks_late) on every deploy; 120 s is Fargate's maximum
+      stopTimeout = 120
     }
   ])
 }

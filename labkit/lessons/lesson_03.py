@@ -83,11 +83,15 @@ def run_consumer(
 
     Each message goes to every handler; after handling the deposits in ``crash_on`` the first
     time, the consumer "crashes" (skips the delete), so they come back after the 1 s
-    visibility timeout. One row per delivery: deposit number, message id, seconds since start.
+    visibility timeout. One row per delivery: deposit number, message id, seconds since start,
+    and ``why`` it came: ``first``, ``after a crash`` (the redelivery of a deposit whose delete
+    was skipped) or ``duplicate copy`` (any other repeat: the queue's second copy).
     """
     handlers, crash_on = list(handlers), set(crash_on)
     deliveries: list[dict] = []
     crashed: set[int] = set()
+    seen: set[str] = set()
+    awaiting: set[int] = set()  # crashed deposits whose redelivery has not come yet
     quiet, start = 0, time.monotonic()
     while quiet < quiet_polls:
         reply = sqs.receive_message(
@@ -104,10 +108,23 @@ def run_consumer(
                     "deposit": number,
                     "message_id": message["MessageId"],
                     "at_s": time.monotonic() - start,
+                    "why": _why(message["MessageId"], number, seen, awaiting),
                 }
             )
             if number in crash_on and number not in crashed:
                 crashed.add(number)
+                awaiting.add(number)
                 continue  # the work is done, the delete never happens
             sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
     return deliveries
+
+
+def _why(message_id: str, number: int, seen: set[str], awaiting: set[int]) -> str:
+    """Why this delivery came: the first, the redelivery after a crash, or a duplicate copy."""
+    if message_id not in seen:
+        seen.add(message_id)
+        return "first"
+    if number in awaiting:
+        awaiting.discard(number)
+        return "after a crash"
+    return "duplicate copy"

@@ -319,15 +319,19 @@ def throughput_experiment(
         )
         for n in concurrencies
     }
-    try:
-        wait_ready(list(started.values()), timeout=30)
-        frames = [
-            run_batch(lab, tasks, seconds, n, worker=started[n], queue=f"{QUEUE}.c{n}")
-            for n in concurrencies
-        ]
-    finally:
-        for n in concurrencies:
-            workers.stop_worker(f"lesson-c{n}")
+    frames = []  # one bar over the whole run: starts, batches and stops each take seconds
+    with counter(len(concurrencies) + 2, "throughput experiment", unit="step") as bar:
+        try:
+            wait_ready(list(started.values()), timeout=30)
+            for n in concurrencies:
+                advance(bar, len(frames) + 1)
+                queue = f"{QUEUE}.c{n}"
+                frames.append(run_batch(lab, tasks, seconds, n, worker=started[n], queue=queue))
+            advance(bar, len(frames) + 1)
+        finally:
+            for n in concurrencies:
+                workers.stop_worker(f"lesson-c{n}")
+        advance(bar, len(frames) + 2)
     rows = []
     for n, frame in zip(concurrencies, frames, strict=True):
         elapsed = float(frame["succeeded"].max() - frame["received"].min())

@@ -92,7 +92,7 @@ def fresh_queues(
 
 def decode_task_message(body: str) -> tuple[dict, list]:
     """A Celery task message as kombu sends it to SQS: base64 of a JSON envelope whose own
-    `body` is base64 of `[args, kwargs, options]`; returns (envelope, call)."""
+    `body` is base64 of `[args, kwargs, embed]` (protocol 2); returns (envelope, call)."""
     import base64
     import json
 

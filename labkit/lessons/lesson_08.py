@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from labkit.lessons.engine.receiving import receive_all  # lesson 08 cells call it as ev.receive_all
+from labkit.lessons.progress import advance, counter
 from labkit.waiting import Deadline, wait_until
 
 TOPIC = "todo-events"
@@ -66,9 +67,13 @@ class EventsLab:
         import pandas as pd
 
         rows = []
-        for name, url in (queues or self.queues).items():
-            for message in receive_all(self.sqs, url, wait=wait):
-                rows.append({"queue": name, **parse_event(message["Body"])})
+        chosen = queues or self.queues
+        # each queue ends with an empty `wait` s long poll: a bar says what the cell waits for
+        with counter(len(chosen), "reading the subscriber queues", unit="queue") as bar:
+            for done, (name, url) in enumerate(chosen.items(), start=1):
+                for message in receive_all(self.sqs, url, wait=wait):
+                    rows.append({"queue": name, **parse_event(message["Body"])})
+                advance(bar, done)
         columns = ["queue", "event", "todo", "message_id", "envelope"]
         return pd.DataFrame(rows, columns=columns)
 

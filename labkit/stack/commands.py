@@ -222,20 +222,39 @@ def cmd_lab(args: argparse.Namespace) -> int:
         "--ip=127.0.0.1",
         f"--port={args.port or 8888}",
         f"--ServerApp.root_dir={NOTEBOOK_DIR}",
+        # lessons open unmodified: the kernel's language_info is already in them
+        "--ServerApp.contents_manager_class=labkit.stack.notebook_contents.LabContentsManager",
     ]
     if args.no_browser:
         argv.append("--no-browser")
     if hasattr(os, "geteuid") and os.geteuid() == 0:  # containers run as root
         argv.append("--allow-root")
     code = run_until_signal(argv)
-    if stack_was_running:
-        print("JupyterLab stopped; the stack keeps running (`labkit down` stops it)")
-    else:
+    with _patient():  # a second Ctrl-C must not leave the stack half stopped
+        if stack_was_running:
+            print("JupyterLab stopped; the stack keeps running (`labkit down` stops it)")
+            return code
         from labkit.stack import down
 
         stopped = down()  # this command started it: leave nothing running
         print(f"JupyterLab stopped; stopped the stack it started: {', '.join(stopped) or 'none'}")
     return code
+
+
+@contextlib.contextmanager
+def _patient():
+    """While cleaning up, Ctrl-C (or SIGTERM) says to wait instead of interrupting it."""
+    import signal
+
+    def wait(_signum: int, _frame: object) -> None:
+        print("still stopping JupyterLab, its kernels and the lab stack: a moment", flush=True)
+
+    previous = {sig: signal.signal(sig, wait) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def run_until_signal(argv: list[str], grace: float = 15.0) -> int:
@@ -276,18 +295,27 @@ def run_until_signal(argv: list[str], grace: float = 15.0) -> int:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        from labkit.stack.processes import stop_group
-
-        stop_group(proc.pid, timeout=1)  # anything left in JupyterLab's own group
-        left = [p for p in seen.values() if p.is_running()]
-        for each in left:
-            with contextlib.suppress(psutil.Error):
-                each.terminate()
-        _, alive = psutil.wait_procs(left, timeout=grace)
-        for each in alive:
-            with contextlib.suppress(psutil.Error):
-                each.kill()
+        with _patient():
+            _stop_leftovers(proc.pid, list(seen.values()), grace)
     return 0 if code in (0, -signal.SIGTERM, 128 + signal.SIGTERM) else code
+
+
+def _stop_leftovers(group: int, seen: list, grace: float) -> None:
+    """Stop JupyterLab's process group and whatever it started that still runs (kernels,
+    their lesson workers): SIGTERM, then SIGKILL after ``grace`` seconds."""
+    import psutil
+
+    from labkit.stack.processes import stop_group
+
+    stop_group(group, timeout=1)  # anything left in JupyterLab's own group
+    left = [p for p in seen if p.is_running()]
+    for each in left:
+        with contextlib.suppress(psutil.Error):
+            each.terminate()
+    _, alive = psutil.wait_procs(left, timeout=grace)
+    for each in alive:
+        with contextlib.suppress(psutil.Error):
+            each.kill()
 
 
 def _compose_lab(args: argparse.Namespace) -> int:

@@ -3,6 +3,7 @@ leaves nothing running when it is stopped."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -75,8 +76,34 @@ def test_two_homes_with_default_options_each_get_a_stack(tmp_path: Path) -> None
             labkit(env, "down")
 
 
+def _sigterm(lab: subprocess.Popen) -> None:
+    lab.send_signal(signal.SIGTERM)
+
+
+def _ctrl_c_twice(lab: subprocess.Popen) -> None:
+    """What a terminal does on Ctrl-C under `make lab`: SIGINT to the foreground process group,
+    here twice, the second once JupyterLab is gone and the stack is being stopped."""
+    os.killpg(lab.pid, signal.SIGINT)
+
+    def jupyterlab_gone() -> bool:
+        try:
+            children = psutil.Process(lab.pid).children(recursive=True)
+            return not any("jupyterlab" in " ".join(p.cmdline()) for p in children)
+        except psutil.Error:
+            return True
+
+    wait_until(jupyterlab_gone, 60, "JupyterLab to stop after Ctrl-C", poll=0.05)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(lab.pid, signal.SIGINT)
+
+
 @pytest.mark.timeout(600)  # JupyterLab and a kernel start on two shared cores
-def test_labkit_lab_passes_sigterm_on_and_leaves_nothing(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "stop",
+    [_sigterm, pytest.param(_ctrl_c_twice, marks=pytest.mark.extended)],
+    ids=["sigterm", "ctrl-c-twice"],
+)
+def test_labkit_lab_passes_sigterm_on_and_leaves_nothing(tmp_path: Path, stop) -> None:
     import requests
 
     home = tmp_path / "home"
@@ -85,7 +112,12 @@ def test_labkit_lab_passes_sigterm_on_and_leaves_nothing(tmp_path: Path) -> None
     argv = [sys.executable, "-m", "labkit", "lab", "--no-browser", "--port", str(port)]
     argv += ["--sqs-port", str(free_port()), "--api-port", str(free_port())]
     lab = subprocess.Popen(
-        argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        argv,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,  # its own process group, as under a terminal
     )
     try:
         if not wait_for_port(port, timeout=120):
@@ -103,7 +135,7 @@ def test_labkit_lab_passes_sigterm_on_and_leaves_nothing(tmp_path: Path) -> None
         everything = wait_until(a_kernel, 60, "a notebook kernel under `labkit lab`", poll=0.2)
         assert stack_processes(home)
         everything += stack_processes(home)
-        lab.send_signal(signal.SIGTERM)
+        stop(lab)
         output = lab.communicate(timeout=90)[0]
         assert lab.returncode == 0, output[-3000:]
         _, alive = psutil.wait_procs(everything, timeout=20)

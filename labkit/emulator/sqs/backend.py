@@ -167,6 +167,7 @@ class SQSBackend(MessageOps, LabControls):
             cls = FifoQueue if fifo else StandardQueue
             seed = self._seeds.get(account, self.seed)
             queue = cls(name, arn, attrs, self.now(account), queue_rng(seed, name))
+            queue.seed = seed
             queue.tags = dict(tags)
             queue.budget = self.budget
             queue.record = self.record

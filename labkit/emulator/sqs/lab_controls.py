@@ -118,6 +118,7 @@ class LabControls:
                 if account is None or each.account == account:
                     with each.cond:
                         each.rng = queue_rng(seed, each.name)
+                        each.seed = seed
         out: dict = {"duplicate_rate": self.duplicate_rate, "seed": self.seed}
         if account is not None:  # that account's view: no other account's id in it
             out.update(

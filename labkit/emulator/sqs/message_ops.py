@@ -365,7 +365,7 @@ class MessageOps:
         rate = queue.duplicate_rate
         if rate is None:
             rate = self._rates.get(queue.account, self.duplicate_rate)
-        if rate and isinstance(queue, StandardQueue) and queue.rng.random() < rate:
+        if rate and isinstance(queue, StandardQueue) and queue.draw(msg) < rate:
             queue.duplicate(msg)
         return out
 

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from labkit.lessons.analysis import figures, metrics
 
@@ -64,6 +65,8 @@ def plot_arrival_order(
     ax.set_title(title)
     ax.set_xlabel("arrival position")
     ax.set_ylabel("message number")
+    for axis in (ax.xaxis, ax.yaxis):  # positions and numbers are whole: no 1.5 ticks
+        axis.set_major_locator(MaxNLocator(integer=True))
     if groups:
         ax.legend(title=color_by, fontsize="small", loc="upper left")
     return ax
