@@ -59,7 +59,8 @@ known_number(
 known_choice(
     "01.guarantee",
     "6a3029477a3d87c76f43fbbd56d20754430fb8ee5b8767e65017f5b58126d961",
-    hint="look at the FIFO plot of several publishers: follow one colour at a time",
+    hint="look at the FIFO run of several publishers (its plot, or many_fifo.deliveries): "
+    "B-Message 0 arrives after A-Message 9, so what is still in order? Follow one colour",
 )
 
 # ---------------------------------------------------------------------------------------------

@@ -26,7 +26,8 @@ from labkit.lessons.grading.exercises._live import (
 known_number(
     "02.dedup_interval",
     "8011d0e21d1dfeca02eab4aeb09a112051941e7a20ada5213500e33d87afcec5",
-    hint="how far did the lesson move the emulator's clock before the same bodies got through?",
+    hint="the lesson moved the emulator's clock 5 * 60 + 1 seconds, one second past the "
+    "interval, before the same bodies got through: the interval itself, in seconds",
     seconds=True,
 )
 
