@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
+from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
 
 from tests.student_path import attempts
@@ -80,8 +81,8 @@ class Student:
     def restart(self, upto: int) -> None:
         """Restart the kernel, then run again every code cell above ``upto`` (no pauses)."""
         self.walk.steps.append(f"restart before cell {upto}")
-        self.client.km.restart_kernel(now=True)
-        self.client.kc.wait_for_ready(timeout=120)
+        run_sync(self.client.km.restart_kernel)(now=True)
+        run_sync(self.client.kc.wait_for_ready)(timeout=120)
         self.imported = False
         if any(attempts.CHECK.search(self.cells[i].source) for i in self.done):
             self.solution_imports()
@@ -133,7 +134,11 @@ class Student:
         """The solution notebook's imports, once per kernel (its worked answers use them)."""
         if not self.imported:
             scratch = nbformat.v4.new_code_cell(attempts.solution_imports(self.lesson))
-            self.client.execute_cell(scratch, len(self.cells))
+            self.cells.append(scratch)  # nbclient stores what it ran at the cell's index
+            try:
+                self.client.execute_cell(scratch, len(self.cells) - 1)
+            finally:
+                self.cells.pop()
             self.imported = True
 
     def go(self, restart_at: float = 0.5, stop_after: str | None = None) -> Walk:
