@@ -57,6 +57,7 @@ def judged(exercise_id: str, item: Mistake, result: checker.CheckResult) -> None
     record(exercise_id, item, result)
     assert result.status == checker.WRONG, f"{item.name}: accepted ({result.line})"
     assert item.says in result.message, f"{item.name}: the hint does not name it ({result.line})"
+    assert not re.search(r"(?<!\.)\.\.(?!\.)", result.message), f"a doubled period: {result.line}"
 
 
 def score(folder: Path = SCORE_DIR) -> dict | None:
