@@ -112,6 +112,15 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         shutil.rmtree(SCORE_DIR, ignore_errors=True)
 
 
+_mutations_ran = False
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Seen by the controller under xdist too: did this session run the mutation suite?"""
+    global _mutations_ran
+    _mutations_ran = _mutations_ran or "test_mutations_" in report.nodeid
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:  # noqa: ANN001
     """The exercise checks' mutation score (tests/lessons/test_mutations_*.py), when they ran:
     typical mistakes refused / tried, written to build/mutation-score.json too."""
@@ -119,7 +128,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
 
     from tests.lessons.mutations import SCORE_DIR, score
 
-    result = score()
+    result = score() if _mutations_ran else None
     if result is None:
         return
     (SCORE_DIR.parent / "mutation-score.json").write_text(json.dumps(result, indent=1) + "\n")
