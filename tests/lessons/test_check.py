@@ -198,3 +198,32 @@ def test_first_out_of_order_needs_the_run() -> None:
 )
 def test_the_lessons_answers_are_read_as_the_issue_asks(exercise_id, answer, right) -> None:
     assert bool(checker.evaluate(exercise_id, answer)) is right
+
+
+def test_celery_setting_names_are_read_from_the_source(tmp_path, monkeypatch) -> None:
+    """04: the names written count, in each way Celery takes them (issue 22: conf.broker)."""
+    import importlib
+
+    from labkit.lessons.grading.exercises._celery_settings import settings_hint
+
+    sources = {
+        "by_attribute": "celery.conf.broker_url = 'x'\ncelery.conf.result_backend = 'y'\n",
+        "by_update": "celery.conf.update(broker_url='x', result_backend='y')\n",
+        "by_constructor": "celery = Celery(__name__, broker='x', backend='y')\n",
+        "from_object": "celery.config_from_object('celeryconfig')\n",
+        "wrong_name": "celery.conf.broker = 'x'\ncelery.conf.result_backend = 'y'\n",
+    }
+    monkeypatch.syspath_prepend(str(tmp_path))
+    hints = {}
+    for name, body in sources.items():
+        (tmp_path / f"conf_{name}.py").write_text(
+            f"from celery import Celery\ncelery = Celery(__name__)\n{body}"
+        )
+        hints[name] = settings_hint(importlib.import_module(f"conf_{name}"))
+    assert [k for k, v in hints.items() if v is None] == [
+        "by_attribute",
+        "by_update",
+        "by_constructor",
+        "from_object",
+    ]
+    assert "the setting is broker_url" in hints["wrong_name"]

@@ -59,6 +59,8 @@ def settings_named(module: Any) -> set[str] | None:
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             named |= {name for t in targets if (name := _conf_target(t))}
         elif isinstance(node, ast.Call):
+            if getattr(node.func, "attr", "") in ("config_from_object", "config_from_envvar"):
+                return None  # settings from elsewhere: judged by their effect only
             named |= _call_names(node)
     return named
 
