@@ -19,6 +19,7 @@ PAUSE = float(os.environ.get("LABKIT_STUDENT_PAUSE", "3"))  # seconds a reader s
 
 
 @pytest.mark.extended
+@pytest.mark.timeout(1800)  # a reader's pace: minutes per lesson
 @pytest.mark.parametrize("path", LESSONS, ids=[p.stem for p in LESSONS])
 def test_lesson_on_the_students_path(path: Path, student_home: Path) -> None:
     walk = Student(path, student_home, pause=PAUSE).go()
