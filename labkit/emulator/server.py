@@ -1,6 +1,6 @@
 """The HTTP face of the emulator, and only that: parsing, size limits, the Host/Origin guard,
 and routing by protocol: SQS's AWS JSON 1.0 (what boto3 and kombu send) to `sqs.actions`, SNS's
-query protocol to `sns.service`, `/_labkit/` to `admin`.
+query protocol to `sns.actions`, `/_labkit/` to `admin`.
 
 `start()` runs it on a background thread for tests and notebooks; `labkit sqs-server` runs it
 in the foreground. Standard library only, so the stack can start it as a child in well under
@@ -25,7 +25,8 @@ from labkit.emulator.accounts import DEFAULT_REGION, caller_of
 from labkit.emulator.admin import MAX_CLOCK_ADVANCE, Admin, is_admin_path
 from labkit.emulator.clock import Clock
 from labkit.emulator.context import Context
-from labkit.emulator.sns.service import SNSService
+from labkit.emulator.sns.actions import SNSService
+from labkit.emulator.sqs.access import authorize
 from labkit.emulator.sqs.actions import dispatch
 from labkit.emulator.sqs.backend import SQSBackend
 from labkit.emulator.sqs.errors import SQSError
@@ -236,6 +237,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         try:
             ctx = self._context()
+            authorize(self.service, action, params, ctx.account, ctx.region)
             result = dispatch(self.service, action, params, ctx)
         except SQSError as err:
             self._error(err)
