@@ -19,12 +19,12 @@ so the owner's account needs no policy; another account, or a service, needs a s
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from labkit.emulator.accounts import is_account_id
+from labkit.web_guard import bounded_loads
 
 ALLOW, DENY, NONE = "allow", "deny", "none"
 _IAM_ARN = re.compile(r"^arn:aws:(?:iam|sts)::(\d{12}):")
@@ -45,7 +45,7 @@ class Request:
 @lru_cache(maxsize=512)
 def _statements(text: str) -> tuple[dict, ...]:
     try:
-        document = json.loads(text)
+        document = bounded_loads(text)
     except (ValueError, RecursionError):
         return ()
     statements = document.get("Statement", []) if isinstance(document, dict) else []

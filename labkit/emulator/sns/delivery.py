@@ -11,7 +11,6 @@ Each subscription counts what it delivered and why the last copy failed (the lab
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 from typing import Any
 
@@ -21,6 +20,7 @@ from labkit.emulator.sns.messages import Published, envelope, raw_attributes, un
 from labkit.emulator.sns.topics import Subscription, Topic, parse_queue_arn
 from labkit.emulator.sqs.backend import SQSBackend
 from labkit.emulator.sqs.errors import SQSError
+from labkit.web_guard import bounded_loads
 
 SNS_SERVICE = "sns.amazonaws.com"
 NO_POLICY = (
@@ -67,7 +67,7 @@ def _entry(
 def _dead_letter_arn(subscription: Subscription) -> str | None:
     policy = subscription.attributes.get("RedrivePolicy")
     try:
-        return json.loads(policy).get("deadLetterTargetArn") if policy else None
+        return bounded_loads(policy).get("deadLetterTargetArn") if policy else None
     except (ValueError, AttributeError):
         return None
 

@@ -17,9 +17,11 @@ import math
 from typing import Any
 
 from labkit.emulator.sns.errors import Detail
+from labkit.web_guard import bounded_loads
 
 MAX_KEYS = 5
 MAX_COMBINATIONS = 150
+MAX_POLICY_BYTES = 256 * 1024  # AWS: "The maximum size of a filter policy is 256 KB."
 NUMERIC_LIMIT = 1e9
 SCOPES = ("MessageAttributes", "MessageBody")
 _ABSENT = object()
@@ -53,8 +55,10 @@ def parse_policy(text: str, scope: str = "MessageAttributes") -> dict | None:
     words (the location suffix AWS's JSON parser appends is left out)."""
     if text is None or text.strip() in ("", "{}"):
         return None
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_POLICY_BYTES:
+        raise _bad(f"Filter policy is larger than {MAX_POLICY_BYTES} bytes (256 KB)")
     try:
-        policy = json.loads(text)
+        policy = bounded_loads(text)
     except (ValueError, RecursionError) as exc:
         raise _bad(f"failed to parse JSON. {exc}") from None
     if not isinstance(policy, dict):
@@ -67,7 +71,41 @@ def parse_policy(text: str, scope: str = "MessageAttributes") -> dict | None:
         raise _bad(f"Filter policy can not have more than {MAX_KEYS} keys")
     if combinations > MAX_COMBINATIONS:
         raise _bad("Filter policy is too complex")
+    _index_anything_but(policy)
     return policy
+
+
+class _Literals(list):
+    """An ``anything-but`` list whose members are also kept in sets, so a message value is
+    checked with one lookup instead of a scan (4,000 values against a 4,000-item String.Array
+    took 6 s a Publish)."""
+
+    def __init__(self, items: list) -> None:
+        super().__init__(items)
+        self.strings = frozenset(item for item in items if isinstance(item, str))
+        self.numbers = frozenset(float(item) for item in items if _is_number(item))
+        self.others = [item for item in items if isinstance(item, bool) or item is None]
+
+    def holds(self, value: object) -> bool:
+        if isinstance(value, str):
+            return value in self.strings
+        if _is_number(value):
+            return float(value) in self.numbers
+        return any(_same(item, value) for item in self.others)
+
+
+def _index_anything_but(node: dict) -> None:
+    """Replace each ``anything-but`` list of a checked policy by its indexed form."""
+    for key, rule in node.items():
+        if key == "$or":
+            for branch in rule:
+                _index_anything_but(branch)
+        elif isinstance(rule, dict):
+            _index_anything_but(rule)
+        else:
+            for condition in rule:
+                if isinstance(condition, dict) and isinstance(condition.get("anything-but"), list):
+                    condition["anything-but"] = _Literals(condition["anything-but"])
 
 
 def _check_node(node: dict, path: tuple, keys: set) -> int:
@@ -201,7 +239,7 @@ def attribute_values(attributes: dict[str, dict]) -> dict[str, Any]:
                 continue
         elif data_type == "String.Array":
             try:
-                out[name] = json.loads(value)
+                out[name] = bounded_loads(value)
             except ValueError:
                 continue
         else:
@@ -215,7 +253,7 @@ def matches(policy: dict | None, scope: str, attributes: dict[str, dict], body: 
         return True
     if scope == "MessageBody":
         try:
-            data = json.loads(body)
+            data = bounded_loads(body)
         except (ValueError, RecursionError):
             return False
         if not isinstance(data, dict):
@@ -293,6 +331,8 @@ def _match_one(operator: str, operand: Any, value: object) -> bool:
     if isinstance(operand, dict):
         ((inner, pattern),) = operand.items()
         return not (isinstance(value, str) and _match_one(inner, pattern, value))
+    if isinstance(operand, _Literals):
+        return not operand.holds(value)
     return not any(_same(item, value) for item in _candidates(operand))
 
 

@@ -16,15 +16,17 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Protocol
 
 from labkit.emulator.sns.errors import SNSError, invalid
+from labkit.emulator.sqs.messages import is_number
+from labkit.web_guard import bounded_loads
 
 MAX_MESSAGE_BYTES = 262_144
 _NAME_CHAR = re.compile(r"^[A-Za-z0-9_\-.]$")
 MAX_NAME_BYTES = 256
+MAX_ATTRIBUTES = 10
 _SUBJECT = re.compile(r"^[\x20-\x7e]{1,100}$")
 _ID = re.compile(r"^[!-~]{1,128}$")
 
@@ -48,7 +50,7 @@ class Published:
         """With MessageStructure=json, the ``sqs`` entry if there is one, else ``default``."""
         if self.structure != "json":
             return self.message
-        parsed = json.loads(self.message)
+        parsed = bounded_loads(self.message)
         sqs = parsed.get("sqs")
         return sqs if isinstance(sqs, str) else parsed["default"]
 
@@ -117,6 +119,12 @@ def parse_attributes(raw: object, where: str = "") -> dict[str, dict]:
         return {}
     if not isinstance(raw, dict):
         raise invalid("MessageAttributes")
+    if len(raw) > MAX_ATTRIBUTES:  # AWS's limit: a subscriber would not get the message
+        raise invalid(
+            "MessageAttributes",
+            f"Number of message attributes [{len(raw)}] exceeds the allowed maximum "
+            f"[{MAX_ATTRIBUTES}].",
+        )
     out: dict[str, dict] = {}
     for name, value in raw.items():
         _check_name(name)
@@ -142,17 +150,14 @@ def parse_attributes(raw: object, where: str = "") -> dict[str, dict]:
 
 
 def _check_number(name: str, text: str) -> None:
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        number = None
-    if number is None or not number.is_finite():
+    # SQS's rule (38 digits, 10^-128 to 10^+126), checked without overflowing on "1e1000000".
+    if not is_number(text.strip()):
         raise _bad_attribute(f"Could not cast message attribute '{name}' value to number.")
 
 
 def _check_array(name: str, text: str) -> None:
     try:
-        items = json.loads(text)
+        items = bounded_loads(text)
     except ValueError:
         items = None
     if not isinstance(items, list) or any(isinstance(item, dict | list) for item in items):
@@ -166,7 +171,7 @@ def _check_structure(message: str) -> None:
     """MessageStructure=json: a JSON object whose ``default`` is a string; keys with values
     other than strings are ignored, as AWS ignores them."""
     try:
-        parsed = json.loads(message)
+        parsed = bounded_loads(message)
     except ValueError:
         raise invalid("Message Structure - JSON message body failed to parse") from None
     if not isinstance(parsed, dict) or not isinstance(parsed.get("default"), str):

@@ -9,13 +9,22 @@ writes the ``<ActionResponse><ActionResult>`` document botocore parses, `encode_
 
 from __future__ import annotations
 
+import re
 import uuid
 from urllib.parse import unquote_plus
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape as _escape
 
 NAMESPACE = "http://sns.amazonaws.com/doc/2010-03-31/"
 MAX_FORM_FIELDS = 2000  # 10 batch entries x 10 attributes x a few fields, with room to spare
 MAX_DEPTH = 8
+# What XML 1.0 cannot carry: a DisplayName or tag holding one made the answer unreadable to
+# botocore. Refused on the way in; replaced by U+FFFD on the way out, should one get through.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def escape(text: str) -> str:
+    """XML text: markup escaped and characters XML cannot carry replaced."""
+    return _NOT_XML.sub("\ufffd", _escape(text))
 
 
 class FormError(ValueError):
@@ -52,6 +61,11 @@ def decode_form(body: bytes) -> dict:
     tree: dict = {}
     nested = False
     for key, value in pairs:
+        if _NOT_XML.search(value) or _NOT_XML.search(key):
+            raise FormError(
+                f"The parameter {key[:100]!r} holds a control character; remove it (only tab, "
+                "line feed and carriage return are allowed)."
+            )
         if "." not in key and key:
             if isinstance(tree.get(key), dict):
                 raise FormError(f"The parameter {key[:100]!r} conflicts with another.")

@@ -5,15 +5,18 @@ from __future__ import annotations
 import json
 import re
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from labkit.emulator.sns import filters
-from labkit.emulator.sns.errors import Detail, bad_arn, invalid
+from labkit.emulator.sns.errors import Detail, SNSError, bad_arn, invalid
+from labkit.web_guard import bounded_loads
 
 _TOPIC_NAME = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 _TOPIC_ARN = re.compile(r"^arn:aws:sns:([a-z0-9-]+):(\d{12}):([A-Za-z0-9_.-]{1,256})$")
 _QUEUE_ARN = re.compile(r"^arn:aws:sqs:([a-z0-9-]+):(\d{12}):([A-Za-z0-9_.-]{1,80})$")
 DEDUP_WINDOW = 300.0
+MAX_DEDUP_IDS = 100_000
 
 # Attributes a caller may set on a topic (CreateTopic or SetTopicAttributes).
 TOPIC_SETTABLE = {
@@ -193,7 +196,7 @@ def check_subscription_attributes(
 
 def _check_redrive(value: str, fifo_pair: bool) -> None:
     try:
-        parsed = json.loads(value)
+        parsed = bounded_loads(value)
     except ValueError as exc:
         raise Detail(f"RedrivePolicy: failed to parse JSON. {exc}") from None
     target = parsed.get("deadLetterTargetArn") if isinstance(parsed, dict) else None
@@ -220,7 +223,9 @@ class Topic:
     subscriptions: list[Subscription] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     sequence: int = 0
-    deduplication: dict[str, tuple[float, str, str]] = field(default_factory=dict)
+    # Insertion order is expiry order (the clock only moves forward), so expired ids leave
+    # from the front: O(1) a publish, where a sweep of every id made 30,000 ids cost 40 ms.
+    deduplication: OrderedDict[str, tuple[float, str, str]] = field(default_factory=OrderedDict)
 
     def described(self) -> dict[str, str]:
         out = {
@@ -253,16 +258,29 @@ class Topic:
 
     def seen(self, dedup_id: str, now: float) -> tuple[str, str] | None:
         """The (MessageId, SequenceNumber) of a publish with this id in the last 5 minutes."""
-        if len(self.deduplication) > 1000:
-            for key, (expires, _, _) in list(self.deduplication.items()):
-                if expires <= now:
-                    del self.deduplication[key]
-        earlier = self.deduplication.get(dedup_id)
+        store = self.deduplication
+        while store:
+            oldest = next(iter(store.values()))
+            if oldest[0] > now:
+                break
+            store.popitem(last=False)
+        earlier = store.get(dedup_id)
         if earlier is None or earlier[0] <= now:
             return None
         return earlier[1], earlier[2]
 
     def remember(self, dedup_id: str, now: float, message_id: str, sequence: str) -> None:
+        """Keep the id for five minutes; `Throttled` when the topic already holds
+        `MAX_DEDUP_IDS` live ids (the lab's bound: AWS's 300 publishes a second for five
+        minutes is 90,000)."""
+        if len(self.deduplication) >= MAX_DEDUP_IDS:
+            raise SNSError(
+                "Throttled",
+                f"Rate exceeded: this FIFO topic holds {MAX_DEDUP_IDS} deduplication ids of the "
+                "last five minutes; publish more slowly",
+                status=429,
+            )
+        self.deduplication.pop(dedup_id, None)
         self.deduplication[dedup_id] = (now + DEDUP_WINDOW, message_id, sequence)
 
 
@@ -291,7 +309,7 @@ def check_topic_attributes(given: dict, fifo: bool, creating: bool) -> dict[str,
             raise invalid("DisplayName")
         if name in ("Policy", "DeliveryPolicy", "DataProtectionPolicy") and value:
             try:
-                json.loads(value)
+                bounded_loads(value)
             except ValueError:
                 raise invalid(name) from None
         out[name] = value
