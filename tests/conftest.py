@@ -100,3 +100,45 @@ def sqs_server():
 @pytest.fixture(scope="session")
 def sqs_endpoint(sqs_server) -> str:
     return sqs_server.url
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """The controller (or a run without xdist) starts the mutation score afresh."""
+    if not hasattr(session.config, "workerinput"):
+        import shutil
+
+        from tests.lessons.mutations import SCORE_DIR
+
+        shutil.rmtree(SCORE_DIR, ignore_errors=True)
+
+
+_mutations_ran = False
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Seen by the controller under xdist too: did this session run the mutation suite?"""
+    global _mutations_ran
+    _mutations_ran = _mutations_ran or "test_mutations_" in report.nodeid
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:  # noqa: ANN001
+    """The exercise checks' mutation score (tests/lessons/test_mutations_*.py), when they ran:
+    typical mistakes refused / tried, written to build/mutation-score.json too."""
+    import json
+
+    from tests.lessons.mutations import SCORE_DIR, score
+
+    result = score() if _mutations_ran else None
+    if result is None:
+        return
+    (SCORE_DIR.parent / "mutation-score.json").write_text(json.dumps(result, indent=1) + "\n")
+    terminalreporter.write_sep("-", "mutation score of the exercise checks")
+    for exercise, counts in sorted(result["per_exercise"].items()):
+        terminalreporter.write_line(
+            f"{exercise:28} {counts['refused']:3} / {counts['tried']:3} refused, "
+            f"{counts['named']} with a hint naming the mistake"
+        )
+    terminalreporter.write_line(
+        f"mutation score: {result['refused']} / {result['tried']} refused "
+        f"({100 * result['score']:.1f}%), {result['named']} with a hint naming the mistake"
+    )

@@ -118,7 +118,25 @@ def setup(lab: Any, seed: int | None = None) -> EventsLab:
     allow_topic(sqs, mine, topic_arn)
     start_clean(sqs, *queues.values(), mine, seed=seed)
     ordered = {name: queues[name] for name in SUBSCRIBERS}
-    return EventsLab(sns, sqs, topic_arn, ordered, is_emulator(sqs))
+    events = EventsLab(sns, sqs, topic_arn, ordered, is_emulator(sqs))
+    _remove_undeclared_subscriptions(events)
+    return events
+
+
+def _remove_undeclared_subscriptions(events: EventsLab) -> None:
+    """Subscriptions of the topic that terraform/sns.tf does not declare (a student's, from an
+    earlier try at exercise 1) go, so the exercise starts clean when setup runs again: SNS
+    refuses the same queue and topic again with other attributes ("already exists")."""
+    declared = {events.queue_arn(url) for url in events.queues.values()}
+    pages = events.sns.get_paginator("list_subscriptions_by_topic")
+    stale = [
+        sub["SubscriptionArn"]
+        for page in pages.paginate(TopicArn=events.topic_arn)
+        for sub in page["Subscriptions"]
+        if sub["Endpoint"] not in declared
+    ]
+    for arn in stale:
+        events.sns.unsubscribe(SubscriptionArn=arn)
 
 
 def subscription_table(events: EventsLab) -> Any:

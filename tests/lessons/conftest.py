@@ -41,3 +41,21 @@ def new_queue(sqs) -> Callable[..., str]:
         return sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
 
     return create
+
+
+@pytest.fixture
+def lab(monkeypatch, sqs_endpoint, redis_url):
+    """The lab the checks find: the session's services (checks never take it from the student)."""
+    from labkit.stack.lab import Lab
+
+    live = Lab(
+        {
+            "mode": "embedded",
+            "urls": {"sqs": sqs_endpoint, "redis": redis_url},
+            "env": {"CELERY_BROKER_URL": redis_url, "CELERY_RESULT_BACKEND": redis_url},
+        }
+    )
+    monkeypatch.setattr("labkit.stack.connect", lambda: live)
+    for key in ("CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "CELERY_DEFAULT_QUEUE"):
+        monkeypatch.delenv(key, raising=False)  # restored after the test, whatever it set
+    return live

@@ -73,3 +73,10 @@ def run_cell(source: str, name: str) -> Callable:
 def mistake(source: str, name: str, *edits: tuple[str, str]) -> Callable:
     """The function ``name`` of ``source`` after ``edits``: a typical mistake made to it."""
     return run_cell(edited(source, *edits), name)
+
+
+def cell_containing(lesson: str, text: str, solution: bool = True) -> str:
+    """The one code cell of lesson ``lesson`` whose source contains ``text``."""
+    cells = code_cells(_lesson(lesson, solution)).values()
+    [source] = [s for s in cells if text in s]
+    return source

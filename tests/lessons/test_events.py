@@ -49,20 +49,41 @@ def test_subscribe_check_right_and_typical_mistakes(events: ev.EventsLab) -> Non
     )
     wrong = check.evaluate("08.subscribe", reply, data=events)
     assert not wrong and "['SubscriptionArn']" in wrong.message
+    reply = sns.subscribe(  # the wrong try was removed: subscribe again, still without raw
+        TopicArn=events.topic_arn, Protocol="sqs", Endpoint=events.queue_arn(mine)
+    )
     wrong = check.evaluate("08.subscribe", reply["SubscriptionArn"], data=events)
-    assert not wrong and "RawMessageDelivery" in wrong.message
-    sns.set_subscription_attributes(
-        SubscriptionArn=reply["SubscriptionArn"],
-        AttributeName="RawMessageDelivery",
-        AttributeValue="true",
+    assert not wrong and "RawMessageDelivery" in wrong.message and "removed" in wrong.message
+    reply = sns.subscribe(  # refused as "already exists" had the wrong try not been removed
+        TopicArn=events.topic_arn,
+        Protocol="sqs",
+        Endpoint=events.queue_arn(mine),
+        Attributes={"RawMessageDelivery": "true"},
     )
     assert check.evaluate("08.subscribe", reply["SubscriptionArn"], data=events)
     other = sns.list_subscriptions_by_topic(TopicArn=events.topic_arn)["Subscriptions"][0]
     wrong = check.evaluate("08.subscribe", other["SubscriptionArn"], data=events)
     assert not wrong and "not to todo-events-mine" in wrong.message
-    sns.unsubscribe(SubscriptionArn=reply["SubscriptionArn"])
     wrong = check.evaluate("08.subscribe", reply["SubscriptionArn"], data=events)
     assert not wrong and "no such subscription" in wrong.message
+
+
+def test_setup_removes_a_students_earlier_subscription(sqs_endpoint: str) -> None:
+    """Re-running lesson 08's setup cell clears exercise 1's tries (SNS would refuse the right
+    subscribe as "already exists with different attributes")."""
+    from labkit.stack.lab import Lab
+
+    lab = Lab({"mode": "embedded", "urls": {"sqs": sqs_endpoint}, "env": {}})
+    events = ev.setup(lab)
+    mine = events.sqs.create_queue(QueueName="todo-events-mine")["QueueUrl"]
+    arn = events.queue_arn(mine)
+    events.sns.subscribe(TopicArn=events.topic_arn, Protocol="sqs", Endpoint=arn)
+    events = ev.setup(lab)
+    endpoints = [
+        s["Endpoint"]
+        for s in events.sns.list_subscriptions_by_topic(TopicArn=events.topic_arn)["Subscriptions"]
+    ]
+    assert arn not in endpoints and len(endpoints) == len(ev.SUBSCRIBERS)
 
 
 @pytest.mark.parametrize(

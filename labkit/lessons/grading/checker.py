@@ -162,6 +162,17 @@ def read_number(answer: Any, unit_seconds: bool = False) -> float:
     return value
 
 
+_SECOND_UNITS = ("", "s", "sec", "secs", "second", "seconds")
+
+
+def _unit_of(answer: Any) -> str:
+    """The unit written after a number ("5 minutes" -> "minutes"), "" when none."""
+    if isinstance(answer, numbers.Real):
+        return ""
+    match = _NUMBER.match(str(answer).strip().lower())
+    return match.group(2) if match else ""
+
+
 def read_whole_number(answer: Any) -> int:
     """An integer answer: 3, 3.0, "3" are 3; 3.99 or "3.5" are refused (never truncated)."""
     value = read_number(answer)
@@ -230,10 +241,16 @@ def known_number(
     seconds: bool = False,
 ) -> None:
     """A number known in advance (a whole number, digested): right when the answer is within
-    ``tolerance`` of it (0: exactly). ``seconds``: units are read ("300 s", "5 min")."""
+    ``tolerance`` of it (0: exactly). ``seconds``: the answer is in seconds ("300" or "300 s");
+    another unit ("5 min") is refused, with a hint, where the cell asks for seconds."""
 
     def checker(answer: Any, data: Any = None) -> Verdict:
         value = read_number(answer, unit_seconds=seconds)
+        if seconds and _unit_of(answer) not in _SECOND_UNITS:
+            raise ValueError(
+                f"the question asks for seconds: give {answer!r} as a number of seconds "
+                "(a minute is 60)"
+            )
         if not math.isfinite(value):
             raise ValueError("give a finite number")
         low, high = math.ceil(value - tolerance), math.floor(value + tolerance)

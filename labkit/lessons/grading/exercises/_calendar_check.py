@@ -71,6 +71,7 @@ def _app(blueprint: Any, database: Path) -> Any:
 
     app = Flask("student_taskoverflow")
     app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{database}"
+    app.config["PROPAGATE_EXCEPTIONS"] = True  # a view's error reaches the check, not a log
     db.init_app(app)
     app.register_blueprint(blueprint)
     with app.app_context():
@@ -81,18 +82,37 @@ def _app(blueprint: Any, database: Path) -> Any:
     return app
 
 
+def _request(client: Any, method: str, url: str) -> Any:
+    """The test client's reply; an exception in the student's view becomes one line."""
+    try:
+        return client.open(urlparse(url).path, method=method)
+    except Exception as error:  # noqa: BLE001 - the student's view raised: say so, in one line
+        told = f"{method} {url} raised {type(error).__name__}: {error}"
+        if "has no attribute 'id'" in str(error):
+            told += (
+                "; create_ical(...) ran the job inside the web server: create_ical.delay(...) "
+                "queues it and returns an AsyncResult, whose .id is the task_id"
+            )
+        elif "did not return a valid response" in str(error):
+            told += "; answer 404 until the job succeeded (return the JSON error and 404)"
+        raise Wrong(told) from None
+
+
 def _wait_for_job(client: Any, task_url: str, timeout: float = 30.0) -> dict:
-    path = urlparse(task_url).path
     status: dict = {}
 
     def finished() -> bool:
         nonlocal status
-        reply = client.get(path)
+        reply = _request(client, "GET", task_url)
         if reply.status_code != 200 or not reply.is_json:
             raise Wrong(
-                f"GET {path} answered {reply.status_code}; the status route answers 200 JSON"
+                f"GET {task_url} answered {reply.status_code}; the status route answers 200 JSON"
             )
         status = reply.get_json()
+        if "task_status" not in status:
+            raise Wrong(
+                f"the status JSON needs task_id, task_status and result_url; yours: {status}"
+            )
         return status.get("task_status") in ("SUCCESS", "FAILURE")
 
     if eventually(finished, timeout, poll=0.1):
@@ -101,6 +121,17 @@ def _wait_for_job(client: Any, task_url: str, timeout: float = 30.0) -> dict:
         f"the job was still {status.get('task_status')!r} after {timeout:.0f} s: no worker took "
         "it. Call ical.create_ical.delay(todo_input) in POST /todos/ical, on the Celery app of "
         "student_ical.py, whose default queue comes from CELERY_DEFAULT_QUEUE"
+    )
+
+
+def _url_hint(name: str, url: str, task_id: str, route: str) -> str | None:
+    """None when ``url`` (the student's task_url or result_url) is the route's full URL."""
+    wanted = f"/api/v1/todos/ical/{task_id}/{route}"
+    if urlparse(str(url)).path == wanted and str(url).startswith("http"):
+        return None
+    return (
+        f"your {name} is {url!r}; the {route} route is at http://<host>{wanted} "
+        f'(e.g. f"{{request.host_url}}api/v1/todos/ical/{{task.id}}/{route}")'
     )
 
 
@@ -132,13 +163,37 @@ def _judge_calendar(text: str) -> str | None:
                     else ""
                 )
                 return f"a VEVENT has no {prop}{extra}"
+    return _judge_events(events)
+
+
+def _judge_events(events: list[Any]) -> str | None:
+    """The events against the todos with deadlines: one each, with its own fields."""
+    wanted = {title: (text, deadline) for title, text, deadline in _TODOS if deadline}
+    if len({str(e["UID"]) for e in events}) != len(events):
+        return "two VEVENTs share a UID: each event needs its own UID (the todo's id)"
+    for event in events:
+        summary = str(event["SUMMARY"])
+        if summary not in wanted:
+            return f"a VEVENT's SUMMARY is {summary!r}: the SUMMARY is the todo's title"
+        text, deadline = wanted[summary]
+        description = event.get("DESCRIPTION")
+        if description is not None and str(description) == "None":
+            return (
+                "a VEVENT has DESCRIPTION:None: a todo without a description gets no "
+                "DESCRIPTION line (add it only when task['description'] is set)"
+            )
+        if text and str(description or "") != text:
+            return f"{summary!r} should have DESCRIPTION {text!r}, the todo's description"
+        start = event.decoded("DTSTART")
+        if not isinstance(start, datetime) or start.replace(tzinfo=None) != deadline:
+            return (
+                f"{summary!r} starts at {start!r}: DTSTART should be the todo's deadline_at "
+                f"({deadline.isoformat()}), as a datetime"
+            )
     return None
 
 
 def check_calendar_routes(routes_file: Any) -> Any:
-    from labkit.lessons import workers
-    from labkit.stack.errors import StackError
-
     if not isinstance(routes_file, str) or not routes_file.endswith(".py"):
         raise ValueError('pass the routes file name, "student_routes.py"')
     lab = current_lab()
@@ -158,44 +213,79 @@ def check_calendar_routes(routes_file: Any) -> Any:
         raise Wrong("student_routes.py must define the blueprint `api` the routes are on")
     folder = str(Path(routes_file).resolve().parent)
     worker_env = {**lab.env, **env, "PYTHONPATH": os.pathsep.join([folder, *sys.path])}
+    with tempfile.TemporaryDirectory() as scratch:
+        client = _app(blueprint, Path(scratch) / "todo.sqlite").test_client()
+        job = _post_job(client)  # before the worker starts: the job cannot have finished
+        if isinstance(job, str):
+            return job
+        return _with_worker(worker_env, queue, lambda: _follow_job(client, ical, job))
+
+
+def _with_worker(env: dict[str, str], queue: str, then: Any) -> Any:
+    """``then()`` while a worker runs the student's student_ical on ``queue``."""
+    from labkit.lessons import workers
+    from labkit.stack.errors import StackError
+
     worker = workers.start_worker(
-        ICAL_MODULE, worker_env, [queue], "check05-worker", pool="solo", wait=False
+        ICAL_MODULE, env, [queue], "check05-worker", pool="solo", wait=False
     )
     try:
         try:
             worker.wait_ready(timeout=30)
         except StackError as error:
             raise Wrong(f"the worker could not load student_ical.py: {error}") from None
-        with tempfile.TemporaryDirectory() as scratch:
-            client = _app(blueprint, Path(scratch) / "todo.sqlite").test_client()
-            return _exercise_routes(client, ical)
+        return then()
     finally:
         workers.stop_worker("check05-worker")
 
 
-def _exercise_routes(client: Any, ical: Any) -> Any:
-    reply = client.post("/api/v1/todos/ical")
+def _post_job(client: Any) -> dict | str:
+    """POST /todos/ical and its answer, or a hint; the result of the still queued job is 404."""
+    url = "http://localhost/api/v1/todos/ical"
+    reply = _request(client, "POST", url)
     if reply.status_code != 202:
-        return f"POST /api/v1/todos/ical answered {reply.status_code}; a job accepted is 202"
+        return f"POST {url} answered {reply.status_code}; a job accepted is 202"
     job = reply.get_json(silent=True) or {}
     if not {"task_id", "task_url"} <= set(job):
         return f"POST answers JSON with task_id and task_url; yours: {job}"
-    if not str(job["task_url"]).endswith(f"/todos/ical/{job['task_id']}/status"):
-        return "task_url should point at .../api/v1/todos/ical/<task_id>/status"
+    hint = _url_hint("task_url", job["task_url"], job["task_id"], "status")
+    if hint:
+        return hint
+    early = _request(client, "GET", f"{url}/{job['task_id']}/result")
+    if early.status_code != 404:
+        return (
+            f"GET .../result answered {early.status_code} while the job was still queued: "
+            "answer 404 until the job succeeded"
+        )
+    return job
+
+
+def _follow_job(client: Any, ical: Any, job: dict) -> Any:
     status = _wait_for_job(client, job["task_url"])
     if not {"task_id", "task_status", "result_url"} <= set(status):
         return f"the status JSON needs task_id, task_status and result_url; yours: {status}"
     if status["task_status"] == "FAILURE":
-        error = ical.celery.AsyncResult(job["task_id"]).result
-        return (
-            f"the job failed on the worker: {type(error).__name__}: {error}. One of the todos "
-            "has no deadline_at (None): leave such todos out of the calendar"
-        )
-    reply = client.get(urlparse(status["result_url"]).path)
+        return _failure_hint(ical.celery.AsyncResult(job["task_id"]).result)
+    hint = _url_hint("result_url", status["result_url"], job["task_id"], "result")
+    if hint:
+        return hint
+    reply = _request(client, "GET", status["result_url"])
     if reply.status_code != 200:
-        return f"GET .../result answered {reply.status_code} after SUCCESS; it should be 200"
+        return (
+            f"GET {status['result_url']} answered {reply.status_code} after SUCCESS; "
+            "it should be 200"
+        )
     if reply.mimetype != "text/calendar":
         return f"serve the calendar as text/calendar, not {reply.mimetype}"
     text = reply.get_data(as_text=True)
     problem = _judge_calendar(text)
     return problem or Observed(True, details=text)
+
+
+def _failure_hint(error: Any) -> str:
+    told = f"the job failed on the worker: {type(error).__name__}: {error}"
+    if "NoneType" in str(error) or "None" in str(error).split():
+        return told + ". One of the todos has no deadline_at (None): leave such todos out"
+    if "JSON serializable" in str(error) or "bytes" in str(error):
+        return told + ". Return the calendar as text: cal.to_ical().decode('utf-8')"
+    return told

@@ -17,6 +17,7 @@ from labkit.lessons.grading.checker import (
     read_whole_number,
 )
 from labkit.lessons.grading.exercises._live import (
+    StudentFailed,
     check_queue,
     require_function,
     run_student,
@@ -59,7 +60,8 @@ known_number(
 known_choice(
     "01.guarantee",
     "6a3029477a3d87c76f43fbbd56d20754430fb8ee5b8767e65017f5b58126d961",
-    hint="look at the FIFO plot of several publishers: follow one colour at a time",
+    hint="look at the FIFO run of several publishers (its plot, or many_fifo.deliveries): "
+    "B-Message 0 arrives after A-Message 9, so what is still in order? Follow one colour",
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -76,32 +78,78 @@ _CHECK_COUNT = 12  # more than one receive can return (10), so a single receive 
 def _check_publisher(answer: Any, data: Any = None) -> Observed | bool | str:
     publish = require_function(answer, "publish(sqs, queue_url, count, client)")
     with check_queue("check01-publisher") as (sqs, recorder, url):
-        run_student(publish, recorder, url, _CHECK_COUNT, "Checker")
+        try:
+            run_student(publish, recorder, url, _CHECK_COUNT, "Checker")
+        except StudentFailed as failed:
+            return _publish_error_hint(str(failed))
         got = receive_all(
-            sqs, url, limit=_CHECK_COUNT, empty_replies=2, MessageAttributeNames=["All"]
+            sqs, url, limit=3 * _CHECK_COUNT, empty_replies=2, MessageAttributeNames=["All"]
         )
-    sends = recorder.called("send_message", "send_message_batch")
-    bodies = sorted((m["Body"] for m in got), key=lambda b: (len(b), b))
-    wanted = [course_messages.body("", i) for i in range(_CHECK_COUNT)]
-    if not sends:
+    if not recorder.called("send_message", "send_message_batch"):
         return (
             "nothing was sent: call sqs.send_message(QueueUrl=queue_url, MessageBody=...) once "
             "per message, on the client passed in"
         )
-    if bodies == [course_messages.body("", i) for i in range(1, _CHECK_COUNT + 1)]:
-        return "off by one: the queue tool counts from Message 0 to Message {count - 1}"
-    if bodies != wanted:
-        shown = ", ".join(repr(b) for b in bodies[:3]) or "nothing"
-        return f"asked for {_CHECK_COUNT} messages 'Message 0', 'Message 1', ...; got {shown}"
+    bodies = sorted((m["Body"] for m in got), key=lambda b: (len(b), b))
+    hint = _count_hint(bodies) or _attribute_hint(got)
+    if hint:
+        return hint
     if len(recorder.called("send_message")) != _CHECK_COUNT:
         return "send one message per SendMessage call, as the queue tool does"
-    clients = {course_messages.client_of(m) for m in got}
-    if clients != {"Checker"}:
+    return Observed(True, details=[m["Body"] for m in got])
+
+
+def _publish_error_hint(error: str) -> str:
+    if "cast" in error and "number" in error:
+        return (
+            f"{error.rstrip('.')}. The client attribute is text: its DataType is 'String' "
+            "(a 'Number' must hold digits)"
+        )
+    return error
+
+
+def _count_hint(bodies: list[str]) -> str | None:
+    """What is wrong with the bodies sent for count=12, or None when they are right."""
+    count = _CHECK_COUNT
+    wanted = [course_messages.body("", i) for i in range(count)]
+    if bodies == wanted:
+        return None
+    if bodies == [course_messages.body("", i) for i in range(1, count + 1)]:
+        return "off by one: the queue tool counts from Message 0 to Message {count - 1}"
+    if bodies == wanted[:-1]:
+        return f"off by one: Message {count - 1} is missing; range(count) sends count messages"
+    if len(bodies) == 1:
+        return f"sent 1 of {count} messages: one send_message per message, in a loop"
+    if set(bodies) == set(wanted):
+        return f"send each message once: {len(bodies)} arrived for count={count}"
+    if bodies == wanted[: len(bodies)]:
+        return (
+            f"sent {len(bodies)} messages when asked for count={count}: loop over range(count), "
+            "the count passed in"
+        )
+    shown = ", ".join(repr(b) for b in bodies[:2]) or "nothing"
+    return f"each body is 'Message 0', 'Message 1', ... up to count - 1; yours: {shown}"
+
+
+def _attribute_hint(got: list[dict]) -> str | None:
+    attributes = [m.get("MessageAttributes", {}) for m in got]
+    if not any(attributes):
         return (
             "each message needs the client name as a String message attribute: "
             "MessageAttributes={'client': {'DataType': 'String', 'StringValue': client}}"
         )
-    return Observed(True, details=[m["Body"] for m in got])
+    names = sorted({name for a in attributes for name in a})
+    if names != ["client"]:
+        return (
+            f"the attribute is named 'client' (the queue tool's consumer reads it); yours: {names}"
+        )
+    values = {a["client"].get("StringValue") for a in attributes}
+    if values != {"Checker"}:
+        return (
+            "the client attribute holds the client argument (the check passed 'Checker'); "
+            f"yours: {sorted(map(str, values))}"
+        )
+    return None
 
 
 @exercise(
@@ -114,7 +162,15 @@ def _check_subscriber(answer: Any, data: Any = None) -> Observed | bool | str:
     with check_queue("check01-subscriber") as (sqs, recorder, url):
         for body in wanted:
             sqs.send_message(QueueUrl=url, MessageBody=body)
-        bodies = run_student(subscribe, recorder, url, timeout=60)
+        try:
+            bodies = run_student(subscribe, recorder, url, timeout=60)
+        except StudentFailed as failed:
+            if "ReceiptHandleIsInvalid" in str(failed):
+                return (
+                    f"{failed}: delete_message takes the message's ReceiptHandle, not its "
+                    "MessageId (the handle of this receive)"
+                )
+            raise
         visible, in_flight = queue_counts(sqs, url).values()
     receives = recorder.called("receive_message")
     if not receives:
@@ -126,6 +182,9 @@ def _check_subscriber(answer: Any, data: Any = None) -> Observed | bool | str:
         )
     if not isinstance(bodies, list | tuple):
         return f"return the list of bodies received (yours returned {type(bodies).__name__})"
+    if any(not isinstance(body, str) for body in bodies):
+        kind = type(next(b for b in bodies if not isinstance(b, str))).__name__
+        return f"return the bodies, message['Body'] (strings), not {kind}s"
     if in_flight or (visible and not recorder.called("delete_message", "delete_message_batch")):
         return (
             f"{in_flight + visible} of {_CHECK_COUNT} messages are still in the queue: receiving "
@@ -133,6 +192,11 @@ def _check_subscriber(answer: Any, data: Any = None) -> Observed | bool | str:
             "once it is handled"
         )
     if sorted(bodies, key=lambda b: (len(b), b)) != wanted:
+        if not visible:
+            return (
+                f"all {_CHECK_COUNT} messages were received and deleted, but {len(bodies)} "
+                "bodies came back: collect the bodies of every receive in one list"
+            )
         return (
             f"got {len(bodies)} of {_CHECK_COUNT} messages: one receive returns at most 10; "
             "keep receiving until two polls in a row come back empty"

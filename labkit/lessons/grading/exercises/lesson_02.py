@@ -26,7 +26,8 @@ from labkit.lessons.grading.exercises._live import (
 known_number(
     "02.dedup_interval",
     "8011d0e21d1dfeca02eab4aeb09a112051941e7a20ada5213500e33d87afcec5",
-    hint="how far did the lesson move the emulator's clock before the same bodies got through?",
+    hint="the lesson moved the emulator's clock 5 * 60 + 1 seconds, one second past the "
+    "interval, before the same bodies got through: the interval itself, in seconds",
     seconds=True,
 )
 
@@ -65,6 +66,13 @@ _RETRIED = _ORDERS[4]  # sent a second time, as a sender that timed out would
 
 
 def _send_error_hint(error: str) -> str:
+    error = error.rstrip(".")
+    if "MessageDeduplicationId" in error and "is invalid" in error:
+        return (
+            f"{error}. A MessageDeduplicationId may hold only letters, digits and punctuation "
+            "(no spaces): make it from the customer and the order number, e.g. "
+            'f"{customer}-{order}"'
+        )
     if "Deduplication" in error:
         return (
             f"{error}. This queue has no content-based deduplication: give every send a "
@@ -114,6 +122,13 @@ def _check_fifo_sender(answer: Any, data: Any = None) -> Observed | bool | str:
     frame = pd.DataFrame(
         rows, columns=["position", "group", "customer", "number", "sequence_number"]
     )
+    if len(frame) < len(_ORDERS):
+        return Observed(
+            f"only {len(frame)} of {len(_ORDERS)} different orders arrived: SQS dropped some as "
+            "duplicates, so several orders shared a MessageDeduplicationId; make it unique to "
+            "each order (customer and order number)",
+            frame,
+        )
     groups = set(frame["group"])
     if len(groups) == 1 and len(frame) > 1:
         return Observed(
@@ -127,13 +142,6 @@ def _check_fifo_sender(answer: Any, data: Any = None) -> Observed | bool | str:
         return Observed(
             "the retried order arrived twice: its MessageDeduplicationId changed between the two "
             'sends (a random id?); make it from the order itself, e.g. f"{customer}-{order}"',
-            frame,
-        )
-    if len(frame) < len(_ORDERS):
-        return Observed(
-            f"only {len(frame)} of {len(_ORDERS)} different orders arrived: SQS dropped some as "
-            "duplicates, so several orders shared a MessageDeduplicationId; make it unique to "
-            "each order (customer and order number)",
             frame,
         )
     for customer, rows_of in frame.groupby("customer"):

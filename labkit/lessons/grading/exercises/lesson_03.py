@@ -16,6 +16,7 @@ from labkit.lessons.grading.checker import (
     read_whole_number,
 )
 from labkit.lessons.grading.exercises._live import (
+    StudentFailed,
     check_queue,
     current_lab,
     require_function,
@@ -110,23 +111,52 @@ def _check_idempotent_consumer(answer: Any, data: Any = None) -> Observed | str:
             sqs.send_message(QueueUrl=url, MessageBody=str(amount))["MessageId"]
             for amount in _AMOUNTS
         ]
-        deliveries = pd.DataFrame(_consume(sqs, url, handler, account, ids))
+        try:
+            deliveries = pd.DataFrame(_consume(sqs, url, handler, account, ids))
+        except StudentFailed as failed:
+            if "'str'" in str(failed):
+                return f"{failed}: the body is text; add int(message['Body']) to the balance"
+            raise
     expected = sum(_AMOUNTS)
     if account.balance == expected:
         return Observed(True, deliveries)
-    told = f"balance {account.balance}, expected {expected}: "
-    if account.balance > expected:
-        handles = any("-copy" in str(key) or len(str(key)) > 100 for key in account.applied)
-        why = (
-            "a ReceiptHandle is new on every receive, so a repeat looked new; key on "
-            "message['MessageId']"
-            if handles
-            else "the duplicate copy or the redelivery after the crash was applied again; "
-            "remember each message['MessageId'] you applied (account.applied) and skip repeats"
-        )
-        return Observed(told + why, deliveries)
     return Observed(
-        told + "different deposits were skipped: several carry the same amount (the same body), "
-        "so key on message['MessageId'], not on the body",
-        deliveries,
+        f"balance {account.balance}, expected {expected}: " + _why(account, ids), deliveries
+    )
+
+
+def _why(account: Any, ids: list[str]) -> str:
+    """Which usual mistake gives this balance and this account.applied."""
+    expected, keys = sum(_AMOUNTS), {str(key) for key in account.applied}
+    bodies = {str(amount) for amount in _AMOUNTS}
+    if account.balance > expected:
+        if not keys:
+            return (
+                "you never added anything to account.applied, so every repeat looked new; after "
+                "applying a deposit, add its message['MessageId']"
+            )
+        if keys <= bodies:
+            return (
+                "account.applied holds the bodies, but your code checks for the MessageId: record "
+                "and look up the same key, message['MessageId']"
+            )
+        if any("-copy" in key or len(key) > 100 for key in keys):
+            return (
+                "a ReceiptHandle is new on every receive, so a repeat looked new; key on "
+                "message['MessageId']"
+            )
+        return (
+            "the duplicate copy or the redelivery after the crash was applied again; remember "
+            "each message['MessageId'] you applied (account.applied) and skip repeats"
+        )
+    if account.balance == 0 and keys:
+        return (
+            "nothing was applied: your code adds the MessageId to account.applied before "
+            "checking it, so every message looks seen already; check first, then record"
+        )
+    if keys >= set(ids) and account.balance in _AMOUNTS:
+        return "the balance is one deposit: add each deposit to the balance (+=), do not replace it"
+    return (
+        "different deposits were skipped: several carry the same amount (the same body), so "
+        "key on message['MessageId'], not on the body (nor on MD5OfBody, a digest of it)"
     )

@@ -15,6 +15,7 @@ from labkit.lessons.grading.checker import (
     known_choice,
     read_number,
 )
+from labkit.lessons.grading.exercises._celery_settings import settings_hint
 
 known_answer(
     "04.waiting_state",
@@ -64,11 +65,12 @@ def _module_of(app: Any) -> Any:
     hint="a task named 'ical', create_ical(tasks), called as create_ical.delay(todos)",
 )
 def _check_ical_task(answer: Any, data: Any = None) -> bool | str:
-    from celery.result import AsyncResult
+    from celery.result import AsyncResult, EagerResult
 
-    if isinstance(answer, str):
+    if isinstance(answer, str | EagerResult):
+        how = "apply() ran" if isinstance(answer, EagerResult) else "that ran"
         return (
-            "that ran create_ical here, in the notebook, and waited for it; "
+            f"{how} create_ical here, in the notebook, and waited for it; "
             "create_ical.delay(todos) puts the job on the queue for the worker and returns at once"
         )
     if not isinstance(answer, AsyncResult):
@@ -80,6 +82,9 @@ def _check_ical_task(answer: Any, data: Any = None) -> bool | str:
         return (
             'define the task create_ical in your module, decorated with @celery.task(name="ical")'
         )
+    hint = settings_hint(module)
+    if hint:
+        return hint
     if task.name != "ical":
         return (
             f"your task is named {task.name!r}: name it as the handout does, "
@@ -106,7 +111,10 @@ def _check_ical_task(answer: Any, data: Any = None) -> bool | str:
             "student_tasks after writing the file (its log says what went wrong)"
         )
     except Exception as error:  # noqa: BLE001 - the task's own exception, reported
-        return f"the task raised on the worker: {type(error).__name__}: {error}"
+        told = f"the task raised on the worker: {type(error).__name__}: {error}"
+        if "required positional argument" in str(error):
+            told += "; pass the todo list to the task: create_ical.delay(todos)"
+        return told
     if value != "Hello World":
         return (
             f'the task returned {value!r}; section 5.2\'s task returns "Hello World" (if it came '

@@ -43,7 +43,8 @@ known_choice(
 known_answer(
     "05.result_backend",
     "43177595c120beb04024fa30e2d1dfcbd6341f92d1513fe099666d3d82927976",
-    hint="section 6 keeps SQS as the broker; which of the four settings stores task states?",
+    hint="section 6 sets CELERY_BROKER_URL to sqs://; the other CELERY_ variable of the "
+    "handout's compose file names where task states are stored",
 )
 
 known_number(

@@ -32,6 +32,11 @@ def _static_hint(broker: str, backend: str) -> str | None:
     if not broker.startswith("sqs://"):
         if broker.startswith("redis"):
             return "that broker is Redis (section 5); section 6 puts the queue on SQS: sqs://"
+        if broker.startswith("http"):
+            return (
+                "that is an SQS endpoint, not a Celery broker URL: the broker is sqs://, and kombu "
+                "finds the endpoint in AWS_ENDPOINT_URL_SQS (the lab sets it)"
+            )
         return "the broker URL for SQS is sqs:// (credentials and endpoint from the AWS variables)"
     if not backend:
         return (
@@ -57,6 +62,12 @@ def _static_hint(broker: str, backend: str) -> str | None:
 def _check_sqs_settings(answer: Any, data: Any = None) -> bool | str:
     if not isinstance(answer, dict):
         raise ValueError("pass the dict of settings, e.g. {'CELERY_BROKER_URL': ..., ...}")
+    unknown = sorted(str(key) for key in answer if key not in _KEYS)
+    if unknown:
+        return (
+            f"{', '.join(unknown)}: not a variable the handout sets; the two are "
+            "CELERY_BROKER_URL and CELERY_RESULT_BACKEND"
+        )
     if all(answer.get(key) in (None, ...) for key in _KEYS):
         raise NotTried("fill in both settings (replace the ...)")
     broker, backend = (str(answer.get(key) or "") for key in _KEYS)

@@ -70,8 +70,43 @@ def _check_parallel_jobs(answer: Any, data: Any = None) -> bool:
 _NAMES = ("csse6400_prac", "csse6400_prac.fifo", "ical")
 
 
-def _read(tf_file: str) -> list[Any]:
-    """The queue definitions of the student's file, read alone (a folder of its own)."""
+#: The arguments aws_sqs_queue takes (hashicorp/aws 5.x), besides Terraform's meta-arguments.
+_ARGUMENTS = frozenset(
+    [
+        "name",
+        "name_prefix",
+        "fifo_queue",
+        "content_based_deduplication",
+        "visibility_timeout_seconds",
+        "message_retention_seconds",
+        "delay_seconds",
+        "receive_wait_time_seconds",
+        "max_message_size",
+        "redrive_policy",
+        "redrive_allow_policy",
+        "policy",
+        "kms_master_key_id",
+        "sqs_managed_sse_enabled",
+        "kms_data_key_reuse_period_seconds",
+        "deduplication_scope",
+        "fifo_throughput_limit",
+        "tags",
+        "region",
+        "count",
+        "for_each",
+        "provider",
+        "depends_on",
+        "lifecycle",
+    ]
+)
+_JOB_SECONDS = 50  # the handout's calendar job (section 5.2 of lesson 07)
+
+
+def _read(tf_file: str) -> tuple[list[Any], str | None]:
+    """The queue definitions of the student's file, read alone (a folder of its own), and a
+    hint when a block has an argument aws_sqs_queue does not take (Terraform would refuse it)."""
+    import difflib
+
     from labkit.terraform import TerraformFolder
 
     source = Path(tf_file)
@@ -79,14 +114,33 @@ def _read(tf_file: str) -> list[Any]:
         raise NotTried(f"run the %%writefile cell that writes {tf_file} first")
     with tempfile.TemporaryDirectory() as scratch:
         shutil.copy(source, Path(scratch) / "sqs.tf")
-        return TerraformFolder(Path(scratch)).queue_definitions()
+        folder = TerraformFolder(Path(scratch))
+        for resource, body in folder.resources("aws_sqs_queue").items():
+            for argument in sorted(set(body) - _ARGUMENTS):
+                if argument.startswith("__"):
+                    continue
+                meant = difflib.get_close_matches(argument, _ARGUMENTS, 1)
+                instead = f" (did you mean {meant[0]}?)" if meant else ""
+                return [], (
+                    f"aws_sqs_queue.{resource}: {argument} is not an argument of aws_sqs_queue"
+                    f"{instead}; terraform plan would refuse it"
+                )
+        return folder.queue_definitions(), None
 
 
 def _hint(definitions: list[Any]) -> str | None:
     by_name = {q.name: q for q in definitions}
-    fifo_named = [q for q in definitions if q.attributes.get("FifoQueue") == "true"]
-    for q in fifo_named:
-        if not q.name.endswith(".fifo"):
+    for name in ("csse6400_prac", "ical"):
+        attributes = by_name[name].attributes if name in by_name else {}
+        if attributes.get("FifoQueue") == "true":
+            return f"{name} is a standard queue: leave fifo_queue out"
+        if attributes.get("ContentBasedDeduplication") == "true":
+            return (
+                f"{name}: content_based_deduplication is for FIFO queues only (SQS refuses it "
+                "on a standard queue)"
+            )
+    for q in definitions:
+        if q.attributes.get("FifoQueue") == "true" and not q.name.endswith(".fifo"):
             return f"{q.name!r} has fifo_queue = true: a FIFO queue's name must end in .fifo"
     missing = [name for name in _NAMES if name not in by_name]
     if missing:
@@ -99,23 +153,32 @@ def _hint(definitions: list[Any]) -> str | None:
             "the queue tool sends no deduplication id, so the FIFO queue needs "
             "content_based_deduplication = true"
         )
-    for name in ("csse6400_prac", "ical"):
-        if by_name[name].attributes.get("FifoQueue") == "true":
-            return f"{name} is a standard queue: leave fifo_queue out"
+    timeout = int(by_name["ical"].attributes.get("VisibilityTimeout", "30"))
+    if timeout <= _JOB_SECONDS:
+        default = (
+            " (SQS's default)" if "VisibilityTimeout" not in by_name["ical"].attributes else ""
+        )
+        return (
+            f"ical's visibility timeout is {timeout} s{default}: the calendar job takes "
+            f"{_JOB_SECONDS} s, so SQS hands it to a second worker while the first still runs "
+            f"(5.2); set visibility_timeout_seconds longer than the {_JOB_SECONDS} s job"
+        )
     return None
 
 
 @exercise(
     "07.sqs_blocks",
     hint="three aws_sqs_queue blocks: csse6400_prac, csse6400_prac.fifo (fifo_queue and "
-    "content_based_deduplication true) and ical",
+    "content_based_deduplication true) and ical (a visibility timeout longer than its 50 s job)",
 )
 def _check_sqs_blocks(answer: Any, data: Any = None) -> Any:
     from labkit.terraform import ensure_queues, with_prefix
 
     if not isinstance(answer, str) or not answer.endswith(".tf"):
         raise ValueError('pass the file name, "student_sqs.tf"')
-    definitions = _read(answer)
+    definitions, hint = _read(answer)
+    if hint:
+        return hint
     if not definitions:
         raise NotTried(f"write the aws_sqs_queue blocks in {answer} (run its cell), then check")
     hint = _hint(definitions)

@@ -30,6 +30,18 @@ def _subscription_arn(answer: Any) -> str | None:
     return answer if isinstance(answer, str) else None
 
 
+def _remove_subscriptions(events: Any, queue_arn: str) -> int:
+    """Unsubscribe every subscription of the lesson's topic that delivers to ``queue_arn``."""
+    removed = 0
+    pages = events.sns.get_paginator("list_subscriptions_by_topic")
+    for page in pages.paginate(TopicArn=events.topic_arn):
+        for sub in page["Subscriptions"]:
+            if sub["Endpoint"] == queue_arn:
+                events.sns.unsubscribe(SubscriptionArn=sub["SubscriptionArn"])
+                removed += 1
+    return removed
+
+
 @exercise(
     "08.subscribe",
     hint="subscribe the queue's ARN (not its URL) to the topic with Protocol='sqs' and "
@@ -37,22 +49,45 @@ def _subscription_arn(answer: Any) -> str | None:
     needs="events (what ev.setup(lab) returned)",
 )
 def _subscribe(answer: Any, data: Any = None, **context: Any) -> bool | str:
+    """Judged by `_judge_subscription`; a wrong try's subscriptions of todo-events-mine are
+    removed, so the corrected subscribe is not refused as "already exists with different
+    attributes" (SNS answers that for the same queue and topic with other attributes). A right
+    subscription whose probe did not arrive (the queue's policy) is kept: the fix is the policy."""
     events = data
+    verdict = _judge_subscription(answer, events)
+    if verdict is True or verdict.startswith("a probe event"):
+        return verdict
+    try:
+        mine = events.sqs.get_queue_url(QueueName="todo-events-mine")["QueueUrl"]
+    except Exception:  # QueueDoesNotExist: nothing of the student's to clear  # noqa: BLE001
+        return verdict
+    if _remove_subscriptions(events, events.queue_arn(mine)):
+        verdict += (
+            " (your subscription of todo-events-mine was removed: fix the cell, run it again)"
+        )
+    return verdict
+
+
+def _judge_subscription(answer: Any, events: Any) -> bool | str:
     if isinstance(answer, dict):
         return "subscribe() answers a dict: the answer is its ['SubscriptionArn']"
     arn = _subscription_arn(answer)
-    if arn is None:
+    if arn == events.topic_arn:
+        return "that is the topic's ARN; the answer is the SubscriptionArn that subscribe() returns"
+    if arn is not None and arn.startswith("arn:aws:sqs:"):
+        return "that is the queue's ARN; the answer is the SubscriptionArn that subscribe() returns"
+    if arn is None or not arn.startswith("arn:aws:sns:"):
         return "the answer is the subscription's ARN, a string starting arn:aws:sns:"
     sns, sqs = events.sns, events.sqs
     try:
         attrs = sns.get_subscription_attributes(SubscriptionArn=arn)["Attributes"]
-    except Exception:  # NotFound or InvalidParameter: not a live subscription
+    except Exception:  # NotFound or InvalidParameter: not a live subscription  # noqa: BLE001
         return "no such subscription: run your subscribe cell again (after the setup cell)"
     if attrs["TopicArn"] != events.topic_arn:
         return f"that subscription is on {attrs['TopicArn']}, not on the lesson's topic"
     try:
         mine = sqs.get_queue_url(QueueName="todo-events-mine")["QueueUrl"]
-    except Exception:  # QueueDoesNotExist
+    except Exception:  # QueueDoesNotExist  # noqa: BLE001
         return "there is no queue todo-events-mine: run the notebook's Setup cell (it makes it)"
     if attrs["Endpoint"] != events.queue_arn(mine):
         return f"that subscription delivers to {attrs['Endpoint']}, not to todo-events-mine"
@@ -97,6 +132,16 @@ def _shape_hint(policy: dict) -> str | None:
         if not isinstance(value, list | dict):
             return f'each value is a list of conditions: "{key}": [{json.dumps(value)}]'
     priority = policy.get("priority")
+    if isinstance(priority, list) and any(v in ("<", "<=", ">", ">=", "=") for v in priority):
+        return (
+            f"priority {json.dumps(priority)}: a comparison goes inside a numeric condition, "
+            '{"numeric": [">=", 3]}'
+        )
+    if isinstance(priority, list) and any(isinstance(v, int | float) for v in priority):
+        return (
+            f"priority {json.dumps(priority)} matches exactly those numbers; "
+            'for 3 or more use a numeric condition, {"numeric": [">=", 3]}'
+        )
     if isinstance(priority, list) and any(isinstance(v, str) for v in priority):
         return (
             'priority is a Number attribute: "3" matches only the string "3"; use a numeric '
