@@ -42,9 +42,9 @@ cleanup() {
   local code=$?
   if [ $code -ne 0 ] && [ -n "${COMPOSE:-}" ]; then
     log "collecting logs into $OUT/compose-logs.txt"
-    "${COMPOSE[@]}" logs --no-color --tail 80 >"$OUT/compose-logs.txt" 2>&1 || true
+    compose_file logs --no-color --tail 80 >"$OUT/compose-logs.txt" 2>&1 || true
     "$LABKIT" down >/dev/null 2>&1 || true
-    "${COMPOSE[@]}" down --remove-orphans --volumes >/dev/null 2>&1 || true
+    compose_file down --remove-orphans --volumes >/dev/null 2>&1 || true
   fi
   if [ -n "${DOCKERD_PID:-}" ]; then
     kill "$DOCKERD_PID" 2>/dev/null || true
@@ -101,6 +101,13 @@ if docker compose version >/dev/null 2>&1; then
 else
   COMPOSE=(docker-compose)
 fi
+# Compose commands that only read the file (build, logs, down): its passwords are required
+# variables, which `labkit up` makes; the image and these commands need none of them.
+compose_file() {
+  LABKIT_DATABASE_PASSWORD=${LABKIT_DATABASE_PASSWORD:-unused} \
+    LABKIT_REDIS_PASSWORD=${LABKIT_REDIS_PASSWORD:-unused} \
+    LABKIT_EMULATOR_SECRET=${LABKIT_EMULATOR_SECRET:-unused} "${COMPOSE[@]}" "$@"
+}
 COMPOSE_VERSION="${COMPOSE[*]} $("${COMPOSE[@]}" version --short 2>/dev/null || true)"
 COMPOSE+=(-f "$ROOT/docker-compose.yml" -p "$PROJECT")
 log "engine $(docker version -f '{{.Server.Version}}'), compose: $COMPOSE_VERSION"
@@ -112,7 +119,7 @@ standins=$(for i in python:3.11-slim postgres:16 redis:7; do
   [ "$(docker image inspect -f '{{index .Config.Labels "queue-lab.stand-in"}}' "$i" 2>/dev/null)" = 1 ] && printf '%s ' "$i"
 done || true)
 
-build() { "${COMPOSE[@]}" build sqs >"$OUT/build.log" 2>&1 || {
+build() { compose_file build sqs >"$OUT/build.log" 2>&1 || {
   tail -20 "$OUT/build.log"
   fail "image build failed; see $OUT/build.log"
 }; }

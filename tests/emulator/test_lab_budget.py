@@ -61,7 +61,9 @@ def test_an_accounts_duplicate_rate_is_its_own(emulator) -> None:
     url = theirs.create_queue(QueueName="plain")["QueueUrl"]
     EmulatorAdmin(emulator.url, account=other).configure(duplicate_rate=0.5, queue="plain")
     theirs.send_message(QueueUrl=url, MessageBody="once")
-    got = theirs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    got = theirs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1)[
+        "Messages"
+    ]
     assert EmulatorAdmin(emulator.url, account=other).settings()["duplicate_rate"] == 0.0
     assert EmulatorAdmin(emulator.url, account=mine).settings()["duplicate_rate"] == 1.0
     assert "queues" not in EmulatorAdmin(emulator.url, account=mine).settings()

@@ -10,6 +10,7 @@ from labkit.emulator import record as rec
 from labkit.emulator.admin import RECORD
 from labkit.emulator.server import start
 from labkit.stack.clients import emulator_client
+from labkit.stack.context import context_of
 from labkit.stack.emulator_admin import AdminError, EmulatorAdmin
 
 OTHER = "123456789012"
@@ -30,7 +31,7 @@ def kinds(events: list[dict], message_id: str) -> list[str]:
 
 def test_a_seeded_run_is_recorded_as_the_consumer_saw_it(emulator) -> None:
     sqs = emulator_client(emulator.url)
-    admin = EmulatorAdmin.of(sqs)
+    admin = context_of(sqs).admin
     dlq = sqs.create_queue(QueueName="rec-dlq")["QueueUrl"]
     dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])
     policy = (
@@ -45,8 +46,11 @@ def test_a_seeded_run_is_recorded_as_the_consumer_saw_it(emulator) -> None:
     seen: list[dict] = []  # what the consumer logged: body, handle, attempt
     for _ in range(3):  # three rounds; messages 0-2 never get deleted
         while True:
-            got = sqs.receive_message(
-                QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["ApproximateReceiveCount"]
+            got = sqs.receive_message(  # a long poll: empty means none is visible
+                QueueUrl=url,
+                MaxNumberOfMessages=10,
+                WaitTimeSeconds=1,
+                AttributeNames=["ApproximateReceiveCount"],
             ).get("Messages", [])
             if not got:
                 break
@@ -83,7 +87,7 @@ def test_a_seeded_run_is_recorded_as_the_consumer_saw_it(emulator) -> None:
 
 def test_fifo_dedup_delay_visibility_and_purge_are_recorded(emulator) -> None:
     sqs = emulator_client(emulator.url)
-    admin = EmulatorAdmin.of(sqs)
+    admin = context_of(sqs).admin
     attrs = {"FifoQueue": "true", "ContentBasedDeduplication": "true"}
     fifo = sqs.create_queue(QueueName="rec.fifo", Attributes=attrs)["QueueUrl"]
     first = sqs.send_message(QueueUrl=fifo, MessageBody="same", MessageGroupId="g")
@@ -112,8 +116,8 @@ def test_the_record_is_scoped_to_the_account_and_bounded(emulator) -> None:
     for client in (mine, theirs):
         url = client.create_queue(QueueName="scoped")["QueueUrl"]
         client.send_message(QueueUrl=url, MessageBody="x")
-    assert len(EmulatorAdmin.of(mine).record()["events"]) == 1
-    assert len(EmulatorAdmin.of(theirs).record()["events"]) == 1
+    assert len(context_of(mine).admin.record()["events"]) == 1
+    assert len(context_of(theirs).admin.record()["events"]) == 1
     small = rec.Record(limit=3)
     for n in range(5):
         small.add(OTHER, float(n), "q", rec.SENT, str(n))
@@ -142,7 +146,7 @@ def test_recording_off_keeps_nothing() -> None:
         sqs = emulator_client(handle.url)
         url = sqs.create_queue(QueueName="off")["QueueUrl"]
         sqs.send_message(QueueUrl=url, MessageBody="x")
-        answer = EmulatorAdmin.of(sqs).record()
+        answer = context_of(sqs).admin.record()
         assert answer["events"] == []
     finally:
         handle.stop()
@@ -150,9 +154,9 @@ def test_recording_off_keeps_nothing() -> None:
 
 def test_a_second_copy_is_recorded_under_the_same_message_id(emulator) -> None:
     sqs = emulator_client(emulator.url)
-    admin = EmulatorAdmin.of(sqs)
+    admin = context_of(sqs).admin
     url = sqs.create_queue(QueueName="rec-twice")["QueueUrl"]
     admin.configure(duplicate_rate=1.0, queue="rec-twice")
     sent = sqs.send_message(QueueUrl=url, MessageBody="once")["MessageId"]
-    sqs.receive_message(QueueUrl=url)
+    sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1)  # a long poll asks every server
     assert kinds(admin.record()["events"], sent) == ["sent", "received", "duplicated"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from labkit.lessons.engine import queue_state
 from labkit.lessons.lesson_03 import run_consumer, send_deposits
-from labkit.stack.emulator_admin import EmulatorAdmin
+from labkit.stack.context import context_of
 
 
 def _bank_run(sqs, url: str, seed: int, polls_before: int) -> list[tuple[int, str]]:
@@ -14,12 +14,12 @@ def _bank_run(sqs, url: str, seed: int, polls_before: int) -> list[tuple[int, st
     for _ in range(polls_before):
         sqs.receive_message(QueueUrl=url, WaitTimeSeconds=0)
     name = url.rsplit("/", 1)[1]
-    EmulatorAdmin.of(sqs).configure(duplicate_rate=0.3, queue=name)
+    context_of(sqs).admin.configure(duplicate_rate=0.3, queue=name)
     try:
         send_deposits(sqs, url, 20, 10)
         rows = run_consumer(sqs, url, [lambda message: None], crash_on={2, 5})
     finally:
-        EmulatorAdmin.of(sqs).configure(duplicate_rate=0, queue=name)
+        context_of(sqs).admin.configure(duplicate_rate=0, queue=name)
     return sorted((row["deposit"], row["why"]) for row in rows)
 
 

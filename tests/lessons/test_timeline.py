@@ -47,7 +47,7 @@ def test_the_record_matches_what_the_consumers_saw(sqs) -> None:
         fail=lambda m: m.number in (2, 6) and m.receive_count == 1 or m.number == 9,
     )  # fmt: skip
     queue_state.advance_clock(sqs, 2)
-    sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)  # moves message 9 to the DLQ
+    sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1)  # 9 to the DLQ
     record = queue_record.run_record(sqs, run)
     assert not record.partial
     received = record.of_kind("received")

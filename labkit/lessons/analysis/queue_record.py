@@ -102,11 +102,11 @@ def from_emulator(sqs: Any, runs: list[Any], labels: dict[str, str] | None = Non
     """The emulator's record of every message ``runs`` sent (or of the ``labels`` message ids),
     in any queue (a dead-letter queue's copy included)."""
     from labkit.lessons.engine.queue_errors import admin_errors
-    from labkit.stack.emulator_admin import EmulatorAdmin
+    from labkit.stack.context import context_of
 
     labels, consumers = {**_labels(runs), **(labels or {})}, _consumers(runs)
     with admin_errors():
-        answer = EmulatorAdmin.of(sqs).record()
+        answer = context_of(sqs).admin.record()
     rows = []
     for event in answer["events"]:
         if event["message_id"] not in labels:
@@ -206,12 +206,12 @@ def fanout_record(sqs: Any, sns_message_id: str) -> QueueRecord:
     copy's life in that subscriber's queue (sent, received, deleted), and a marker where a
     subscription's filter policy left it out. On AWS: empty, and partial."""
     from labkit.lessons.engine.queue_errors import admin_errors
-    from labkit.stack.emulator_admin import EmulatorAdmin
+    from labkit.stack.context import context_of
 
     if not is_emulator(sqs):
         return QueueRecord(_frame([]), partial=True, note=PARTIAL_NOTE)
     with admin_errors():
-        events = EmulatorAdmin.of(sqs).record()["events"]
+        events = context_of(sqs).admin.record()["events"]
     mine = [e for e in events if e["message_id"] == sns_message_id]
     copies = {
         e["copy"]: e["subscription"] for e in mine if e["kind"] == "delivered" and e.get("copy")

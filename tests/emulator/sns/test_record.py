@@ -7,7 +7,7 @@ import matplotlib
 
 from labkit.lessons.analysis import figures, queue_record, timeline
 from labkit.lessons.engine.receiving import receive_all
-from labkit.stack.emulator_admin import EmulatorAdmin
+from labkit.stack.context import context_of
 
 matplotlib.use("Agg")
 
@@ -22,7 +22,7 @@ def test_fan_out_with_a_filtered_copy_is_recorded_and_drawn(sns, sqs, make_topic
     (copy,) = receive_all(sqs, everything, limit=1)
     assert receive_all(sqs, created_only, limit=None, empty_replies=1, timeout=2) == []
 
-    events = [e for e in EmulatorAdmin.of(sqs).record()["events"] if e["message_id"] == message_id]
+    events = [e for e in context_of(sqs).admin.record()["events"] if e["message_id"] == message_id]
     kinds = {e["kind"]: e for e in events}
     assert sorted(kinds) == ["delivered", "filtered", "published"]
     assert kinds["published"]["queue"] == topic.rsplit(":", 1)[-1]
