@@ -69,6 +69,7 @@ _CHECK_COUNT = 12  # more than one receive can return (10), so a single receive 
 
 @exercise(
     "01.publisher",
+    points=2,
     hint="send 'Message 0' ... 'Message {count-1}', one send_message each, with the client "
     "attribute",
 )
@@ -105,6 +106,7 @@ def _check_publisher(answer: Any, data: Any = None) -> Observed | bool | str:
 
 @exercise(
     "01.subscriber",
+    points=2,
     hint="receive with WaitTimeSeconds (long polling), delete each message, return the bodies",
 )
 def _check_subscriber(answer: Any, data: Any = None) -> Observed | bool | str:
