@@ -5,7 +5,7 @@
 
 nbgrader's cell schema (version 3): a code cell that calls ``check`` is graded with the sum of
 its exercises' points; when it also holds the student's answer (``answer = ...``) it is a
-solution cell too, else it is a locked test cell; `student-code` cells are ungraded solution
+solution cell too (nbgrader: a manually graded answer), else a locked test cell; `student-code` cells are ungraded solution
 cells. Only ``metadata.nbgrader`` changes; sources and every other byte stay as they are.
 """
 
@@ -25,20 +25,17 @@ from labkit.tools.grade.released import exercises_in, source_of
 SCHEMA_VERSION = 3
 
 
-def _only_checks(source: str) -> bool:
-    """True when every statement is a check call (``check(...)`` or ``assert check(...)``)."""
+def holds_answer(source: str) -> bool:
+    """True when the cell assigns the student's ``answer`` (an answer cell, not a test cell)."""
     try:
         tree = ast.parse(source)
     except SyntaxError:
         return False
-    for node in tree.body:
-        value = node.test if isinstance(node, ast.Assert) else getattr(node, "value", None)
-        if not (isinstance(node, ast.Expr | ast.Assert) and isinstance(value, ast.Call)):
-            return False
-        func = value.func
-        if getattr(func, "attr", getattr(func, "id", "")) != "check":
-            return False
-    return True
+    return any(
+        isinstance(node, ast.Assign)
+        and any(isinstance(t, ast.Name) and t.id == "answer" for t in node.targets)
+        for node in tree.body
+    )
 
 
 def nbgrader_for(cell: dict[str, Any], code_cells_seen: int) -> dict[str, Any] | None:
@@ -48,7 +45,7 @@ def nbgrader_for(cell: dict[str, Any], code_cells_seen: int) -> dict[str, Any] |
     exercises = exercises_in(cell)
     if exercises:
         points = sum(get_exercise(ex).points for ex in exercises)
-        solution = not _only_checks(source_of(cell))
+        solution = holds_answer(source_of(cell))
         return {
             "cell_type": "code",
             "grade": True,
