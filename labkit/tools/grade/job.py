@@ -24,7 +24,7 @@ from typing import Any
 
 from labkit.tools.grade import sandbox
 from labkit.tools.grade.cells import changed_cells, prelude, student_code
-from labkit.tools.grade.released import load_lesson, load_notebook
+from labkit.tools.grade.released import load_lesson, parse_notebook
 
 
 def account_for(run_id: str, student: str, lesson: str) -> str:
@@ -76,7 +76,7 @@ def _execute(
 ) -> dict[str, Any]:
     plan = {
         "notebook": str(notebook),
-        "executed": str(Path(spec["out"]) / f"{spec['lesson']}.executed.ipynb"),
+        "executed": str(Path(spec["out"]) / notebook.name.replace(".ipynb", ".executed.ipynb")),
         "summary": str(workdir.parent / f"{workdir.name}.summary.json"),
         "workdir": str(workdir),
         "limits": spec["limits"],
@@ -123,6 +123,7 @@ def _evaluate(
         "capture": str(workdir / ".capture"),
         "stopped": stopped,
         "exercise_seconds": limits["exercise_seconds"],
+        "define_seconds": spec.get("define_seconds", 10),
     }
     (workdir / "plan.json").write_text(json.dumps(plan))
     env = sandbox.box_env(workdir, spec["account"], token, sandbox.Limits(**limits))
@@ -156,29 +157,32 @@ def _evaluate(
     return verdicts
 
 
-def grade_job(spec: dict[str, Any]) -> dict[str, Any]:
-    """Grade one student x lesson described by ``spec`` (see `fanout.job_spec`)."""
+def grade_job(spec: dict[str, Any], context: dict[str, Any]) -> dict[str, Any]:
+    """Grade one student x lesson: ``spec`` travels (student, lesson, the notebook's text,
+    limits, account), ``context`` is the machine's own (released notebooks, folders, stack)."""
     began = time.monotonic()
-    lesson = load_lesson(Path(spec["released"]))
+    spec = {**spec, **context, "out": str(Path(context["out"]) / spec["student"])}
+    lesson = load_lesson(Path(spec["released_dir"]) / spec["released"])
     row: dict[str, Any] = {
         "student": spec["student"],
         "lesson": lesson.number,
         "notebook": lesson.name,
         "renamed_from": spec.get("renamed_from", ""),
-        "worker": spec.get("worker") or os.uname().nodename + f":{os.getpid()}",
+        "worker": spec.get("worker") or f"{os.uname().nodename}:{os.getpid()}",
+        "sandbox": spec.get("sandbox", []),
         "account": spec["account"],
         "cells_failed": [],
         "changed_cells": [],
         "killed_processes": 0,
         "output_dropped_bytes": 0,
     }
-    if not spec.get("notebook"):
+    if spec.get("notebook_text") is None:
         row.update(
             status="missing", exercises=_all(lesson.exercises, "not tried", "no notebook handed in")
         )
         return _finish(row, began)
     try:
-        cells = load_notebook(Path(spec["notebook"]))["cells"]
+        cells = parse_notebook(spec["notebook_text"], lesson.name)["cells"]
     except ValueError as error:
         row.update(status="invalid notebook", detail=str(error)[:300])
         row["exercises"] = _all(
@@ -192,10 +196,10 @@ def grade_job(spec: dict[str, Any]) -> dict[str, Any]:
     try:
         sandbox.prepare_workdir(workdir, Path(spec["stack_state"]))
         notebook = workdir / lesson.name
-        shutil.copyfile(spec["notebook"], notebook)
+        notebook.write_text(spec["notebook_text"], encoding="utf-8")
         env = sandbox.box_env(workdir, spec["account"], token, sandbox.Limits(**spec["limits"]))
         summary = _execute(spec, workdir, notebook, env, token)
-        row["killed_processes"] = sandbox.kill_job(token)
+        row["killed_processes"] = len(sandbox.leftovers(token)) and sandbox.kill_job(token)
         row.update(
             status=summary["status"],
             notebook_seconds=summary["seconds"],

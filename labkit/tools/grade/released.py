@@ -54,15 +54,31 @@ class Lesson:
         return {c["id"] for c in self.cells if is_own(c) and "id" in c}
 
 
+def parse_notebook(text: str, name: str) -> dict[str, Any]:
+    """A notebook's JSON from its text; ValueError with one sentence when it is not one."""
+    try:
+        data = json.loads(text)
+    except ValueError as error:
+        raise ValueError(f"{name} is not valid notebook JSON ({error})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
+        raise ValueError(f"{name} is JSON but not a notebook (no list of cells)")
+    if not all(isinstance(c, dict) and c.get("cell_type") for c in data["cells"]):
+        raise ValueError(f"{name} has cells that are not notebook cells")
+    return data
+
+
+def read_text(path: Path) -> str:
+    """A submitted file's text (undecodable bytes replaced, so the JSON check reports them)."""
+    return path.read_bytes().decode("utf-8", errors="replace")
+
+
 def load_notebook(path: Path) -> dict[str, Any]:
     """A notebook's JSON; ValueError with one sentence when it is not a notebook."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as error:
-        raise ValueError(f"{path.name} is not valid notebook JSON ({error})") from None
-    if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
-        raise ValueError(f"{path.name} is JSON but not a notebook (no list of cells)")
-    return data
+        text = read_text(path)
+    except OSError as error:
+        raise ValueError(f"{path.name} cannot be read ({error})") from None
+    return parse_notebook(text, path.name)
 
 
 def load_lesson(path: Path) -> Lesson:

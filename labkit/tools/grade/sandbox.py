@@ -28,7 +28,6 @@ import shutil
 import signal
 import sys
 import sysconfig
-import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -206,19 +205,30 @@ def job_processes(token: str) -> list[int]:
     return sorted(pids)
 
 
+def leftovers(token: str, grace: float = 5.0) -> list[int]:
+    """The processes of job ``token`` still alive ``grace`` seconds after its kernel was told
+    to shut down (a kernel exiting normally is not counted)."""
+    from labkit.waiting import eventually
+
+    eventually(lambda: not job_processes(token), grace, poll=0.1)
+    return job_processes(token)
+
+
 def kill_job(token: str, within: float = 10.0) -> int:
     """SIGKILL every process of job ``token`` until none is left; how many there were."""
+    from labkit.waiting import eventually
+
     killed: set[int] = set()
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
+
+    def all_gone() -> bool:
         alive = job_processes(token)
-        if not alive:
-            break
         for pid in alive:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(pid, signal.SIGKILL)
             killed.add(pid)
-        time.sleep(0.05)  # the kernel needs a moment to reap; the loop re-checks the condition
+        return not alive
+
+    eventually(all_gone, within, poll=0.05)
     for root in _CGROUP_ROOTS:
         with contextlib.suppress(OSError):
             (root / "labkit-grade" / token).rmdir()
@@ -245,3 +255,19 @@ def main(argv: list[str]) -> int:
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
+
+
+def describe() -> list[str]:
+    """What the box can apply on this machine (for each row and the dashboard)."""
+    found = ["private folder", "own emulator account", "rlimits"]
+    if cgroup_dir("probe-" + str(os.getpid())) is not None:
+        with contextlib.suppress(OSError):
+            for root in _CGROUP_ROOTS:
+                (root / "labkit-grade" / f"probe-{os.getpid()}").rmdir()
+        found.append("pids cgroup")
+    abi = landlock.abi_version()
+    if abi:
+        found.append(f"landlock v{abi}" + (" (signals scoped)" if abi >= 6 else ""))
+    if os.geteuid() == 0:
+        found.append("capabilities dropped")
+    return found
