@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import stat
 import sys
 import time
@@ -93,6 +95,10 @@ def _ensure_stack() -> bool:
     return not running
 
 
+def _interrupted(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
 def _open_to_others(path: Path) -> bool:
     return path.exists() and bool(path.stat().st_mode & (stat.S_IROTH | stat.S_IXOTH))
 
@@ -107,7 +113,7 @@ def main(args: argparse.Namespace) -> int:
             "labkit grade: give SUBMISSIONS and --out RESULTS (or --one NOTEBOOK)", file=sys.stderr
         )
         return 2
-    from labkit.tools.grade import dashboard, fanout, reports
+    from labkit.tools.grade import dashboard, fanout, reports, sandbox
     from labkit.tools.grade.collect import CollectError, handins, students
     from labkit.tools.grade.released import released_lessons
 
@@ -130,11 +136,17 @@ def main(args: argparse.Namespace) -> int:
     run_id, limits = fanout.new_run_id(), _limits(args)
     specs = [fanout.job_spec(h, limits, run_id) for h in todo]
     began, started = time.monotonic(), False
+    os.environ[sandbox.RUN_ENV] = run_id
+    signal.signal(signal.SIGTERM, _interrupted)
     try:
         if specs and not args.broker:
             started = _ensure_stack()
         _run(specs, args, fanout)
+    except KeyboardInterrupt:
+        print("labkit grade: interrupted; run it again to resume", file=sys.stderr)
+        return 130
     finally:
+        sandbox.kill_run(run_id)
         if started and not args.keep_stack:
             import labkit
 

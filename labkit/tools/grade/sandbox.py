@@ -34,6 +34,7 @@ from pathlib import Path
 from labkit.tools.grade import landlock
 
 TOKEN_ENV = "LABKIT_GRADE_JOB"
+RUN_ENV = "LABKIT_GRADE_RUN"
 LIMITS_ENV = "LABKIT_GRADE_LIMITS"
 WORKDIR_ENV = "LABKIT_GRADE_WORKDIR"
 _CGROUP_ROOTS = (Path("/sys/fs/cgroup/pids"), Path("/sys/fs/cgroup"))
@@ -160,7 +161,9 @@ def box_env(workdir: Path, account: str, token: str, limits: Limits) -> dict[str
         MPLBACKEND="agg",
         PYTHONDONTWRITEBYTECODE="1",
         PYDEVD_DISABLE_FILE_VALIDATION="1",
+        LABKIT_ATTACH_ONLY="1",
     )
+    env[RUN_ENV] = os.environ.get(RUN_ENV, "")
     env[TOKEN_ENV] = token
     env[WORKDIR_ENV] = str(workdir)
     env[LIMITS_ENV] = json.dumps(asdict(limits))
@@ -255,6 +258,19 @@ def main(argv: list[str]) -> int:
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
+
+
+def kill_run(run_id: str) -> int:
+    """SIGKILL every process any job of run ``run_id`` left (an interrupted `labkit grade`)."""
+    import psutil
+
+    tokens = set()
+    for proc in psutil.process_iter(["pid"]):
+        with contextlib.suppress(psutil.Error, OSError):
+            env = proc.environ()
+            if run_id and env.get(RUN_ENV) == run_id and env.get(TOKEN_ENV):
+                tokens.add(env[TOKEN_ENV])
+    return sum(kill_job(token) for token in tokens)
 
 
 def describe() -> list[str]:
