@@ -178,3 +178,24 @@ def test_reports_say_the_same_numbers_in_every_format(tmp_path):
     assert dashboard.pass_rates(rows) == {"01.guarantee": (2, 4), "01.publisher": (1, 4)}
     assert dashboard.wrong_hints(rows) == [["01.publisher", 2, "<b>off by one</b>"]]
     assert dashboard.not_tried(rows) == [["01.guarantee", 2, "cat, dan"]]
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="/usr/bin/chromium missing")
+def test_dashboard_opens_from_disk_in_chromium(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    page_file = dashboard.write(class_rows(), tmp_path)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+        page = browser.new_page()
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(page_file.as_uri())
+        bar = page.locator('rect.bar[data-exercise="01.guarantee"]')
+        assert (bar.get_attribute("data-right"), bar.get_attribute("data-total")) == ("2", "4")
+        assert "50% (2/4)" in page.locator("svg").text_content()
+        assert "lab = None" in page.locator("table.changed").inner_text()
+        browser.close()
+    assert errors == []

@@ -147,21 +147,21 @@ def _cell_index(lesson_file: str, folder: Path, exercise_id: str) -> int:
     return next(i for i, c in enumerate(lesson.cells) if exercise_id in exercises_in(c))
 
 
-def lesson_01_class(root: Path, folder: Path = NOTEBOOK_DIR) -> dict[str, dict[str, Any]]:
-    """Write a class of 13 students' lesson-01 submissions under ``root``; return what each
-    must get: {student: {"points": {exercise: points}, "status": run status, ...}}."""
-    name = LESSON_01
-    full = {
-        "01.publisher": 2,
-        "01.subscriber": 2,
-        "01.first_out_of_order": 1,
-        "01.fifo_inversions": 1,
-        "01.guarantee": 1,
-    }
-    zero = dict.fromkeys(full, 0)
-    after_code = _cell_index(name, folder, "01.publisher")
-    answers_only = ["01.first_out_of_order", "01.fifo_inversions", "01.guarantee"]
-    plan: dict[str, tuple[Any, dict[str, Any]]] = {
+FULL_01 = {
+    "01.publisher": 2,
+    "01.subscriber": 2,
+    "01.first_out_of_order": 1,
+    "01.fifo_inversions": 1,
+    "01.guarantee": 1,
+}
+ZERO_01 = dict.fromkeys(FULL_01, 0)
+Plan = dict[str, tuple[Any, dict[str, Any]]]
+
+
+def _honest(name: str, folder: Path) -> Plan:
+    """Full marks, the template, typical mistakes, partial work."""
+    full, zero = FULL_01, ZERO_01
+    return {
         "full": (notebook(name, folder), {"points": full}),
         "template": (template(name, folder), {"points": zero}),
         "mistakes": (
@@ -193,6 +193,16 @@ def lesson_01_class(root: Path, folder: Path = NOTEBOOK_DIR) -> dict[str, dict[s
                 "not_tried": ["01.subscriber", "01.fifo_inversions"],
             },
         ),
+    }
+
+
+def _hostile(name: str, folder: Path) -> Plan:
+    """Cheats and notebooks that try to break the run (vandal, missing, renamed, invalid are
+    written by `lesson_01_class`: they need the class's paths)."""
+    full, zero = FULL_01, ZERO_01
+    after_code = _cell_index(name, folder, "01.publisher")
+    answers_only = ["01.first_out_of_order", "01.fifo_inversions", "01.guarantee"]
+    return {
         "patched": (
             notebook(
                 name,
@@ -236,6 +246,13 @@ def lesson_01_class(root: Path, folder: Path = NOTEBOOK_DIR) -> dict[str, dict[s
             {"points": zero, "status": "invalid notebook"},
         ),
     }
+
+
+def lesson_01_class(root: Path, folder: Path = NOTEBOOK_DIR) -> dict[str, dict[str, Any]]:
+    """Write a class of 13 students' lesson-01 submissions under ``root``; return what each
+    must get: {student: {"points": {exercise: points}, "status": run status, ...}}."""
+    name = LESSON_01
+    plan = {**_honest(name, folder), **_hostile(name, folder)}
     expected = {}
     for student, (nb, expect) in plan.items():
         expected[student] = {"status": "completed", **expect}
