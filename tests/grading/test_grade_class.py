@@ -68,7 +68,7 @@ def test_cheats_and_hostile_notebooks_are_named_for_what_they_did(graded):
     assert killed["status"] == "error" and "kernel died" in killed["message"]
     assert any("CellTimeout" in c["error"] for c in rows["loop"]["cells_failed"])
     vandal = rows["vandal"]
-    assert vandal["killed_processes"] >= 10 and vandal["output_dropped_bytes"] > 1_000_000
+    assert vandal["killed_processes"] >= 5 and vandal["output_dropped_bytes"] > 1_000_000
     assert (base / "subs" / "full" / synthetic.LESSON_01).is_file()  # its delete was refused
     assert rows["renamed"]["renamed_from"] == f"Copy of {synthetic.LESSON_01}"
     assert rows["invalid"]["exercises"]["01.guarantee"]["status"] == "error"

@@ -60,6 +60,22 @@ def _error_of(cell: dict[str, Any]) -> str:
     return ""
 
 
+def _keep_captures(folder: Path, keep: Path) -> None:
+    """Copy the answers recorded so far out of the box, so a later cell that deletes (or
+    fills up) its own folder cannot take back what an earlier check was given."""
+    keep.mkdir(parents=True, exist_ok=True)
+    try:
+        records = list(folder.glob("*.pkl"))
+    except OSError:
+        return
+    for record in records:
+        try:
+            if record.is_file() and not record.is_symlink():
+                (keep / record.name).write_bytes(record.read_bytes())
+        except OSError:
+            continue
+
+
 def run(spec: dict[str, Any]) -> dict[str, Any]:
     """Execute ``spec["notebook"]``; the summary says how far it got and why it stopped."""
     import nbformat
@@ -99,8 +115,10 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
                 status = "kernel died"
             seconds = round(time.monotonic() - began, 2)
             error = _error_of(cell)
-            if error.startswith("CellTimeout") and time.monotonic() >= deadline:
-                status = "timeout"
+            if status == "completed" and seconds >= client.timeout - 0.5:
+                error = f"CellTimeout: over the {client.timeout} s limit, interrupted"
+                status = "timeout" if time.monotonic() >= deadline else status
+            _keep_captures(Path(spec["workdir"]) / ".capture", Path(spec["captured"]))
             cells.append(
                 {"index": index - 1, "id": cell.get("id"), "seconds": seconds, "error": error}
             )

@@ -79,6 +79,7 @@ def _execute(
         "executed": str(Path(spec["out"]) / notebook.name.replace(".ipynb", ".executed.ipynb")),
         "summary": str(workdir.parent / f"{workdir.name}.summary.json"),
         "workdir": str(workdir),
+        "captured": str(workdir.parent / f"{workdir.name}.captured"),
         "limits": spec["limits"],
     }
     plan_file = workdir.parent / f"{workdir.name}.plan.json"
@@ -211,10 +212,12 @@ def grade_job(spec: dict[str, Any], context: dict[str, Any]) -> dict[str, Any]:
             if summary["status"] == "completed"
             else f"the notebook stopped ({summary['status']})"
         )
-        row["exercises"] = _evaluate(spec, lesson, cells, workdir / ".capture", stopped)
+        captured = workdir.parent / f"{workdir.name}.captured"
+        row["exercises"] = _evaluate(spec, lesson, cells, captured, stopped)
     finally:
         sandbox.kill_job(token)
         shutil.rmtree(workdir, ignore_errors=True)
+        shutil.rmtree(workdir.parent / f"{workdir.name}.captured", ignore_errors=True)
         for extra in (".plan.json", ".summary.json"):
             with contextlib.suppress(OSError):
                 (workdir.parent / f"{workdir.name}{extra}").unlink()

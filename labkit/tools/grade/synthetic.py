@@ -185,11 +185,11 @@ def _honest(name: str, folder: Path) -> Plan:
                 name,
                 folder,
                 code=[_solutions(name, folder)[0][0] + "\n\n\n" + TEMPLATE_SUBSCRIBE],
-                answers={"01.first_out_of_order": None, "01.fifo_inversions": None},
+                answers={"01.guarantee": _answer("01.guarantee", '"b"')},
                 solved=False,
             ),
             {
-                "points": {**zero, "01.publisher": 2},
+                "points": {**zero, "01.publisher": 2, "01.guarantee": 1},
                 "not_tried": ["01.subscriber", "01.fifo_inversions"],
             },
         ),
