@@ -1,4 +1,6 @@
-"""The HTTP face of the emulator: AWS JSON 1.0 (what boto3 and kombu send) and admin routes.
+"""The HTTP face of the emulator, and only that: parsing, size limits, the Host/Origin guard,
+and routing by protocol: SQS's AWS JSON 1.0 (what boto3 and kombu send) to `sqs.actions`, SNS's
+query protocol to `sns.service`, `/_labkit/` to `admin`.
 
 `start()` runs it on a background thread for tests and notebooks; `labkit sqs-server` runs it
 in the foreground. Standard library only, so the stack can start it as a child in well under
@@ -9,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import re
 import select
 import socket
@@ -20,11 +21,14 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
-from labkit.emulator.accounts import DEFAULT_REGION, caller_of, is_account_id
+from labkit.emulator.accounts import DEFAULT_REGION, caller_of
+from labkit.emulator.admin import MAX_CLOCK_ADVANCE, Admin, is_admin_path
 from labkit.emulator.clock import Clock
+from labkit.emulator.context import Context
 from labkit.emulator.sns.service import SNSService
+from labkit.emulator.sqs.actions import dispatch
+from labkit.emulator.sqs.backend import SQSBackend
 from labkit.emulator.sqs.errors import SQSError
-from labkit.emulator.sqs.service import Context, SQSService, as_json
 from labkit.web_guard import MAX_JSON_DEPTH, configured_hosts, is_json_type, json_depth, refusal
 
 JSON_TYPE = "application/x-amz-json-1.0"
@@ -34,8 +38,11 @@ _log = logging.getLogger(__name__)
 
 _MAX_HEADERS = 100
 IDLE_TIMEOUT_SECONDS = 60.0  # a connection that sends nothing this long is closed
-MAX_CLOCK_ADVANCE = 365 * 24 * 3600.0  # one call moves the clock a year at most
 _CONTENT_LENGTH = re.compile(r"[0-9]{1,12}")
+
+
+def as_json(value: object) -> bytes:
+    return json.dumps(value, separators=(",", ":")).encode("utf-8")
 
 
 class _Headers(dict):
@@ -50,8 +57,9 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True  # or every reply waits ~40 ms for a delayed ACK
     server_version = "labkit-sqs"
     sys_version = ""
-    service: SQSService  # set on the subclass built by `make_server`
+    service: SQSBackend  # set on the subclass built by `make_server`
     sns: SNSService  # topics on the same port (query protocol), delivering into ``service``
+    admin: Admin  # the /_labkit/ routes
     allowed_hosts: frozenset[str] = frozenset()  # LABKIT_ALLOWED_HOSTS, read by `make_server`
     # Socket timeout of every read and write: an idle keep-alive or half-open connection ends
     # (and its thread with it) instead of holding a thread for ever. A long poll waits in the
@@ -103,7 +111,7 @@ class _Handler(BaseHTTPRequestHandler):
         if (
             reason is None
             and self.command == "POST"
-            and self.path.startswith("/_labkit/")
+            and is_admin_path(self.path)
             and not is_json_type(self.headers.get("Content-Type"))
         ):
             reason = "admin routes take only Content-Type: application/json"
@@ -176,11 +184,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         if "Action=" in self.path and self._sns(self.path.partition("?")[2].encode()):
             return  # a notification's UnsubscribeURL
-        if self.path.split("?")[0] == "/_labkit/health":
-            self._send(200, as_json({"status": "ok"}), "application/json")
-            return
-        if self.path.startswith("/_labkit/config"):
-            self._send(200, as_json(self.service.configure()), "application/json")
+        answer = self.admin.get(self.path)
+        if answer is not None:
+            self._send(answer[0], as_json(answer[1]), "application/json")
             return
         self._error(SQSError("UnsupportedOperation", "Use POST with the AWS JSON 1.0 protocol."))
 
@@ -188,8 +194,9 @@ class _Handler(BaseHTTPRequestHandler):
         body = self._read_body()
         if body is None:
             return
-        if self.path.startswith("/_labkit/"):
-            self._admin(self.path.split("?")[0], body)
+        if is_admin_path(self.path):
+            status, answer = self.admin.post(self.path.split("?")[0], body)
+            self._send(status, as_json(answer), "application/json")
             return
         target = self.headers.get("X-Amz-Target")
         if target is None:
@@ -229,7 +236,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         try:
             ctx = self._context()
-            result = self.service.dispatch(action, params, ctx)
+            result = dispatch(self.service, action, params, ctx)
         except SQSError as err:
             self._error(err)
             return
@@ -263,88 +270,6 @@ class _Handler(BaseHTTPRequestHandler):
         ).encode()
         self._send(400, xml, "text/xml")
 
-    def _admin(self, path: str, body: bytes) -> None:
-        try:
-            if json_depth(body) > MAX_JSON_DEPTH:
-                raise ValueError
-            params = json.loads(body or b"{}")
-            if not isinstance(params, dict):
-                raise ValueError
-        except (ValueError, RecursionError):
-            self._send(
-                400, as_json({"error": "the body must be a JSON object"}), "application/json"
-            )
-            return
-        service = self.service
-        try:
-            if path == "/_labkit/clock":
-                advance = params.get("advance", 0)
-                if (
-                    isinstance(advance, bool)
-                    or not isinstance(advance, int | float)
-                    or not math.isfinite(advance)
-                    or not 0 <= advance <= MAX_CLOCK_ADVANCE
-                ):
-                    raise ValueError(
-                        f"advance must be a finite number of seconds from 0 to "
-                        f"{MAX_CLOCK_ADVANCE:.0f} (a year)"
-                    )
-                _, account, _ = _scope(params)
-                if account is None:
-                    now = service.clock.advance(float(advance))
-                    result = {"now": now, "offset": service.clock.offset}
-                else:
-                    result = service.advance_account(account, float(advance))
-            elif path == "/_labkit/reset":
-                result = _reset(service, params)
-                if "account" not in params:  # one account's reset keeps everyone's topics
-                    self.sns.reset()
-            elif path == "/_labkit/config":
-                rate, seed = params.get("duplicate_rate"), params.get("seed")
-                if rate is not None and (
-                    isinstance(rate, bool) or not isinstance(rate, int | float)
-                ):
-                    raise ValueError("duplicate_rate must be a number from 0 to 1")
-                if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-                    raise ValueError("seed must be an integer")
-                queue, account, region = _scope(params)
-                result = service.configure(
-                    duplicate_rate=rate, seed=seed, queue=queue, account=account, region=region
-                )
-            else:
-                self._send(404, as_json({"error": f"no admin route {path}"}), "application/json")
-                return
-        except (ValueError, SQSError) as exc:
-            self._send(400, as_json({"error": str(exc)}), "application/json")
-            return
-        self._send(200, as_json(result), "application/json")
-
-
-def _scope(params: dict) -> tuple[str | None, str | None, str | None]:
-    """The optional ``queue`` (name or URL), ``account`` and ``region`` of an admin request."""
-    queue, account, region = params.get("queue"), params.get("account"), params.get("region")
-    if queue is not None and not isinstance(queue, str):
-        raise ValueError("queue must be a queue name or URL")
-    if account is not None and not is_account_id(account):
-        raise ValueError("account must be a 12-digit account id")
-    if region is not None and not isinstance(region, str):
-        raise ValueError("region must be a region name such as us-east-1")
-    return queue, account, region
-
-
-def _reset(service: SQSService, params: dict) -> dict:
-    """``{}``: forget every queue. ``{"account": ...}`` (optionally ``region``, ``queue``):
-    empty that account's queues and forget their FIFO deduplication, keeping the queues;
-    answers ``{"status": "emptied", "account", "queues": [names], "messages": n}``."""
-    queue, account, region = _scope(params)
-    if account is None:
-        if queue is not None or region is not None:
-            raise ValueError("name the account whose queues to empty")
-        service.reset()  # also forgets every account's clock moves
-        service.clock.rewind()  # a reset emulator runs on real time again
-        return {"status": "reset", "offset": service.clock.offset}
-    return {"status": "emptied", **service.empty_account(account, region, queue)}
-
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
@@ -361,15 +286,17 @@ class _Server(ThreadingHTTPServer):
 
 
 def make_server(
-    host: str, port: int, service: SQSService, idle_timeout: float = IDLE_TIMEOUT_SECONDS
+    host: str, port: int, service: SQSBackend, idle_timeout: float = IDLE_TIMEOUT_SECONDS
 ) -> ThreadingHTTPServer:
     """The emulator's HTTP server; hosts from `LABKIT_ALLOWED_HOSTS` are read once, here."""
+    sns = SNSService(service)
     handler = type(
         "SQSHandler",
         (_Handler,),
         {
             "service": service,
-            "sns": SNSService(service),
+            "sns": sns,
+            "admin": Admin(service, sns),
             "allowed_hosts": configured_hosts(),
             "timeout": idle_timeout,
         },
@@ -379,13 +306,14 @@ def make_server(
 
 @dataclass
 class SQSServerHandle:
-    """A running emulator: ``url``, ``host``, ``port``, ``clock``, ``service``; ``stop()``."""
+    """A running emulator: ``url``, ``host``, ``port``, ``clock``, ``service`` (its SQS
+    backend); ``stop()``."""
 
     url: str
     host: str
     port: int
     clock: Clock
-    service: SQSService
+    service: SQSBackend
     _server: ThreadingHTTPServer
     _thread: threading.Thread
 
@@ -407,7 +335,7 @@ def start(
     idle_timeout: float = IDLE_TIMEOUT_SECONDS,
 ) -> SQSServerHandle:
     """Run the emulator on a background thread; ``port=0`` picks a free port."""
-    service = SQSService(clock=clock, seed=seed)
+    service = SQSBackend(clock=clock, seed=seed)
     server = make_server(host, port, service, idle_timeout)
     actual = server.server_address[1]
     thread = threading.Thread(
@@ -427,7 +355,7 @@ def start(
 
 def serve_forever(host: str = "127.0.0.1", port: int = 9324, seed: int | None = None) -> None:
     """Foreground server for `labkit sqs-server`: prints the URL first, then serves."""
-    service = SQSService(seed=seed)
+    service = SQSBackend(seed=seed)
     server = make_server(host, port, service)
     print(f"SQS emulator listening on http://{host}:{server.server_address[1]}", flush=True)
     try:
@@ -436,4 +364,4 @@ def serve_forever(host: str = "127.0.0.1", port: int = 9324, seed: int | None = 
         server.server_close()
 
 
-__all__ = ["DEFAULT_REGION", "SQSServerHandle", "serve_forever", "start"]
+__all__ = ["DEFAULT_REGION", "MAX_CLOCK_ADVANCE", "SQSServerHandle", "serve_forever", "start"]

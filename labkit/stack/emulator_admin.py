@@ -16,15 +16,31 @@ An admin with an ``account`` (what `lab.admin` and `EmulatorAdmin.of(sqs)` give:
 the notebook's client acts in) touches only that account: its clock, seed and queues, so one
 notebook leaves every other notebook on the same emulator alone. Without one, a call acts on
 the whole emulator (reset then forgets every queue), as a tutor's terminal would.
+
+Routes, methods and payload names come from the emulator's own table (`labkit.emulator.admin`),
+so nothing here spells them a second time.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from labkit.emulator.admin import (
+    ACCOUNT,
+    ADVANCE,
+    CLOCK,
+    CONFIG,
+    DUPLICATE_RATE,
+    HEALTH,
+    MESSAGES,
+    NOW,
+    QUEUE,
+    RESET,
+    SEED,
+    Route,
+)
 from labkit.stack.errors import StackError
-
-ADMIN_PREFIX = "/_labkit/"
+from labkit.stack.health import http_ok
 
 
 class AdminError(StackError):
@@ -59,32 +75,32 @@ class EmulatorAdmin:
     def __repr__(self) -> str:
         return f"EmulatorAdmin({self.endpoint!r})"
 
-    def url(self, route: str) -> str:
+    def url(self, route: Route) -> str:
         """The URL of ``route``; AdminError when the endpoint is AWS, which has no admin routes."""
         if is_aws_endpoint(self.endpoint) or not self.endpoint:
             raise AdminError(
-                f"{route} needs the lab's SQS emulator, and this client talks to AWS "
+                f"{route.name} needs the lab's SQS emulator, and this client talks to AWS "
                 f"({self.endpoint or 'no endpoint'}); run the notebook with MODE = 'embedded'"
             )
-        return self.endpoint + ADMIN_PREFIX + route
+        return self.endpoint + route.path
 
     def answers(self, timeout: float = 2.0) -> bool:
-        """True when an emulator answers at the endpoint (False for AWS or nothing there)."""
-        import requests
-
+        """True when an emulator answers at the endpoint (False for AWS or nothing there);
+        the same probe as the stack's health check."""
         try:
-            return requests.get(self.url("health"), timeout=timeout).status_code == 200
-        except (AdminError, requests.RequestException):
+            self.url(HEALTH)
+        except AdminError:
             return False
+        return http_ok(self.endpoint, HEALTH.path, timeout)
 
-    def call(self, route: str, payload: dict[str, Any] | None = None) -> dict[str, Any]:
+    def call(self, route: Route, payload: dict[str, Any] | None = None) -> dict[str, Any]:
         """POST ``payload`` to ``route``; the JSON answer, or AdminError saying what went wrong."""
         import requests
 
         url = self.url(route)
         body = dict(payload or {})
         if self.account is not None:
-            body.setdefault("account", self.account)
+            body.setdefault(ACCOUNT, self.account)
         try:
             reply = requests.post(url, json=body, timeout=self.timeout)
         except requests.RequestException:
@@ -93,17 +109,17 @@ class EmulatorAdmin:
                 "(`labkit up`, or labkit.up() in a notebook)"
             ) from None
         if reply.status_code != 200:
-            raise AdminError(f"the emulator refused {route}: {reply.text.strip()}")
+            raise AdminError(f"the emulator refused {route.name}: {reply.text.strip()}")
         return reply.json()
 
     def advance_clock(self, seconds: float) -> float:
         """Move the emulator's clock forward by ``seconds``; returns its new time."""
-        return float(self.call("clock", {"advance": seconds})["now"])
+        return float(self.call(CLOCK, {ADVANCE: seconds})[NOW])
 
     def reset(self) -> dict[str, Any]:
         """With an account: empty its queues (messages, FIFO dedup; the queues stay). Without:
         forget every queue and message of the emulator (a fresh emulator, same port)."""
-        return self.call("reset")
+        return self.call(RESET)
 
     def empty_queue(self, queue_url: str) -> int:
         """Empty one queue (visible, in flight, delayed; FIFO dedup forgotten), in the account
@@ -112,8 +128,8 @@ class EmulatorAdmin:
 
         parts = queue_url.rstrip("/").rsplit("/", 2)
         account = parts[-2] if len(parts) == 3 and is_account(parts[-2]) else None
-        scope = {"queue": parts[-1], "account": account or self.account or CLASS_ACCOUNT}
-        return int(self.call("reset", scope).get("messages", 0))
+        scope = {QUEUE: parts[-1], ACCOUNT: account or self.account or CLASS_ACCOUNT}
+        return int(self.call(RESET, scope).get(MESSAGES, 0))
 
     def configure(
         self,
@@ -126,12 +142,12 @@ class EmulatorAdmin:
         (of every queue, or of ``queue`` by name); returns the emulator's settings."""
         payload: dict[str, Any] = {}
         if seed is not None:
-            payload["seed"] = int(seed)
+            payload[SEED] = int(seed)
         if duplicate_rate is not None:
-            payload["duplicate_rate"] = duplicate_rate
+            payload[DUPLICATE_RATE] = duplicate_rate
         if queue is not None:
-            payload["queue"] = queue
-        return self.call("config", payload)
+            payload[QUEUE] = queue
+        return self.call(CONFIG, payload)
 
     def seed(self, seed: int) -> None:
         """Seed the emulator's random choices (the order a standard queue hands messages out)."""
@@ -139,4 +155,4 @@ class EmulatorAdmin:
 
     def settings(self) -> dict[str, Any]:
         """The emulator's current settings (seed, duplicate rates), as its account sees them."""
-        return self.call("config")
+        return self.call(CONFIG)

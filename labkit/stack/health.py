@@ -9,22 +9,26 @@ import tempfile
 from pathlib import Path
 from urllib.parse import urlparse
 
+from labkit.emulator.admin import HEALTH
 from labkit.net import port_answers
 from labkit.stack.processes import CELERY_READY, log_contains
 from labkit.stack.redis import redis_answers
 
-SQS_HEALTH = "/_labkit/health"
+SQS_HEALTH = HEALTH.path  # the emulator's route table spells it
 API_HEALTH = "/api/v1/health"
 
 
 def http_ok(url: str, path: str, timeout: float = 0.5) -> bool:
-    """True when GET url+path answers 200 (plain http.client: no import cost, no retries)."""
+    """True when GET url+path answers 200 (plain http.client: no import cost, no retries).
+    The one probe of the emulator's health route: the stack's checks and `EmulatorAdmin`."""
     parsed = urlparse(url)
-    conn = http.client.HTTPConnection(
-        parsed.hostname or "127.0.0.1", parsed.port or 80, timeout=timeout
+    https = parsed.scheme == "https"
+    kind = http.client.HTTPSConnection if https else http.client.HTTPConnection
+    conn = kind(
+        parsed.hostname or "127.0.0.1", parsed.port or (443 if https else 80), timeout=timeout
     )
     try:
-        conn.request("GET", path)
+        conn.request("GET", parsed.path.rstrip("/") + path)
         return conn.getresponse().status == 200
     except (OSError, http.client.HTTPException):
         return False
@@ -32,8 +36,8 @@ def http_ok(url: str, path: str, timeout: float = 0.5) -> bool:
         conn.close()
 
 
-def sqs_ok(url: str | None) -> bool:
-    return bool(url) and http_ok(url, SQS_HEALTH)
+def sqs_ok(url: str | None, timeout: float = 0.5) -> bool:
+    return bool(url) and http_ok(url, SQS_HEALTH, timeout)
 
 
 def api_ok(url: str | None) -> bool:

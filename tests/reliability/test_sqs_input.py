@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from labkit.emulator.server import start
-from labkit.emulator.sqs.service import ACTIONS
+from labkit.emulator.sqs.actions import ACTIONS
 
 PARAMS = [
     "QueueUrl", "QueueName", "QueueNamePrefix", "MessageBody", "DelaySeconds", "Entries",

@@ -146,7 +146,7 @@ def test_expired_or_wrong_token_is_one_line_with_the_learner_lab_step(student, t
         assert_no_secret(result.stdout, result.stderr)
 
 
-@pytest.mark.slow
+@pytest.mark.extended  # a whole lesson through SigV4 (about a minute): make test-extended
 @pytest.mark.timeout(900)
 def test_lesson_01_runs_on_aws_mode(student, endpoint, tmp_path):
     notebook = next(NOTEBOOK_DIR.glob("01_*.ipynb"))

@@ -16,6 +16,9 @@ from labkit.paths import NOTEBOOK_DIR
 from labkit.stack.clients import emulator_client
 from tests.stack.conftest import StackPlace
 
+# Four papermill kernels at once (a minute or more on two cores): make test-extended.
+pytestmark = pytest.mark.extended
+
 LESSONS = ["01_standard_vs_fifo.ipynb", "02_fifo_dedup_and_groups.ipynb"]
 
 

@@ -19,6 +19,7 @@ import threading
 import uuid
 from typing import Any
 
+from labkit.emulator.context import Context
 from labkit.emulator.sns import filters
 from labkit.emulator.sns.errors import SNSError, invalid, no_subscription, no_topic
 from labkit.emulator.sns.messages import (
@@ -38,8 +39,8 @@ from labkit.emulator.sns.topics import (
     parse_queue_arn,
     parse_topic_arn,
 )
+from labkit.emulator.sqs.backend import SQSBackend
 from labkit.emulator.sqs.errors import SQSError
-from labkit.emulator.sqs.service import Context, SQSService
 
 PAGE = 100
 MAX_BATCH = 10
@@ -126,7 +127,7 @@ def _tag_list(params: dict, name: str = "Tags") -> dict[str, str]:
 class SNSService:
     """All topics and subscriptions of one emulator; delivers into ``sqs``'s queues."""
 
-    def __init__(self, sqs: SQSService) -> None:
+    def __init__(self, sqs: SQSBackend) -> None:
         self.sqs = sqs
         self.clock = sqs.clock
         self._topics: dict[str, Topic] = {}
@@ -552,26 +553,18 @@ class SNSService:
         return entry
 
     def _send(self, queue_arn: str, entries: list[dict], ctx: Context) -> list[dict]:
-        """Send entries to one queue through the SQS actions; returns the entries it refused."""
-        region, account, name = parse_queue_arn(queue_arn)
-        target = Context(ctx.base_url, account=account, region=region, access_key=account)
-        url = f"{ctx.base_url}/{account}/{name}"
-        if len(entries) > 1:
-            try:
-                answer = self.sqs.dispatch(
-                    "SendMessageBatch", {"QueueUrl": url, "Entries": entries}, target
-                )
-            except SQSError as err:
-                if err.shape == "QueueDoesNotExist":
-                    return entries
-            else:  # a batch-wide refusal (too long with envelopes) is retried one by one
-                failed_ids = {f["Id"] for f in answer.get("Failed", [])}
-                return [e for e in entries if e["Id"] in failed_ids]
+        """Deliver entries to one queue through the SQS backend (checked as a SendMessage
+        is); returns the entries it refused."""
         failed = []
         for entry in entries:
-            params = {k: v for k, v in entry.items() if k != "Id"}
             try:
-                self.sqs.dispatch("SendMessage", {"QueueUrl": url, **params}, target)
+                self.sqs.deliver(
+                    queue_arn,
+                    entry["MessageBody"],
+                    entry.get("MessageAttributes"),
+                    entry.get("MessageGroupId"),
+                    entry.get("MessageDeduplicationId"),
+                )
             except SQSError:
                 failed.append(entry)
         return failed

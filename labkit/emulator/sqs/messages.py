@@ -14,6 +14,7 @@ from labkit.emulator.sqs.errors import SQSError, invalid, invalid_value
 _BAD_CHARS = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _ATTR_NAME = re.compile(r"^[A-Za-z0-9_\-.]{1,256}$")
 _DATA_TYPE = re.compile(r"^(String|Number|Binary)(\.\S+)?$")
+_GROUP_ID = re.compile(r"^[!-~]{1,128}$")  # printable ASCII, AWS's rule for group/dedup ids
 _NUMBER = re.compile(r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$")
 MAX_ATTRIBUTES = 10
 
@@ -65,6 +66,36 @@ def check_text(value: str) -> None:
     """A message body: AWS answers InvalidMessageContents for a character outside XML 1.0."""
     if has_bad_characters(value):
         raise SQSError("InvalidMessageContents", INVALID_CHARACTERS)
+
+
+def check_size(body: str, attributes: dict[str, dict], limit: int, batch: bool = False) -> None:
+    """Body and attributes within the queue's MaximumMessageSize (``limit`` bytes); a batch
+    entry's refusal words it as AWS does for batches."""
+    size = len(body.encode("utf-8", "surrogatepass")) + attributes_size(attributes)
+    if size > limit:
+        raise invalid(
+            f"One or more parameters {'cannot be validated' if batch else 'are invalid'}. "
+            f"Reason: Message must be shorter than {limit} bytes."
+        )
+
+
+def check_system(system: dict[str, dict]) -> None:
+    """The only message system attribute a sender may set: AWSTraceHeader, a String."""
+    for name, attr in system.items():
+        if name != "AWSTraceHeader" or attr["DataType"] != "String":
+            raise invalid(f"Message system attribute name '{name}' is invalid.")
+
+
+def check_ids(group_id: str | None, dedup_id: str | None) -> None:
+    """MessageGroupId and MessageDeduplicationId: 1 to 128 printable ASCII characters."""
+    for label, value in (("MessageGroupId", group_id), ("MessageDeduplicationId", dedup_id)):
+        if value is not None and not _GROUP_ID.match(value):
+            raise invalid_value(
+                label,
+                value,
+                f"{label} can only include alphanumeric and punctuation characters. 1 to "
+                "128 in length.",
+            )
 
 
 def attributes_size(attributes: dict[str, dict]) -> int:

@@ -57,3 +57,12 @@ def get_map(params: dict, name: str) -> dict[str, str] | None:
     ):
         raise invalid(f"The parameter {name} must be a map of strings to strings.")
     return value
+
+
+def int_in(params: dict, name: str, low: int, high: int, reason: str) -> int | None:
+    """The integer parameter ``name`` (None when absent), refused with AWS's ``reason`` when it
+    lies outside ``low``..``high``."""
+    value = get_int(params, name)
+    if value is not None and not low <= value <= high:
+        raise invalid_value(name, value, reason)
+    return value
