@@ -26,7 +26,7 @@ from labkit.tools.grade import synthetic
 
 CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parents[2]
-pytestmark = pytest.mark.extended
+pytestmark = [pytest.mark.extended, pytest.mark.timeout(3600)]
 
 
 @pytest.fixture(scope="module")

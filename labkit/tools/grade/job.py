@@ -65,6 +65,7 @@ def _run(
             timeout=timeout,
             cwd="/",
             start_new_session=True,
+            preexec_fn=sandbox.die_with_parent,  # noqa: PLW1509 - one prctl, no locks taken
         )
     except subprocess.TimeoutExpired:
         sandbox.kill_job(token)

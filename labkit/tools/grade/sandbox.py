@@ -99,6 +99,13 @@ def _drop_capabilities() -> None:
     libc.capset(ctypes.byref(header), data)
 
 
+def die_with_parent() -> None:
+    """SIGKILL this process when the process that started it dies (a grader killed outright
+    must not leave kernels running)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+
+
 def _code_paths() -> list[str]:
     """Where Python and labkit's code live (read-only inside the box)."""
     paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(sys.executable)}
@@ -116,6 +123,7 @@ SYSTEM_WRITE = ("/dev/null", "/dev/zero", "/dev/urandom", "/dev/random", "/dev/s
 def enter(workdir: Path, limits: Limits, token: str) -> list[str]:
     """Put this process into the box; returns what was applied (for the job's record)."""
     applied = []
+    die_with_parent()
     with contextlib.suppress(OSError):
         os.setsid()
     group = cgroup_dir(token)
