@@ -121,6 +121,10 @@ def test_the_grader_judges_recorded_answers_itself_in_a_sandbox(tmp_path):
     assert verdicts["01.publisher"]["status"] == "wrong" and verdicts["01.publisher"]["points"] == 0
     assert "changes the checker" in verdicts["01.publisher"]["message"]
     assert verdicts["01.first_out_of_order"]["status"] == "error"
+    nb = synthetic.notebook(LESSON, code=[synthetic.TEMPLATE_SUBSCRIBE], solved=False)
+    verdicts = _evaluate(spec, lesson, nb["cells"], capture, stopped="")
+    assert verdicts["01.subscriber"]["status"] == "not tried"  # still the template
+    assert "define publish" in verdicts["01.publisher"]["message"]
 
 
 def _row(student: str, statuses: dict[str, str], **extra) -> dict:
