@@ -98,10 +98,13 @@ def run_local(
     done: Callable[[dict[str, Any]], None],
 ) -> None:
     """``jobs`` at a time on this machine; ``done`` gets each row as it finishes."""
-    with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="grade") as pool:
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="grade")
+    try:
         futures = [pool.submit(grade_job, spec, context) for spec in specs]
         for future in as_completed(futures):
             done(future.result())
+    finally:  # interrupted: start nothing more (the caller kills what runs)
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 # ---------------------------------------------------------------------------------------------
