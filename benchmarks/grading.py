@@ -182,6 +182,9 @@ def main() -> None:
     count = build_class(base / "subs", args.students)
     seconds, peak, rows = grade(base / "subs", base / "out", "--jobs", str(args.jobs))
     assert len(rows) == count, (len(rows), count)
+    broken = [r for r in rows if r["status"] != "completed"]
+    if broken:  # e.g. the shared venv changing under the run: the rate would be meaningless
+        raise SystemExit(f"{len(broken)} notebooks did not complete: {broken[0]['status']}")
     rate = count / (seconds / 60) / args.jobs
     print(
         f"labkit grade --jobs {args.jobs}: {count} notebooks in {seconds:.0f} s = {count / (seconds / 60):.1f} notebooks/min, {rate:.2f} per core"
