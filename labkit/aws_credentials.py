@@ -20,6 +20,7 @@ from labkit.aws_errors import error_code
 from labkit.emulator.accounts import DEFAULT_REGION
 from labkit.error_hints import explain
 from labkit.paths import REPO_ROOT, TERRAFORM_DIR
+from labkit.redact import mask, mask_secret, mask_url, redact, scrub  # noqa: F401 - re-exported
 
 log = logging.getLogger(__name__)
 
@@ -44,71 +45,6 @@ INVALID_CODES = frozenset(
     }
 )
 DENIED_CODES = frozenset({"AccessDenied", "AccessDeniedException"})
-
-_ACCESS_KEY = re.compile(r"\b((?:AKIA|ASIA|AROA|AIDA)[0-9A-Z]{12,})\b")
-
-
-def mask(value: str | None, keep: int = 4) -> str:
-    """An access key id with only its ends showing: the first and last ``keep`` characters.
-
-    Too short to hide anything by showing its ends, and it is masked whole.
-    """
-    if not value:
-        return "<none>"
-    if len(value) < 3 * keep:
-        return "*" * 8
-    return f"{value[:keep]}…{value[-keep:]}"
-
-
-def mask_secret(value: str | None) -> str:
-    """A secret key or session token: nothing of it shows, only whether there is one."""
-    return "<none>" if not value else "*" * 8
-
-
-# A URL's userinfo: everything from `scheme://` to the LAST `@` of the same word. Unencoded
-# secrets may hold `/`, `?`, `#` or `@`; splitting the URL as RFC 3986 does would show the rest.
-_URL_USERINFO = re.compile(
-    r"\b(?P<scheme>[A-Za-z][A-Za-z0-9+.-]{0,30}://)(?P<userinfo>\S{0,4096})@"
-)
-_SECRET_ASSIGNMENT = re.compile(
-    r"(?P<name>aws_secret_access_key|aws_session_token)(?P<sep>\s*[=:]\s*)(?P<value>[^\s,;'\"]+)",
-    re.IGNORECASE,
-)
-
-
-def _masked_userinfo(userinfo: str, hidden: str) -> str:
-    user, colon, _password = userinfo.partition(":")
-    user = _ACCESS_KEY.sub(lambda m: mask(m.group(1)), user)
-    return f"{user}:{hidden}" if colon else user
-
-
-def redact(text: str, hidden: str = "****") -> str:
-    """``text`` (a URL or a whole message) safe to print or return in an error body.
-
-    The one masking function of labkit: a URL's password (everything between the first `:` of
-    its userinfo and the last `@` of the word) becomes ``hidden``, an access key id anywhere
-    keeps only its ends (`AKIA…WXYZ`), and `aws_secret_access_key=...` / `aws_session_token=...`
-    lose their values. Hosts, ports and paths stay, so the message still says where.
-    """
-    text = _URL_USERINFO.sub(
-        lambda m: f"{m.group('scheme')}{_masked_userinfo(m.group('userinfo'), hidden)}@", text
-    )
-    text = _SECRET_ASSIGNMENT.sub(lambda m: f"{m.group('name')}{m.group('sep')}{hidden}", text)
-    return _ACCESS_KEY.sub(lambda m: mask(m.group(1)), text)
-
-
-def scrub(text: str) -> str:
-    """``text`` with credentials masked (an alias of `redact`, for error messages)."""
-    return redact(text)
-
-
-def mask_url(url: str | None, hidden: str = "****") -> str:
-    """A connection URL with its password replaced by ``hidden``: `postgresql://user:****@host/db`,
-    `redis://:****@host:6379/0`, `sqs://AKIA…WXYZ:****@`. Safe to print; '(not set)' for an
-    empty value. Same rules as `redact`."""
-    if not url:
-        return "(not set)"
-    return redact(url, hidden)
 
 
 @dataclass(frozen=True)

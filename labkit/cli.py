@@ -8,6 +8,7 @@ happen inside the handlers so `labkit --help` stays instant.
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import sys
 
@@ -51,6 +52,26 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `labkit status | head`: the reader left, nothing to report
         sys.stderr.close()
         return 0
+    except OSError as exc:  # a read-only LABKIT_HOME or --output-dir, a full disk...
+        from labkit.redact import redact
+
+        print(f"labkit: {redact(os_error_line(exc))}", file=sys.stderr)
+        return 1
+
+
+_CANNOT_WRITE = {errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOSPC, errno.ENOTDIR, errno.EEXIST}
+
+
+def os_error_line(exc: OSError) -> str:
+    """One line for a file the command could not write, naming it and the way out."""
+    where = f" {exc.filename}" if exc.filename else ""
+    reason = exc.strerror or str(exc)
+    if exc.errno in _CANNOT_WRITE:
+        return (
+            f"cannot write{where} ({reason}): make that folder writable, or point LABKIT_HOME "
+            "(the stack's files) or --output-dir / --record at a folder you can write"
+        )
+    return f"{reason}{where}"
 
 
 if __name__ == "__main__":

@@ -9,12 +9,17 @@ queued reply, with TCP_NODELAY: about 7 ms a round trip and no CPU while idle.
 
 Everything lives in memory: jobs queued in it are gone when it stops (the real `redis-server`
 keeps an append-only file). docs/stack.md says when this server is chosen.
+
+On a shared machine other users can reach its port, so it asks for the password in
+`LABKIT_REDIS_PASSWORD` (checked by `labkit.redis_auth`: fakeredis itself ignores `requirepass`)
+and runs Lua without `os`, `io`, file loading or a way into Python (lupa exposes all of them).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import queue
 import signal
 import sys
@@ -33,7 +38,57 @@ from fakeredis._clients._tcp_server import (  # noqa: E402
     encode_reply,
 )
 
+from labkit.redis_auth import AuthGate  # noqa: E402
+
 READ_SIZE = 65536
+PASSWORD_VARIABLE = "LABKIT_REDIS_PASSWORD"
+# What real Redis leaves out of its Lua sandbox, plus lupa's bridge into Python.
+_LUA_REMOVED = [
+    "os",
+    "io",
+    "python",
+    "debug",
+    "package",
+    "require",
+    "dofile",
+    "loadfile",
+    "load",
+    "loadstring",
+    "module",
+    "setfenv",
+    "getfenv",
+    "newproxy",
+]
+
+
+class _SandboxedLua:
+    """fakeredis's Lua module, but every runtime it makes is sandboxed like redis-server's."""
+
+    def __init__(self, module: Any) -> None:
+        self._module = module
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._module, name)
+
+    def _no_python_attributes(self, obj: object, name: object, is_setting: bool) -> object:
+        """lupa's attribute filter: a script sees no attribute of a Python object (the
+        functions fakeredis hands to Lua would lead to their module globals, hence to `os`).
+        A LuaError, so fakeredis answers it as a failed script."""
+        raise self._module.LuaError("Python attributes are not reachable from a Lua script")
+
+    def LuaRuntime(self, **options: Any) -> Any:  # noqa: N802 - lupa's name
+        options.update(register_eval=False, register_builtins=False)
+        runtime = self._module.LuaRuntime(attribute_filter=self._no_python_attributes, **options)
+        runtime.execute("\n".join(f"{name} = nil" for name in _LUA_REMOVED))
+        return runtime
+
+
+def sandbox_lua() -> None:
+    """Make every Lua runtime fakeredis creates from now on a sandboxed one."""
+    from fakeredis.commands_mixins import scripting_mixin
+
+    if not isinstance(scripting_mixin.LUA_MODULE, _SandboxedLua):
+        scripting_mixin.LUA_MODULE = _SandboxedLua(scripting_mixin.LUA_MODULE)
 
 
 class EventedHandler(TCPFakeRequestHandler):
@@ -66,12 +121,33 @@ class EventedHandler(TCPFakeRequestHandler):
                 except OSError:
                     return
 
+    def _authenticate(self) -> bytes | None:
+        """Read until the client has sent the password; return what follows it (None when the
+        connection ends first). Nothing reaches fakeredis before that."""
+        password = getattr(self.server, "password", b"")
+        if not password:
+            return b""
+        gate = AuthGate(password)
+        while not gate.open:
+            data = self.connection.recv(READ_SIZE)
+            if not data:
+                return None
+            reply, forward = gate.feed(data)
+            if reply:
+                self.connection.sendall(reply)
+            if gate.closed:
+                return None
+        return forward
+
     def handle(self) -> None:
         fake = self.current_client.get_socket()
         writer = threading.Thread(target=self._write_replies, args=(fake,), daemon=True)
         writer.start()
         try:
-            while True:
+            data = self._authenticate()
+            if data:
+                fake.sendall(data)
+            while data is not None:
                 data = self.connection.recv(READ_SIZE)
                 if not data:
                     break
@@ -89,15 +165,17 @@ class FakeRedisServer(TcpFakeServer):
 
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int]) -> None:
+    def __init__(self, address: tuple[str, int], password: str = "") -> None:
         super().__init__(address)
         self.RequestHandlerClass = EventedHandler
         self.daemon_threads = True
+        self.password = password.encode()
 
 
 def serve(host: str, port: int) -> None:
     """Serve until SIGTERM/SIGINT; prints one line when listening (the log's ready mark)."""
-    server = FakeRedisServer((host, port))
+    sandbox_lua()
+    server = FakeRedisServer((host, port), os.environ.get(PASSWORD_VARIABLE, ""))
 
     def stop(*_: object) -> None:
         threading.Thread(target=server.shutdown, daemon=True).start()
@@ -116,7 +194,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=6379)
+    parser.add_argument(
+        "--no-password",
+        action="store_true",
+        help=f"serve without a password (otherwise {PASSWORD_VARIABLE} must hold one)",
+    )
     args = parser.parse_args(argv)
+    if not args.no_password and not os.environ.get(PASSWORD_VARIABLE):
+        print(
+            f"labkit: set {PASSWORD_VARIABLE} (anyone on this machine can reach the port), "
+            "or pass --no-password",
+            file=sys.stderr,
+        )
+        return 2
     try:
         serve(args.host, args.port)
     except OSError as exc:

@@ -18,9 +18,9 @@ Also here: `json_depth`, the nesting bound checked before a body is parsed.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
-from fnmatch import fnmatchcase
 from urllib.parse import urlsplit
 
 ALLOWED_HOSTS_ENV = "LABKIT_ALLOWED_HOSTS"
@@ -37,35 +37,58 @@ _BRACKET = re.compile(rb"[\[\]{}]")
 
 def configured_hosts(environ: dict[str, str] | None = None) -> frozenset[str]:
     """The host names `LABKIT_ALLOWED_HOSTS` adds (lower case, ports and brackets dropped; a
-    `*` is a wildcard), plus the public names of the proxies the lab runs behind: a GitHub
-    Codespace's forwarded ports (`CODESPACE_NAME-PORT.<forwarding domain>`) and a JupyterHub's
-    public URL (`JUPYTERHUB_PUBLIC_URL`, `JUPYTERHUB_PUBLIC_HUB_URL`)."""
+    `*` matches within one label of the name), plus the public names of the proxies the lab
+    runs behind: a GitHub Codespace's forwarded ports (`CODESPACE_NAME-PORT.<forwarding
+    domain>`, PORT digits only) and a JupyterHub's public URL (`JUPYTERHUB_PUBLIC_URL`,
+    `JUPYTERHUB_PUBLIC_HUB_URL`)."""
     env = os.environ if environ is None else environ
     items = env.get(ALLOWED_HOSTS_ENV, "").split(",")
     items += [env.get("JUPYTERHUB_PUBLIC_URL", ""), env.get("JUPYTERHUB_PUBLIC_HUB_URL", "")]
     codespace = env.get("CODESPACE_NAME", "").strip().lower()
     domain = env.get("GITHUB_CODESPACES_PORT_FORWARDING_DOMAIN", "").strip().lower()
     if codespace and domain:
-        items.append(f"{codespace}-[0-9]*.{domain}")
+        items.append(f"{codespace}-{_PORT_TOKEN}.{domain}")
     hosts = set()
     for item in items:
         item = item.strip().lower()
         if "://" in item:  # a whole URL pasted: keep its host
             item = urlsplit(item).netloc
-        if "*" in item or "[" in item:
-            hosts.add(item.split(":")[0] if item.count(":") == 1 else item)
+        if "*" in item or _PORT_TOKEN in item:
+            hosts.add(item.rsplit(":", 1)[0] if re.search(r":[0-9]+$", item) else item)
             continue
-        name = host_name(item)
+        name = host_name(item) or _bare_ipv6(item)
         if name:
             hosts.add(name)
     return frozenset(hosts)
+
+
+def _bare_ipv6(item: str) -> str | None:
+    """An IPv6 address written without brackets (`2001:db8::5`), normalised; else None."""
+    try:
+        return str(ipaddress.IPv6Address(item))
+    except ValueError:
+        return None
+
+
+_PORT_TOKEN = "{port}"  # in a pattern: a port number (1-5 digits)
+
+
+def _pattern(entry: str) -> re.Pattern[str]:
+    """An allowed-host entry as a regex: `*` stays within one label (`*.uni.example` allows
+    `lab-1.uni.example`, not `evil.com.uni.example`), `{port}` is a port number."""
+    parts = [re.escape(part) for part in entry.split(_PORT_TOKEN)]
+    parts = [part.replace(r"\*", "[a-z0-9-]*") for part in parts]
+    return re.compile("[0-9]{1,5}".join(parts))
 
 
 def _listed(name: str, allowed: frozenset[str]) -> bool:
     """``name`` is in ``allowed``, exactly or through a wildcard entry."""
     if name in allowed:
         return True
-    return any(("*" in entry or "[" in entry) and fnmatchcase(name, entry) for entry in allowed)
+    return any(
+        ("*" in entry or _PORT_TOKEN in entry) and _pattern(entry).fullmatch(name)
+        for entry in allowed
+    )
 
 
 def host_name(host: str | None) -> str | None:
@@ -76,7 +99,9 @@ def host_name(host: str | None) -> str | None:
     match = _HOST.fullmatch(host.strip())
     if not match:
         return None
-    return (match.group("ip6") or match.group("name")).lower().rstrip(".")
+    if match.group("ip6"):
+        return _bare_ipv6(match.group("ip6"))
+    return match.group("name").lower().rstrip(".")
 
 
 def host_allowed(host: str | None, extra: frozenset[str] | None = None) -> bool:
@@ -130,13 +155,16 @@ def refusal(
     extra: frozenset[str] | None = None,
     fetch_site: str | None = None,
     writes: bool | None = None,
+    signed: bool = True,
 ) -> str | None:
     """Why this request is refused (one sentence for the 403 body), or None to let it through.
 
     ``writes`` (default: the method is not GET/HEAD/OPTIONS) marks a request that changes
     something, such as an SNS query-protocol GET. A write is refused when its Origin is not the
     server's own, and when the browser says it comes from another site (``Sec-Fetch-Site``;
-    an `<img src>` GET carries no Origin) unless its Origin is an allowed host.
+    an `<img src>` GET carries no Origin) unless its Origin is an allowed host. A write sent
+    as a GET must be ``signed`` (SigV4): no SDK sends one unsigned, and an older browser's
+    `<img>` carries neither Origin nor Sec-Fetch-Site.
     """
     if not host_allowed(host, extra):
         return (
@@ -151,6 +179,10 @@ def refusal(
         return f"cross-site request from origin {origin!r} refused"
     if (fetch_site or "").lower() in ("cross-site", "same-site") and origin is None:
         return f"cross-site request ({fetch_site}) refused"
+    if method.upper() == "GET" and not signed:
+        return (
+            "an action that changes something must be a signed request (use boto3 or the AWS CLI)"
+        )
     return None
 
 
@@ -176,3 +208,13 @@ def json_depth(raw: bytes | str, limit: int = MAX_JSON_DEPTH) -> int:
         else:
             depth -= 1
     return deepest
+
+
+def bounded_loads(raw: bytes | str, limit: int = MAX_JSON_DEPTH) -> object:
+    """`json.loads` for text a caller sent: ValueError (as for any bad JSON) when it nests
+    deeper than ``limit``, instead of a RecursionError from the parser (100,000 `[`)."""
+    import json
+
+    if json_depth(raw, limit) > limit:
+        raise ValueError(f"JSON nested deeper than {limit} levels")
+    return json.loads(raw)

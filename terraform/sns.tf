@@ -34,8 +34,8 @@ resource "aws_sns_topic_subscription" "todo_events" {
 }
 
 # SNS delivers into a queue only when the queue's policy lets this topic send to it. Without
-# these, `terraform apply` succeeds and the queues silently stay empty on AWS (the emulator does
-# not check policies).
+# these, `terraform apply` succeeds and the queues silently stay empty, on AWS and on the lab's
+# emulator alike (labkit gives its queues the same statement).
 resource "aws_sqs_queue_policy" "todo_events" {
   for_each  = local.todo_event_subscribers
   queue_url = aws_sqs_queue.todo_events[each.key].id

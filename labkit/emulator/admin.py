@@ -19,7 +19,8 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from labkit.emulator.accounts import is_account_id
+from labkit.emulator.accounts import Caller, is_account_id
+from labkit.emulator.auth import is_admin, scoped
 from labkit.emulator.sqs.errors import SQSError
 from labkit.web_guard import MAX_JSON_DEPTH, json_depth
 
@@ -69,18 +70,28 @@ class Admin:
         self.sqs = sqs
         self.sns = sns
 
-    def get(self, path: str) -> Answer | None:
-        """The answer to ``GET path`` (its query ignored); None when no route answers a GET."""
+    def get(
+        self, path: str, caller: Caller | None = None, secret: str | None = None
+    ) -> Answer | None:
+        """The answer to ``GET path`` (its query ignored); None when no route answers a GET.
+        With a ``secret`` (signatures checked) a caller without the admin key sees its own
+        account's settings only, no other account's id."""
         route = ROUTES.get(path.split("?")[0])
         if route is None or "GET" not in route.methods:
             return None
         if route is HEALTH:
             return 200, {"status": "ok"}
-        return 200, self.sqs.configure()
+        if is_admin(caller, secret):
+            return 200, self.sqs.configure()
+        assert caller is not None
+        return 200, self.sqs.configure(account=caller.account)
 
-    def post(self, path: str, body: bytes) -> Answer:
+    def post(
+        self, path: str, body: bytes, caller: Caller | None = None, secret: str | None = None
+    ) -> Answer:
         """The answer to ``POST path`` with a JSON object ``body``: 400 with ``{"error"}`` for
-        a bad payload, 404 for no such route."""
+        a bad payload, 404 for no such route, 403 for another account's (or everyone's) when
+        the caller holds no admin key (`labkit.emulator.auth.scoped`)."""
         try:
             if json_depth(body) > MAX_JSON_DEPTH:
                 raise ValueError
@@ -93,6 +104,10 @@ class Admin:
         handler = _POST.get(route) if route is not None else None
         if handler is None:
             return 404, {"error": f"no admin route {path}"}
+        try:
+            params = scoped(params, caller, secret)
+        except PermissionError as exc:
+            return 403, {"error": f"AccessDenied: {exc}"}
         try:
             return 200, handler(self, params)
         except (ValueError, SQSError) as exc:

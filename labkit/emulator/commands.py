@@ -26,7 +26,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
         "sqs-server",
         help="run the local SQS emulator (AWS JSON protocol) in the foreground",
-        description="Serve an SQS-compatible API on HTTP. Any credentials are accepted.",
+        description=(
+            "Serve an SQS-compatible API on HTTP. With LABKIT_EMULATOR_SECRET set (the stack sets"
+            " it) every request must be SigV4-signed with a key derived from it; without, any"
+            " credentials are accepted."
+        ),
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=9324, help="port (default 9324)")

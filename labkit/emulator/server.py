@@ -1,6 +1,6 @@
 """The HTTP face of the emulator, and only that: parsing, size limits, the Host/Origin guard,
 and routing by protocol: SQS's AWS JSON 1.0 (what boto3 and kombu send) to `sqs.actions`, SNS's
-query protocol to `sns.service`, `/_labkit/` to `admin`.
+query protocol to `sns.actions`, `/_labkit/` to `admin`.
 
 `start()` runs it on a background thread for tests and notebooks; `labkit sqs-server` runs it
 in the foreground. Standard library only, so the stack can start it as a child in well under
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import select
 import socket
@@ -21,11 +22,14 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
-from labkit.emulator.accounts import DEFAULT_REGION, caller_of
-from labkit.emulator.admin import MAX_CLOCK_ADVANCE, Admin, is_admin_path
+from labkit.emulator.accounts import DEFAULT_REGION, Caller, caller_of
+from labkit.emulator.admin import HEALTH, MAX_CLOCK_ADVANCE, Admin, is_admin_path
+from labkit.emulator.auth import authenticate, sns_refusal, sqs_refusal
 from labkit.emulator.clock import Clock
 from labkit.emulator.context import Context
-from labkit.emulator.sns.service import SNSService
+from labkit.emulator.sigv4 import SECRET_VARIABLE, SignatureError
+from labkit.emulator.sns.actions import SNSService
+from labkit.emulator.sqs.access import authorize
 from labkit.emulator.sqs.actions import dispatch
 from labkit.emulator.sqs.backend import SQSBackend
 from labkit.emulator.sqs.errors import SQSError
@@ -61,6 +65,8 @@ class _Handler(BaseHTTPRequestHandler):
     sns: SNSService  # topics on the same port (query protocol), delivering into ``service``
     admin: Admin  # the /_labkit/ routes
     allowed_hosts: frozenset[str] = frozenset()  # LABKIT_ALLOWED_HOSTS, read by `make_server`
+    secret: str | None = None  # the stack's SigV4 secret; None: signatures are not checked
+    _caller: Caller | None = None  # who sent the request being answered (`_authenticate`)
     # Socket timeout of every read and write: an idle keep-alive or half-open connection ends
     # (and its thread with it) instead of holding a thread for ever. A long poll waits in the
     # service, not on the socket, so it is not cut short.
@@ -78,6 +84,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_error(400, "Bad request line")
             return False
         self.command, self.path, self.request_version = parts
+        self._caller = None  # each request on a kept-alive connection proves itself anew
         headers = _Headers()
         for _ in range(_MAX_HEADERS):
             raw = self.rfile.readline(65537)
@@ -107,6 +114,7 @@ class _Handler(BaseHTTPRequestHandler):
             fetch_site=self.headers.get("Sec-Fetch-Site"),
             # An SNS action may come as a GET (`?Action=Publish...`): it writes all the same.
             writes=self.command != "GET" or "Action=" in self.path,
+            signed=self._signed_or_unsubscribe(),
         )
         if (
             reason is None
@@ -120,6 +128,22 @@ class _Handler(BaseHTTPRequestHandler):
         self.close_connection = True
         self._send(403, as_json({"error": reason}), "application/json")
         return False
+
+    def _signed_or_unsubscribe(self) -> bool:
+        """A signed request, or a notification's UnsubscribeURL."""
+        if "Authorization" in self.headers or "X-Amz-Signature=" in self.path:
+            return True
+        return self._unsubscribe_url()
+
+    def _unsubscribe_url(self) -> bool:
+        """A GET of a notification's UnsubscribeURL (AWS takes it unsigned: the subscription
+        ARN in it is the capability)."""
+        query = parse_qs(self.path.partition("?")[2])
+        return (
+            self.command == "GET"
+            and query.get("Action") == ["Unsubscribe"]
+            and "SubscriptionArn" in query
+        )
 
     def log_message(self, format: str, *args) -> None:  # noqa: A002 - stdlib signature
         pass  # quiet: students read their own output, not an access log
@@ -170,7 +194,26 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _context(self) -> Context:
         host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
-        return Context.of(f"http://{host}", caller_of(self.headers), client_gone=self._client_gone)
+        caller = self._caller or caller_of(self.headers)
+        return Context.of(f"http://{host}", caller, client_gone=self._client_gone)
+
+    def _authenticate(self, body: bytes, shape: str) -> bool:
+        """Verify the request's signature (with a stack secret); answer AWS's 403 in the
+        request's own ``shape`` ("sqs", "sns" or "admin") and return False when it fails."""
+        try:
+            self._caller = authenticate(self.secret, self.command, self.path, self.headers, body)
+            return True
+        except SignatureError as error:
+            self._caller = None
+            if shape == "sqs":
+                status, answer, headers = sqs_refusal(error)
+                self._send(status, as_json(answer), JSON_TYPE, headers)
+            elif shape == "sns":
+                status, xml = sns_refusal(error)
+                self._send(status, xml, "text/xml")
+            else:
+                self._send(error.status, as_json({"error": error.message}), "application/json")
+            return False
 
     def _client_gone(self) -> bool:
         """True when the caller closed its connection (a stopped worker's pending long poll)."""
@@ -182,9 +225,16 @@ class _Handler(BaseHTTPRequestHandler):
 
     # --- routes -----------------------------------------------------------------------------
     def do_GET(self) -> None:
-        if "Action=" in self.path and self._sns(self.path.partition("?")[2].encode()):
-            return  # a notification's UnsubscribeURL
-        answer = self.admin.get(self.path)
+        if "Action=" in self.path:
+            unsubscribe = self._unsubscribe_url()  # AWS takes it unsigned, as here
+            if not unsubscribe and not self._authenticate(b"", "sns"):
+                return
+            if self._sns(self.path.partition("?")[2].encode()):
+                return
+        route = self.path.split("?")[0]
+        if route != HEALTH.path and not self._authenticate(b"", "admin"):
+            return
+        answer = self.admin.get(self.path, self._caller, self.secret)
         if answer is not None:
             self._send(answer[0], as_json(answer[1]), "application/json")
             return
@@ -195,10 +245,15 @@ class _Handler(BaseHTTPRequestHandler):
         if body is None:
             return
         if is_admin_path(self.path):
-            status, answer = self.admin.post(self.path.split("?")[0], body)
+            if not self._authenticate(body, "admin"):
+                return
+            path = self.path.split("?")[0]
+            status, answer = self.admin.post(path, body, self._caller, self.secret)
             self._send(status, as_json(answer), "application/json")
             return
         target = self.headers.get("X-Amz-Target")
+        if not self._authenticate(body, "sqs" if target else "sns"):
+            return
         if target is None:
             self._query_protocol(body)
             return
@@ -236,6 +291,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         try:
             ctx = self._context()
+            authorize(self.service, action, params, ctx.account, ctx.region)
             result = dispatch(self.service, action, params, ctx)
         except SQSError as err:
             self._error(err)
@@ -286,9 +342,15 @@ class _Server(ThreadingHTTPServer):
 
 
 def make_server(
-    host: str, port: int, service: SQSBackend, idle_timeout: float = IDLE_TIMEOUT_SECONDS
+    host: str,
+    port: int,
+    service: SQSBackend,
+    idle_timeout: float = IDLE_TIMEOUT_SECONDS,
+    secret: str | None = None,
 ) -> ThreadingHTTPServer:
-    """The emulator's HTTP server; hosts from `LABKIT_ALLOWED_HOSTS` are read once, here."""
+    """The emulator's HTTP server; hosts from `LABKIT_ALLOWED_HOSTS` are read once, here.
+    With ``secret`` every request must be SigV4-signed with a key derived from it
+    (`labkit.emulator.sigv4`)."""
     sns = SNSService(service)
     handler = type(
         "SQSHandler",
@@ -299,6 +361,7 @@ def make_server(
             "admin": Admin(service, sns),
             "allowed_hosts": configured_hosts(),
             "timeout": idle_timeout,
+            "secret": secret or None,
         },
     )
     return _Server((host, port), handler)
@@ -333,10 +396,12 @@ def start(
     seed: int | None = None,
     clock: Clock | None = None,
     idle_timeout: float = IDLE_TIMEOUT_SECONDS,
+    secret: str | None = None,
 ) -> SQSServerHandle:
-    """Run the emulator on a background thread; ``port=0`` picks a free port."""
+    """Run the emulator on a background thread; ``port=0`` picks a free port; ``secret``:
+    check SigV4 signatures (as the stack's emulator does)."""
     service = SQSBackend(clock=clock, seed=seed)
-    server = make_server(host, port, service, idle_timeout)
+    server = make_server(host, port, service, idle_timeout, secret)
     actual = server.server_address[1]
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.2}, name="sqs-emulator", daemon=True
@@ -354,9 +419,11 @@ def start(
 
 
 def serve_forever(host: str = "127.0.0.1", port: int = 9324, seed: int | None = None) -> None:
-    """Foreground server for `labkit sqs-server`: prints the URL first, then serves."""
+    """Foreground server for `labkit sqs-server`: prints the URL first, then serves. The
+    stack's secret comes in `LABKIT_EMULATOR_SECRET` (never on the command line)."""
     service = SQSBackend(seed=seed)
-    server = make_server(host, port, service)
+    secret = os.environ.get(SECRET_VARIABLE) or None
+    server = make_server(host, port, service, secret=secret)
     print(f"SQS emulator listening on http://{host}:{server.server_address[1]}", flush=True)
     try:
         server.serve_forever(poll_interval=0.2)

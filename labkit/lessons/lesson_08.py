@@ -88,39 +88,32 @@ def parse_event(body: str) -> dict:
     }
 
 
-def _queue_policy(queue_arn: str, topic_arn: str) -> str:
-    """What terraform/sns.tf's aws_sqs_queue_policy says: only this topic may send."""
-    statement = {
-        "Effect": "Allow",
-        "Principal": {"Service": "sns.amazonaws.com"},
-        "Action": "sqs:SendMessage",
-        "Resource": queue_arn,
-        "Condition": {"ArnEquals": {"aws:SourceArn": topic_arn}},
-    }
-    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+MINE = "todo-events-mine"  # the queue exercise 1 subscribes to the topic
+FILTER_DELAY = (
+    "on AWS a new or changed filter policy takes up to 15 minutes to apply everywhere "
+    "(SNS Developer Guide, 'Amazon SNS message filtering')"
+)
 
 
 def setup(lab: Any, seed: int | None = None) -> EventsLab:
     """The topic and subscriber queues of terraform/sns.tf on this lab's SQS/SNS (made if
-    missing, with the queue policies AWS needs), emptied so the lesson can be re-run."""
+    missing, each with the queue policy that lets the topic send to it, as on AWS), and the
+    exercise's queue `todo-events-mine` with that policy too; all emptied so the lesson can
+    be re-run."""
     from labkit.lessons.engine.queue_state import is_emulator, start_clean
     from labkit.terraform import ensure_queues, queue_definitions
-    from labkit.terraform.topics import ensure_topics, topic_definitions
+    from labkit.terraform.topics import allow_topic, ensure_topics, topic_definitions
 
     sqs, sns = lab.sqs, lab.sns
     wanted = [q for q in queue_definitions() if q.name in SUBSCRIBERS]
     queues = ensure_queues(sqs, wanted, update=lab.mode != "aws")
     [topic] = [t for t in topic_definitions() if t.name == TOPIC]
-    topic_arn = ensure_topics(sns, sqs, [topic])[TOPIC]["arn"]
-    emulator = is_emulator(sqs)
-    if not emulator:  # AWS delivers only where the queue's policy lets the topic send
-        for url in queues.values():
-            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
-            policy = _queue_policy(arn["Attributes"]["QueueArn"], topic_arn)
-            sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": policy})
-    start_clean(sqs, *queues.values(), seed=seed)
+    topic_arn = ensure_topics(sns, sqs, [topic])[TOPIC]["arn"]  # queue policies included
+    mine = sqs.create_queue(QueueName=MINE)["QueueUrl"]
+    allow_topic(sqs, mine, topic_arn)
+    start_clean(sqs, *queues.values(), mine, seed=seed)
     ordered = {name: queues[name] for name in SUBSCRIBERS}
-    return EventsLab(sns, sqs, topic_arn, ordered, emulator)
+    return EventsLab(sns, sqs, topic_arn, ordered, is_emulator(sqs))
 
 
 def subscription_table(events: EventsLab) -> Any:

@@ -73,7 +73,9 @@ def _mode(parser: argparse.ArgumentParser) -> None:
 
 
 def _fail(message: str) -> int:
-    print(f"labkit: {message}", file=sys.stderr)
+    from labkit.redact import redact
+
+    print(f"labkit: {redact(message)}", file=sys.stderr)  # a URL's password never shows
     return 1
 
 
@@ -105,7 +107,7 @@ def _up(args: argparse.Namespace) -> Any:
 
 
 def cmd_up(args: argparse.Namespace) -> int:
-    from labkit.aws_credentials import mask_url
+    from labkit.redact import mask_url
     from labkit.stack.errors import StackError
 
     try:

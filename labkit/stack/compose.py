@@ -23,15 +23,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from labkit.aws_credentials import mask_url
 from labkit.net import free_port, port_is_free
-from labkit.paths import REPO_ROOT, log_dir
+from labkit.paths import REPO_ROOT, log_dir, open_private
+from labkit.redact import mask_url
 from labkit.stack import health
+from labkit.stack.compose_secrets import (
+    DATABASE_USER,
+    secret_environment,
+    stack_passwords,
+    write_env_file,
+)
 from labkit.stack.errors import ServiceUnavailable, StackError
 from labkit.waiting import Deadline, eventually
 
 COMPOSE_FILES = ("docker-compose.yml", "docker-compose.yaml", "compose.yaml", "compose.yml")
-DATABASE_CREDENTIALS = "administrator:verySecretPassword"
 
 
 @dataclass(frozen=True)
@@ -120,15 +125,19 @@ def require_engine() -> list[str]:
     return [*program, "-f", str(path), "-p", project_name()]
 
 
-def urls_for(ports: dict[str, int]) -> dict[str, str]:
-    """The services' URLs on 127.0.0.1 for the given published ports."""
+def urls_for(ports: dict[str, int], passwords: dict[str, str] | None = None) -> dict[str, str]:
+    """The services' URLs on 127.0.0.1 for the given published ports and stack passwords."""
     api = f"http://127.0.0.1:{ports['api']}"
+    passwords = passwords or {}
+    redis_auth = f":{passwords['redis']}@" if passwords.get("redis") else ""
+    database = passwords.get("database", "")
     return {
         "api": api,
         "ui": api + "/",
         "sqs": f"http://127.0.0.1:{ports['sqs']}",
-        "redis": f"redis://127.0.0.1:{ports['redis']}/0",
-        "database": f"postgresql+psycopg://{DATABASE_CREDENTIALS}@127.0.0.1:{ports['database']}/todo",
+        "redis": f"redis://{redis_auth}127.0.0.1:{ports['redis']}/0",
+        "database": f"postgresql+psycopg://{DATABASE_USER}:{database}@127.0.0.1:"
+        f"{ports['database']}/todo",
     }
 
 
@@ -215,13 +224,14 @@ def compose_environment(state: dict[str, Any]) -> dict[str, str]:
     for name, port in PORTS.items():
         env[port.variable] = str(state["ports"][name])
     env[TOKEN_VARIABLE] = state["lab_token"]
+    env |= secret_environment(state)
     return env
 
 
 def run_compose(state: dict[str, Any], *arguments: str) -> None:
     """Run one compose command for this stack, output appended to the compose log."""
     log = log_dir() / "compose.log"
-    with open(log, "ab") as out:
+    with open_private(log) as out:
         out.write(f"$ compose {' '.join(arguments)}\n".encode())
         out.flush()
         result = subprocess.run(
@@ -302,6 +312,7 @@ def up(
     project = compose[compose.index("-p") + 1]
     ports, notes = choose_ports(explicit, running_ports(project))
     token = (current or {}).get("lab_token") or secrets.token_hex(24)
+    passwords = stack_passwords(current)
     state: dict[str, Any] = {
         "mode": "compose",
         "started_at": time.time(),
@@ -309,8 +320,10 @@ def up(
         "project": project,
         "ports": ports,
         "lab_token": token,
-        "urls": urls_for(ports),
+        "passwords": passwords,
+        "urls": urls_for(ports, passwords),
     }
+    write_env_file(state)
     run_compose(state, "up", "-d", *SERVICES)
     budget = Deadline(timeout)
     wait_healthy(state["urls"], budget.left())

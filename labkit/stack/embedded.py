@@ -19,11 +19,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from labkit.aws_credentials import mask_url
+from labkit.emulator.sigv4 import SECRET_VARIABLE
 from labkit.net import free_port, port_is_free, wait_for_port
 from labkit.paths import database_file, default_database_url, log_dir, state_dir
+from labkit.redact import mask_url
 from labkit.stack import health
-from labkit.stack.clients import DEFAULT_REGION, EMULATOR_CREDENTIALS, emulator_client
+from labkit.stack.clients import DEFAULT_REGION, class_credentials, emulator_client, emulator_secret
 from labkit.stack.errors import ServiceUnavailable
 from labkit.stack.processes import (
     create_time,
@@ -41,6 +42,7 @@ from labkit.stack.redis import (
     find_redis_server,
     host_port,
     start_redis_server,
+    url_password,
     with_db,
 )
 from labkit.waiting import eventually, wait_until
@@ -88,7 +90,7 @@ def service_env(state: dict[str, Any]) -> dict[str, str]:
         "AWS_ENDPOINT_URL_SQS": sqs_url,
         "AWS_ENDPOINT_URL_SNS": sqs_url,  # topics live on the emulator's port
         "AWS_DEFAULT_REGION": DEFAULT_REGION,
-        **EMULATOR_CREDENTIALS,
+        **class_credentials(state.get("emulator_secret")),
     }
     return env
 
@@ -190,9 +192,8 @@ def _start(name: str, state: dict[str, Any], notes: list[str], opts: dict[str, A
         _, old_port = host_port(old["url"]) if old.get("url") else (None, None)
         port = old_port if old_port and port_is_free(old_port) else free_port()
         server = find_redis_server()
-        proc, url = start_redis_server(
-            port=port, logfile=log, data_dir=redis_data_dir(), server=server, wait=False
-        )
+        password = url_password(old.get("url"))  # kernels holding the URL keep working
+        proc, url = start_redis_server(port, log, redis_data_dir(), server, False, password)
         services["redis"] = {
             "pid": proc.pid,
             "started": create_time(proc.pid),
@@ -210,6 +211,7 @@ def _start(name: str, state: dict[str, Any], notes: list[str], opts: dict[str, A
     settle = 1.0 if old.get("port") == wanted else 0.0  # its own port, just released
     env = service_env(state) | {STACK_MARK: str(state_dir().resolve())}
     if name == "sqs":
+        env[SECRET_VARIABLE] = state["emulator_secret"]  # the emulator's alone, no kernel's
         port = _pick_port("sqs", wanted, state, settle)
         argv = labkit_argv("sqs-server", "--host", "127.0.0.1", "--port", str(port))
         if opts.get("seed") is not None:
@@ -289,7 +291,7 @@ def _wait_healthy(
             if service_healthy(name, svc):
                 pending.discard(name)
                 if name == "sqs":
-                    create_lesson_queues(emulator_client(svc["url"]))
+                    create_lesson_queues(emulator_client(svc["url"]))  # stack.json's secret
             elif retry and retries[0] and not service_alive(name, svc) and port_clash(svc):
                 retries[0] -= 1
                 pending.update(retry(name))
@@ -322,6 +324,15 @@ def log_tail_of(svc: dict[str, Any], lines: int = 8) -> str:
     return log_tail(Path(svc["log"]), lines, svc.get("log_offset", 0))
 
 
+def _to_restart(state: dict[str, Any]) -> set[str]:
+    """The unhealthy services; all of them when an older labkit left no emulator secret."""
+    restart = {n for n in SERVICES if not service_healthy(n, state["services"].get(n), state)}
+    if not state.get("emulator_secret"):  # SigV4 signatures are checked against it
+        state["emulator_secret"] = emulator_secret()
+        restart |= {"sqs", "api", "worker"}
+    return restart
+
+
 def up(
     current: dict[str, Any] | None,
     record: Callable[[dict[str, Any]], None],
@@ -350,9 +361,7 @@ def up(
             "options": {"ical_delay": ical_delay or 0, "redis_db": stack_redis_db(redis_db)},
         }
     options = state["options"]
-    restart = {
-        name for name in SERVICES if not service_healthy(name, state["services"].get(name), state)
-    }
+    restart = _to_restart(state)
     for name in sorted(restart & set(state["services"])):
         notes.append(f"{name}: not running, restarted")
     if ical_delay is not None and float(ical_delay) != float(options["ical_delay"]):

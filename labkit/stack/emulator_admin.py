@@ -19,10 +19,15 @@ the whole emulator (reset then forgets every queue), as a tutor's terminal would
 
 Routes, methods and payload names come from the emulator's own table (`labkit.emulator.admin`),
 so nothing here spells them a second time.
+
+Every call is SigV4-signed like boto3's requests: with the account's own key, or, for an
+emulator-wide call, with the admin key (`labkit.emulator.sigv4.ADMIN_KEY`), whose secret is
+derived from the stack's secret in stack.json and is in no kernel's environment.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from labkit.emulator.admin import (
@@ -58,10 +63,38 @@ class EmulatorAdmin:
     account's queues (for emulators that scope admin calls per account).
     """
 
-    def __init__(self, endpoint: str, timeout: float = 10.0, account: str | None = None) -> None:
+    def __init__(
+        self,
+        endpoint: str,
+        timeout: float = 10.0,
+        account: str | None = None,
+        secret: str | None = None,
+    ) -> None:
         self.endpoint = (endpoint or "").rstrip("/")
         self.timeout = timeout
         self.account = account
+        self.secret = secret  # the stack's emulator secret; None: the running stack's
+
+    def _signed_headers(self, url: str, body: bytes) -> dict[str, str]:
+        """SigV4 headers for POSTing ``body`` to ``url``: the account's key, or the admin key
+        for a call on the whole emulator."""
+        from botocore.auth import SigV4Auth
+        from botocore.awsrequest import AWSRequest
+        from botocore.credentials import Credentials
+
+        from labkit.emulator.sigv4 import ADMIN_KEY
+        from labkit.stack.clients import DEFAULT_REGION, account_credentials, key_credentials
+
+        if self.account is None:
+            keys = key_credentials(ADMIN_KEY, self.secret)
+        else:
+            keys = account_credentials(self.account, self.secret)
+        request = AWSRequest(
+            method="POST", url=url, data=body, headers={"Content-Type": "application/json"}
+        )
+        credentials = Credentials(keys["AWS_ACCESS_KEY_ID"], keys["AWS_SECRET_ACCESS_KEY"])
+        SigV4Auth(credentials, "sqs", DEFAULT_REGION).add_auth(request)
+        return dict(request.headers.items())
 
     @classmethod
     def of(cls, sqs: Any, timeout: float = 10.0, account: str | None = None) -> EmulatorAdmin:
@@ -101,8 +134,10 @@ class EmulatorAdmin:
         body = dict(payload or {})
         if self.account is not None:
             body.setdefault(ACCOUNT, self.account)
+        data = json.dumps(body).encode()
         try:
-            reply = requests.post(url, json=body, timeout=self.timeout)
+            headers = self._signed_headers(url, data)
+            reply = requests.post(url, data=data, headers=headers, timeout=self.timeout)
         except requests.RequestException:
             raise AdminError(
                 f"the SQS emulator at {self.endpoint} does not answer: start the lab stack "

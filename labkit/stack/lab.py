@@ -6,7 +6,7 @@ import html
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from labkit.aws_credentials import mask_url
+from labkit.redact import mask_url
 from labkit.stack.errors import ServiceUnavailable, StackError
 from labkit.stack.links import Link, browser_url
 

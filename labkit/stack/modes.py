@@ -87,14 +87,15 @@ class Compose:
 
 def compose_env(state: State) -> dict[str, str]:
     """What a child process needs to reach the compose stack's services (also `Lab.env`)."""
-    from labkit.stack.clients import DEFAULT_REGION, EMULATOR_CREDENTIALS
+    from labkit.stack.clients import DEFAULT_REGION, class_credentials
 
     urls = state["urls"]
+    secret = (state.get("passwords") or {}).get("emulator")
     return {
         "AWS_ENDPOINT_URL_SQS": urls["sqs"],
         "AWS_ENDPOINT_URL_SNS": urls["sqs"],  # topics live on the emulator's port
         "AWS_DEFAULT_REGION": DEFAULT_REGION,
-        **EMULATOR_CREDENTIALS,
+        **class_credentials(secret),
         "CELERY_BROKER_URL": urls["redis"],
         "CELERY_RESULT_BACKEND": urls["redis"],
     }

@@ -22,7 +22,7 @@ from typing import TypeVar
 
 import psutil
 
-from labkit.paths import log_dir, state_dir
+from labkit.paths import PRIVATE_UMASK, log_dir, open_private, state_dir
 from labkit.stack.errors import StackError
 from labkit.waiting import eventually
 
@@ -59,8 +59,8 @@ def spawn(
 
     Returns the process and the log offset where its output begins (for readiness checks).
     """
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(log_path, "ab") as log:
+    log_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with open_private(log_path) as log:
         command = " ".join(arg.replace("\n", "\\n") for arg in argv)
         log.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} {command}\n".encode())
         log.flush()
@@ -73,6 +73,7 @@ def spawn(
             env=child_env(env),
             start_new_session=True,
             close_fds=True,
+            umask=PRIVATE_UMASK,  # its database, files and logs are the student's alone
         )
     return proc, offset
 

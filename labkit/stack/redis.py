@@ -5,6 +5,11 @@
 else labkit's pure-Python server on fakeredis (`labkit.fake_redis`), so no student needs a
 compiler or a platform-only binary. A real lab server keeps an append-only file under
 `.labkit/redis-data` so queued jobs survive a crash; throwaway servers in tests keep nothing.
+
+Every server started here asks for a generated password (other users of a shared machine can
+reach 127.0.0.1 too) and has the commands that touch files or the process disabled. The
+password travels in the URL, which lives only in the 0600 `stack.json` and the environment of
+the stack's own processes: never in a command line (`ps` shows those to everyone).
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import contextlib
 import importlib.util
 import os
 import re
+import secrets
 import shutil
 import subprocess
 import sys
@@ -21,6 +27,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from labkit.net import free_port, wait_for_port
+from labkit.paths import PRIVATE_UMASK, open_private
 from labkit.stack.errors import StackError
 
 
@@ -40,6 +47,43 @@ def redis_answers(url: str, timeout: float = 0.5) -> bool:
 
 MIN_REDIS_VERSION = (6, 2)  # kombu 5.7's Redis transport needs 6.2 (SPEC section 6)
 FAKE_REDIS_MODULE = "labkit.fake_redis"
+# Commands that write files, load code, change the configuration or replicate: Celery and kombu
+# send none of them (they use EVAL/EVALSHA, lists, sorted sets, pub/sub), so they are renamed
+# to nothing. A student's own code has no use for them either.
+DISABLED_COMMANDS = (
+    "CONFIG",
+    "MODULE",
+    "SAVE",
+    "BGSAVE",
+    "BGREWRITEAOF",
+    "DEBUG",
+    "SHUTDOWN",
+    "SLAVEOF",
+    "REPLICAOF",
+    "SYNC",
+    "PSYNC",
+    "MIGRATE",
+    "FAILOVER",
+    "ACL",
+)
+
+
+def new_password() -> str:
+    """A password for a Redis this machine's other users must not reach (URL-safe)."""
+    return secrets.token_urlsafe(24)
+
+
+def url_password(url: str | None) -> str | None:
+    """The password inside a Redis URL (None when it has none)."""
+    return urlparse(url).password if url else None
+
+
+def _config_text(password: str, appendfsync: str) -> bytes:
+    """redis-server's configuration, read from its stdin (so no file and no `ps` line holds
+    the password)."""
+    lines = [f"requirepass {password}", f"appendfsync {appendfsync}"]
+    lines += [f'rename-command {name} ""' for name in DISABLED_COMMANDS]
+    return ("\n".join(lines) + "\n").encode()
 
 
 @dataclass(frozen=True)
@@ -123,12 +167,22 @@ def redis_binary() -> str:
     return server.argv[0]
 
 
+def _feed_config(proc: subprocess.Popen, text: bytes) -> None:
+    """Write redis-server's configuration to its stdin and close it (it reads to the end)."""
+    with contextlib.suppress(OSError):
+        proc.stdin.write(text)  # type: ignore[union-attr]
+    with contextlib.suppress(OSError):
+        proc.stdin.close()  # type: ignore[union-attr]
+
+
 def start_redis_server(
     port: int | None = None,
     logfile: Path | None = None,
     data_dir: Path | None = None,
     server: RedisServer | None = None,
     wait: bool = True,
+    password: str | None = None,
+    appendfsync: str = "everysec",
 ) -> tuple[subprocess.Popen, str]:
     """Start a Redis server on 127.0.0.1 (``server``, else `find_redis_server()`); return the
     process and its URL.
@@ -139,22 +193,20 @@ def start_redis_server(
     way. Raises StackError (a RuntimeError) when it does not answer within 5 s (15 s for the
     pure-Python one, which imports for a second or two first); ``wait=False`` returns at once
     (the lab stack polls it beside its other services).
+
+    ``password`` (generated when None) is asked of every client; it is in the returned URL.
     """
     port = port or free_port()
     server = server or find_redis_server()
+    password = password or new_password()
+    env = None
     if server.real:
         persistence = ["--appendonly", "no"]
         if data_dir is not None:
-            data_dir.mkdir(parents=True, exist_ok=True)
-            persistence = [
-                "--appendonly",
-                "yes",
-                "--appendfsync",
-                "everysec",
-                "--dir",
-                str(data_dir),
-            ]
+            data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            persistence = ["--appendonly", "yes", "--dir", str(data_dir)]
         options = [
+            "-",  # the configuration (password, disabled commands) comes on stdin
             "--port",
             str(port),
             "--bind",
@@ -167,15 +219,20 @@ def start_redis_server(
         ]
     else:
         options = ["--host", "127.0.0.1", "--port", str(port)]
-    out = open(logfile, "ab") if logfile else subprocess.DEVNULL  # noqa: SIM115 - closed below
+        env = {**os.environ, "LABKIT_REDIS_PASSWORD": password}
+    out = open_private(logfile) if logfile else subprocess.DEVNULL
     try:
         proc = subprocess.Popen(
             [*server.argv, *options],
             stdout=out,
             stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.PIPE if server.real else subprocess.DEVNULL,
             start_new_session=True,
+            env=env,
+            umask=PRIVATE_UMASK,  # its append-only file is the student's alone
         )
+        if server.real:
+            _feed_config(proc, _config_text(password, appendfsync))
     finally:  # the child has its own copy of the log file; the parent's is not needed
         if logfile:
             out.close()
@@ -185,7 +242,7 @@ def start_redis_server(
             proc.wait(5)
         where = f"; see {logfile}" if logfile else ""
         raise StackError(f"redis: {server.description} did not start on port {port}{where}")
-    return proc, f"redis://127.0.0.1:{port}/0"
+    return proc, f"redis://:{password}@127.0.0.1:{port}/0"
 
 
 def configured_redis_url() -> str | None:

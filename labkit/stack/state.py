@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from labkit.paths import state_dir
+from labkit.paths import open_private, state_dir
 from labkit.stack.errors import StackError
 
 try:
@@ -65,7 +65,7 @@ def stack_lock() -> Iterator[None]:
         from labkit.stack.environment import NATIVE_WINDOWS
 
         raise StackError(NATIVE_WINDOWS)
-    with open(state_dir() / LOCK_FILE, "a+") as handle:
+    with open_private(state_dir() / LOCK_FILE, "a+") as handle:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
         try:
             yield

@@ -36,7 +36,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _fail(message: str) -> int:
-    print(f"labkit: {message}", file=sys.stderr)
+    from labkit.redact import redact
+
+    print(f"labkit: {redact(message)}", file=sys.stderr)  # a URL's password never shows
     return 1
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
-from labkit.aws_credentials import redact
+from labkit.redact import redact
 
 log = logging.getLogger(__name__)
 

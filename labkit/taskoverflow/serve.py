@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 from dataclasses import dataclass, field
 
@@ -31,13 +32,91 @@ class ServerHandle:
         self.thread.join(timeout=5)
 
 
-def make_server(app: Flask, host: str = "127.0.0.1", port: int = 6400, threads: int = 8):
-    import waitress
+CONNECTION_LIMIT = 1000
+SPARE_FILES = 64  # file numbers kept free beside the connections (database, logs, pipes)
+OVERLOADED = (
+    b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+    b"Retry-After: 1\r\nConnection: close\r\nContent-Length: %d\r\n\r\n%s"
+)
 
-    # waitress stops accepting at 100 open connections by default; a class of students (or a
-    # load test) holding keep-alive connections would then stall every new client.
-    return waitress.create_server(
-        app, host=host, port=port, threads=threads, ident="taskoverflow", connection_limit=1000
+
+def _open_file_limit() -> int:
+    """Raise this process's open-file limit to its hard limit; return the limit in force."""
+    try:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if hard == resource.RLIM_INFINITY or soft < hard:
+            wanted = 65536 if hard == resource.RLIM_INFINITY else hard
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+            soft = wanted
+        return soft
+    except (ImportError, ValueError, OSError):
+        return 1024
+
+
+def connection_limit() -> int:
+    """At most `CONNECTION_LIMIT` open connections, and fewer when the process may not open
+    that many files (accept() failing with EMFILE would spin the loop)."""
+    return max(16, min(CONNECTION_LIMIT, _open_file_limit() - SPARE_FILES))
+
+
+def _answering_server_class() -> type:
+    from waitress.server import TcpWSGIServer
+
+    class AnsweringServer(TcpWSGIServer):
+        """waitress, but a client past the connection limit gets a 503 at once: waitress itself
+        stops accepting, and a new client then hangs in the listen backlog."""
+
+        def readable(self) -> bool:
+            super().readable()  # its periodic clean-up of idle connections
+            return bool(self.accepting)
+
+        def handle_accept(self) -> None:
+            if len(self._map) < self.adj.connection_limit:
+                super().handle_accept()
+                return
+            try:
+                accepted = self.accept()
+            except OSError:
+                return
+            if accepted is None:
+                return
+            conn = accepted[0]
+            body = (
+                b'{"error": "the API has too many open connections; close idle ones '
+                b'or retry in a second"}'
+            )
+            try:
+                conn.send(OVERLOADED % (len(body), body))
+                conn.shutdown(socket.SHUT_WR)
+            except OSError:
+                pass
+            finally:
+                conn.close()
+
+    return AnsweringServer
+
+
+def make_server(app: Flask, host: str = "127.0.0.1", port: int = 6400, threads: int = 8):
+    """waitress on ``host:port`` polling its sockets with poll(), not select(): select() ends
+    the process (`filedescriptor out of range`) once a file number passes 1023, about a
+    thousand open connections. Past the connection limit a client gets a 503 (above)."""
+    from waitress.adjustments import Adjustments
+    from waitress.task import ThreadedTaskDispatcher
+
+    adj = Adjustments(
+        host=host,
+        port=port,
+        threads=threads,
+        ident="taskoverflow",
+        connection_limit=connection_limit(),
+        asyncore_use_poll=True,
+    )
+    dispatcher = ThreadedTaskDispatcher()
+    dispatcher.set_thread_count(adj.threads)
+    return _answering_server_class()(
+        app, {}, dispatcher=dispatcher, adj=adj, sockinfo=adj.listen[0]
     )
 
 

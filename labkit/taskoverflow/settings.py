@@ -10,8 +10,8 @@ import os
 from collections.abc import Mapping
 
 from labkit.aws_credentials import DEFAULT_REGION
-from labkit.aws_credentials import mask_url as _mask_url
 from labkit.paths import default_database_url
+from labkit.redact import mask_url as _mask_url
 
 MAX_BODY_BYTES = 64 * 1024
 MAX_DELAY_SECONDS = 120.0

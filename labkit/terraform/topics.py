@@ -4,8 +4,9 @@ an endpoint: the topic side of what `labkit.terraform.facts` and `sync` do for q
 `topic_definitions()` turns each `aws_sns_topic` and the `aws_sns_topic_subscription` blocks
 that name it into plain facts; `ensure_topics(sns, sqs, ...)` creates them (idempotent) with
 the queue ARNs the endpoint reports, so a topic of the class account and one of a student's
-account get their own account's queues. Queue policies (`aws_sqs_queue_policy`) are listed by
-`queue_policies()`: AWS needs them, the emulator does not enforce them.
+account get their own account's queues. Each subscribed queue gets the queue policy that lets
+the topic send to it (`allow_topic`, the statement `aws_sqs_queue_policy` declares): AWS and the
+emulator both deliver only where that policy allows. `queue_policies()` lists the declared ones.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from labkit.emulator.policies import ALLOW, Request, evaluate
 from labkit.terraform.attributes import api_attributes
 from labkit.terraform.facts import TerraformFolder
 from labkit.terraform.read import Unresolved
@@ -117,9 +119,7 @@ def ensure_topics(sns: Any, sqs: Any, definitions: list[TopicDefinition]) -> dic
         subscriptions = {}
         for sub in topic.subscriptions:
             url = sqs.get_queue_url(QueueName=sub.queue)["QueueUrl"]
-            queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
-                "Attributes"
-            ]["QueueArn"]
+            queue_arn = allow_topic(sqs, url, arn)
             if queue_arn in existing:
                 sub_arn = existing[queue_arn]
                 current = sns.get_subscription_attributes(SubscriptionArn=sub_arn)["Attributes"]
@@ -139,3 +139,40 @@ def ensure_topics(sns: Any, sqs: Any, definitions: list[TopicDefinition]) -> dic
             subscriptions[sub.queue] = sub_arn
         made[topic.name] = {"arn": arn, "subscriptions": subscriptions}
     return made
+
+
+def topic_send_statement(queue_arn: str, topic_arn: str) -> dict:
+    """terraform/sns.tf's queue policy statement: SNS may send to the queue from this topic."""
+    return {
+        "Effect": "Allow",
+        "Principal": {"Service": "sns.amazonaws.com"},
+        "Action": "sqs:SendMessage",
+        "Resource": queue_arn,
+        "Condition": {"ArnEquals": {"aws:SourceArn": topic_arn}},
+    }
+
+
+def allow_topic(sqs: Any, queue_url: str, topic_arn: str) -> str:
+    """Give the queue the policy SNS needs to deliver from ``topic_arn`` (on AWS and on the
+    emulator alike), keeping the statements it has; returns the queue's ARN."""
+    attrs = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn", "Policy"])
+    queue_arn = attrs["Attributes"]["QueueArn"]
+    current = attrs["Attributes"].get("Policy") or ""
+    sender = Request(
+        "sqs:SendMessage",
+        queue_arn,
+        service="sns.amazonaws.com",
+        context={"aws:SourceArn": topic_arn},
+    )
+    if evaluate(current, sender) == ALLOW:
+        return queue_arn  # e.g. terraform's aws_sqs_queue_policy is there already
+    try:
+        document = json.loads(current or "{}")
+    except ValueError:
+        document = {}
+    statements = document.get("Statement", []) if isinstance(document, dict) else []
+    statements = statements if isinstance(statements, list) else [statements]
+    statement = topic_send_statement(queue_arn, topic_arn)
+    policy = {"Version": "2012-10-17", "Statement": [*statements, statement]}
+    sqs.set_queue_attributes(QueueUrl=queue_url, Attributes={"Policy": json.dumps(policy)})
+    return queue_arn

@@ -19,6 +19,7 @@ import csv
 import errno
 import os
 import re
+import stat
 import sys
 import time
 from pathlib import Path
@@ -42,6 +43,18 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 def spreadsheet_safe(cell: str) -> str:
     """``cell`` as a spreadsheet shows it as text: a leading formula character gets a `'`."""
     return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` with control and format characters escaped (`\\r`, `\\x1b`, `\\u202e`): a
+    message body is the sender's text, and a carriage return, an escape sequence or a
+    right-to-left override would let it rewrite the receiver's screen (`Message 1\\r[09:00:00]
+    Tutor: run curl ...`)."""
+    if text.isprintable():
+        return text
+    return "".join(
+        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text
+    )
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -131,6 +144,7 @@ def _stack_endpoint(out: TextIO) -> str:
 
 def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = out or sys.stdout
+    from labkit.redact import redact
     from labkit.stack.aws import explain
     from labkit.stack.errors import StackError
 
@@ -158,13 +172,13 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     try:
         sqs, endpoint = _client(args, out)
     except StackError as exc:
-        print(str(exc), file=sys.stderr)
+        print(redact(str(exc)), file=sys.stderr)
         return 1
     if args.fresh:
         try:
             print(fresh_start(sqs, endpoint), file=out, flush=True)
         except StackError as exc:
-            print(str(exc), file=sys.stderr)
+            print(redact(str(exc)), file=sys.stderr)
             return 1
         if not args.name:
             return 0
@@ -172,7 +186,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     try:
         queue_url = sqs.get_queue_url(QueueName=args.name)["QueueUrl"]
     except Exception as exc:  # noqa: BLE001 - every failure is explained in one line
-        print(explain(exc, endpoint, args.name), file=sys.stderr)
+        print(redact(explain(exc, endpoint, args.name)), file=sys.stderr)
         return 1
     print(f"Connected to {args.name}", file=out, flush=True)
     try:
@@ -181,7 +195,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
         return send(sqs, queue_url, args, out)
     except Exception as exc:  # noqa: BLE001
         if exc.__class__.__module__.startswith(("botocore", "boto3", "urllib3")):
-            print(explain(exc, endpoint, args.name), file=sys.stderr)
+            print(redact(explain(exc, endpoint, args.name)), file=sys.stderr)
             return 1
         raise
     finally:
@@ -341,7 +355,8 @@ def receive(
                     duplicates += 1
                 seen.add(message["MessageId"])
                 print(
-                    f"[{time.strftime('%H:%M:%S', time.localtime(now))}] {client}: {body}",
+                    f"[{time.strftime('%H:%M:%S', time.localtime(now))}] "
+                    f"{terminal_safe(client)}: {terminal_safe(body)}",
                     file=out,
                     flush=True,
                 )
@@ -375,13 +390,22 @@ def _open_record(path: Path | None) -> tuple[TextIO, Any] | None:
         return None
     # O_NOFOLLOW: a symlink planted at the path (to ~/.bashrc, say) is refused, not written
     # through. The error is an OSError like any unwritable path, reported by the caller.
+    # O_NONBLOCK: a FIFO with no reader would block the open for ever; it is refused below.
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+        fd = os.open(path, flags, 0o644)
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             raise OSError(exc.errno, "it is a symbolic link (not followed)") from None
+        if exc.errno == errno.ENXIO:
+            raise OSError(exc.errno, "it is a named pipe, not a file") from None
         raise
-    new = os.fstat(fd).st_size == 0
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise OSError(errno.EINVAL, "it is not a regular file")
+    os.set_blocking(fd, True)
+    new = info.st_size == 0
     handle = open(fd, "a", newline="")  # noqa: SIM115 - closed by receive()
     writer = csv.writer(handle)
     if new:

@@ -120,6 +120,7 @@ timed build build
 image_mb=$(($(docker image inspect -f '{{.Size}}' queue-lab:latest) / 1000000))
 base_mb=$(($(docker image inspect -f '{{.Size}}' python:3.11-slim) / 1000000))
 log "image queue-lab:latest: $image_mb MB ($((image_mb - base_mb)) MB over python:3.11-slim, $base_mb MB)"
+[ "$image_mb" -lt 500 ] || fail "image queue-lab:latest is $image_mb MB: the budget is 500 MB"
 
 # --- 3. The stack -----------------------------------------------------------------------------
 
@@ -141,6 +142,20 @@ for port in "$API" "$SQS" "$REDIS" "$DB"; do
 done
 
 timed status "$LABKIT" status
+
+# Issue 23: generated passwords, no root. Redis refuses a client without the password; no
+# container's main process runs as root (PostgreSQL's entrypoint drops to postgres itself).
+[ "$(stat -c %a "$LABKIT_HOME/compose.env")" = 600 ] || fail "compose.env is readable by others"
+"$PYTHON" -c "import redis, sys; r = redis.Redis(port=int(sys.argv[1]))
+try:
+    r.ping()
+except redis.AuthenticationError:
+    sys.exit(0)
+sys.exit('Redis answers without its password')" "$REDIS" || fail "Redis answers without its password"
+for id in $(docker ps -q --filter "label=com.docker.compose.project=$PROJECT"); do
+  pid=$(docker inspect -f '{{.State.Pid}}' "$id")
+  [ "$(stat -c %u "/proc/$pid")" != 0 ] || fail "container $(docker inspect -f '{{.Name}}' "$id") runs as root"
+done
 
 # --- 4. Lessons 01, 05, 06 with MODE=compose ---------------------------------------------------
 

@@ -11,7 +11,7 @@ from labkit.lessons import lesson_08 as ev
 from labkit.lessons.grading import checker as check
 from labkit.stack.clients import emulator_client
 from labkit.terraform import ensure_queues, queue_definitions
-from labkit.terraform.topics import ensure_topics, topic_definitions
+from labkit.terraform.topics import allow_topic, ensure_topics, topic_definitions
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +20,8 @@ def events(sqs_endpoint: str) -> ev.EventsLab:
     sqs, sns = emulator_client(sqs_endpoint), emulator_client(sqs_endpoint, service="sns")
     queues = ensure_queues(sqs, [q for q in queue_definitions() if q.name in ev.SUBSCRIBERS])
     made = ensure_topics(sns, sqs, [t for t in topic_definitions() if t.name == ev.TOPIC])
-    sqs.create_queue(QueueName="todo-events-mine")
+    mine = sqs.create_queue(QueueName=ev.MINE)["QueueUrl"]
+    allow_topic(sqs, mine, made[ev.TOPIC]["arn"])  # what ev.setup gives it (as AWS needs)
     lab = ev.EventsLab(sns, sqs, made[ev.TOPIC]["arn"], queues, emulator=True)
     for url in queues.values():
         ev.receive_all(sqs, url)
@@ -90,6 +91,37 @@ def test_filter_policy_check_accepts_dict_or_json(events: ev.EventsLab) -> None:
     assert check.evaluate("08.filter_policy", policy, data=events)
     assert check.evaluate("08.filter_policy", json.dumps(policy), data=events)
     assert check.evaluate("08.filter_policy", ..., data=events).status == check.NOT_TRIED
+
+
+def test_subscribe_check_names_the_queue_policy(events: ev.EventsLab) -> None:
+    """SNS delivers only where the queue's policy lets the topic send, offline as on AWS."""
+    sns, sqs = events.sns, events.sqs
+    mine = sqs.get_queue_url(QueueName=ev.MINE)["QueueUrl"]
+    sqs.set_queue_attributes(QueueUrl=mine, Attributes={"Policy": ""})
+    reply = sns.subscribe(
+        TopicArn=events.topic_arn,
+        Protocol="sqs",
+        Endpoint=events.queue_arn(mine),
+        Attributes={"RawMessageDelivery": "true"},
+    )
+    try:
+        wrong = check.evaluate("08.subscribe", reply["SubscriptionArn"], data=events)
+        assert not wrong and "aws_sqs_queue_policy" in wrong.message, wrong.message
+        allow_topic(sqs, mine, events.topic_arn)
+        assert check.evaluate("08.subscribe", reply["SubscriptionArn"], data=events)
+    finally:
+        sns.unsubscribe(SubscriptionArn=reply["SubscriptionArn"])
+
+
+def test_filter_policy_check_on_aws_says_policies_take_time(
+    events: ev.EventsLab, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from labkit.lessons.grading.exercises import lesson_08 as exercises
+
+    monkeypatch.setattr(exercises, "AWS_PROBE_WAIT", 1)
+    on_aws = ev.EventsLab(events.sns, events.sqs, events.topic_arn, events.queues, False)
+    result = check.evaluate("08.filter_policy", {"event": ["todo.completed"]}, data=on_aws)
+    assert not result and "15 minutes" in result.message, result.message
 
 
 def test_copies_question() -> None:

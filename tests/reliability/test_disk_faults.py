@@ -126,3 +126,31 @@ def test_read_only_state_folder_is_one_line(small_disk: Path, command: list[str]
     assert "Traceback" not in done.stderr
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "labkit" in lines[0], done.stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["queue", "--name", "csse6400_prac", "--client-name", "x", "--count", "1"],
+        ["run", "--output-dir", "{disk}/out", "notebooks/01_standard_vs_fifo.ipynb"],
+    ],
+)
+def test_read_only_folders_of_queue_and_run_are_one_line(
+    small_disk: Path, command: list[str]
+) -> None:
+    """`labkit queue` starts the stack in LABKIT_HOME; `labkit run` writes to --output-dir."""
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    env = {**os.environ, "LABKIT_HOME": str(small_disk)}
+    argv = [part.replace("{disk}", str(small_disk)) for part in command]
+    done = subprocess.run(
+        [sys.executable, "-m", "labkit", *argv],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 1, (done.stdout, done.stderr)
+    assert "Traceback" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "cannot write" in lines[0] and "Read-only" in lines[0], done.stderr

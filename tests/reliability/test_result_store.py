@@ -8,13 +8,28 @@ retries its result writes (`settings.WORKER_RESULT_RETRIES`), so the job ends SU
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from labkit.taskoverflow.db import db
 from labkit.waiting import wait_until
 from tests.reliability.conftest import RedisServer, api_app, unique, worker_env
 
 BLIP_SECONDS = 3  # how long the result backend is away (the fault itself, not a wait)
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
+    """The test's result backend. Every write reaches the append-only file at once: what the
+    test takes away is the backend's availability, not the records written before the blip."""
+    server = RedisServer(tmp_path / "redis.log", appendfsync="always")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 def test_result_written_across_a_backend_blip(
@@ -25,12 +40,6 @@ def test_result_written_across_a_backend_blip(
         tmp_path / "todo.db", redis_url, queue, TESTING=True, CELERY_RESULT_BACKEND=own_redis.url
     )
     client = app.test_client()
-    import redis
-
-    # Every write reaches the append-only file at once: what the test loses is the backend's
-    # availability, not the records written before the blip.
-    with redis.Redis.from_url(own_redis.url) as backend:
-        backend.config_set("appendfsync", "always")
     env = worker_env(redis_url, queue, reliability_home, CELERY_RESULT_BACKEND=own_redis.url)
     start_worker(env, name="blip")
     task_id = client.post("/api/v1/todos/ical", json={"delay_seconds": 1.0}).get_json()["task_id"]

@@ -180,8 +180,15 @@ def test_emulator_refuses_an_sns_action_sent_as_a_cross_site_get(emulator) -> No
         headers={"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "no-cors"},
     )
     assert status == 403
-    status, _, body = call(emulator.port, "GET", "/?Action=ListTopics")
-    assert status == 200 and b"from-a-page" not in body
+    assert "from-a-page" not in _topic_names(emulator)
+
+
+def _topic_names(emulator) -> str:
+    """The emulator's topics, listed the way a student's boto3 does (signed)."""
+    from labkit.stack.clients import emulator_client
+
+    sns = emulator_client(emulator.url, service="sns")
+    return " ".join(topic["TopicArn"] for topic in sns.list_topics()["Topics"])
 
 
 def test_a_codespace_or_jupyterhub_proxy_is_allowed_without_configuration() -> None:
@@ -200,3 +207,33 @@ def test_a_codespace_or_jupyterhub_proxy_is_allowed_without_configuration() -> N
     assert host_allowed(
         "lab-1.uni.example:8443", configured_hosts({"LABKIT_ALLOWED_HOSTS": "*.uni.example"})
     )
+
+
+def test_an_sns_write_as_an_unsigned_get_is_refused_without_fetch_headers(emulator) -> None:
+    """Older Safari's `<img>` sends neither Origin nor Sec-Fetch-Site: a write GET must be
+    signed, which only an SDK (or the AWS CLI) does."""
+    status, _, _ = call(emulator.port, "GET", "/?Action=CreateTopic&Name=img-safari")
+    assert status == 403
+    assert "img-safari" not in _topic_names(emulator)
+
+
+def test_a_bracketed_ipv6_allowed_host_is_that_address(monkeypatch: pytest.MonkeyPatch) -> None:
+    allowed = configured_hosts({"LABKIT_ALLOWED_HOSTS": "[2001:db8::5]"})
+    assert host_allowed("[2001:db8::5]:9324", allowed)
+    assert host_allowed("[2001:DB8:0::5]", allowed)
+    assert not host_allowed("1", allowed) and not host_allowed("[2001:db8::6]", allowed)
+    assert host_allowed("[2001:db8::5]", configured_hosts({"LABKIT_ALLOWED_HOSTS": "2001:db8::5"}))
+
+
+def test_the_codespaces_pattern_takes_only_a_port_number() -> None:
+    env = {"CODESPACE_NAME": "name", "GITHUB_CODESPACES_PORT_FORWARDING_DOMAIN": "app.github.dev"}
+    allowed = configured_hosts(env)
+    assert host_allowed("name-9324.app.github.dev", allowed)
+    for spoof in (
+        "name-9x.evil.app.github.dev",
+        "name-9.evil.app.github.dev",
+        "name-.app.github.dev",
+    ):
+        assert not host_allowed(spoof, allowed), spoof
+    wildcard = configured_hosts({"LABKIT_ALLOWED_HOSTS": "*.uni.example"})
+    assert not host_allowed("evil.com.uni.example", wildcard)

@@ -9,7 +9,12 @@ import pytest
 
 from labkit.stack.clients import emulator_client
 from labkit.terraform import TerraformFolder, ensure_queues, queue_definitions
-from labkit.terraform.topics import ensure_topics, queue_policies, topic_definitions
+from labkit.terraform.topics import (
+    ensure_topics,
+    queue_policies,
+    topic_definitions,
+    topic_send_statement,
+)
 
 TOPIC_ARN = "arn:aws:sns:us-east-1:000000000000:todo-events"
 QUEUES = {"todo-events-calendar", "todo-events-email", "todo-events-audit"}
@@ -45,6 +50,8 @@ def test_every_subscribed_queue_lets_only_the_topic_send() -> None:
         assert statement["Action"] == "sqs:SendMessage"
         assert statement["Resource"] == f"arn:aws:sqs:us-east-1:000000000000:{queue}"
         assert statement["Condition"] == {"ArnEquals": {"aws:SourceArn": TOPIC_ARN}}
+        # labkit attaches the very statement sns.tf declares (allow_topic), on AWS and offline
+        assert statement == topic_send_statement(statement["Resource"], TOPIC_ARN)
 
 
 def test_the_topic_arn_resolves_offline() -> None:
@@ -87,3 +94,8 @@ def test_ensure_topics_makes_them_and_fans_out(clients) -> None:
     assert got["todo-events-calendar"] == [], "filtered out"
     [audit] = got["todo-events-audit"]
     assert json.loads(audit["Body"])["Message"] == '{"id": 1}', "the envelope"
+    # each queue now carries the policy sns.tf declares, so delivery works on AWS as here
+    for name in QUEUES:
+        policy = sqs.get_queue_attributes(QueueUrl=urls[name], AttributeNames=["Policy"])
+        [statement] = json.loads(policy["Attributes"]["Policy"])["Statement"]
+        assert statement["Condition"] == {"ArnEquals": {"aws:SourceArn": topic}}

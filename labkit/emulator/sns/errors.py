@@ -43,6 +43,24 @@ def invalid(what: str, reason: str | None = None) -> SNSError:
     return SNSError("InvalidParameter", message)
 
 
+def bad_arn(name: str, arn: object) -> SNSError:
+    """A malformed ARN: AWS counts its ``:``-separated elements when there are fewer than 6."""
+    parts = len(arn.split(":")) if isinstance(arn, str) else 1
+    if parts < 6:
+        return invalid(name, f"An ARN must have at least 6 elements, not {parts}")
+    return invalid(name)
+
+
+def not_authorized(account: str, action: str, resource: str) -> SNSError:
+    """AWS's AuthorizationError for another account acting on a topic its policy does not
+    open to it (IAM's wording: ``User: ... is not authorized to perform: ...``)."""
+    return SNSError(
+        "AuthorizationError",
+        f"User: arn:aws:iam::{account}:root is not authorized to perform: SNS:{action} on "
+        f"resource: {resource} because no resource-based policy allows the SNS:{action} action",
+    )
+
+
 def missing(name: str) -> SNSError:
     return SNSError(
         "ValidationError",
@@ -57,3 +75,12 @@ def no_topic() -> SNSError:
 
 def no_subscription() -> SNSError:
     return SNSError("NotFound", "Subscription does not exist")
+
+
+class Detail(Exception):  # noqa: N818 - not an answer itself: the action words it
+    """What is wrong with one attribute, in AWS's words (``RawMessageDelivery: Invalid value
+    [x]. Must be true or false.``). Subscribe answers it after ``Invalid parameter: Attributes
+    Reason:``, SetSubscriptionAttributes after ``Invalid parameter:``, as AWS does."""
+
+    def as_error(self, in_attributes: bool) -> SNSError:
+        return invalid("Attributes", str(self)) if in_attributes else invalid(str(self))

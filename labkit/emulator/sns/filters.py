@@ -16,10 +16,12 @@ import json
 import math
 from typing import Any
 
-from labkit.emulator.sns.errors import SNSError
+from labkit.emulator.sns.errors import Detail
+from labkit.web_guard import bounded_loads
 
 MAX_KEYS = 5
 MAX_COMBINATIONS = 150
+MAX_POLICY_BYTES = 256 * 1024  # AWS: "The maximum size of a filter policy is 256 KB."
 NUMERIC_LIMIT = 1e9
 SCOPES = ("MessageAttributes", "MessageBody")
 _ABSENT = object()
@@ -35,36 +37,78 @@ _OPERATORS = {
 _LOWER, _UPPER = (">", ">="), ("<", "<=")
 
 
-def _bad(reason: str) -> SNSError:
-    return SNSError("InvalidParameter", f"Invalid parameter: FilterPolicy: {reason}")
+def _bad(reason: str) -> Detail:
+    return Detail(f"FilterPolicy: {reason}")
 
 
 def _is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+def _shown(value: object) -> str:
+    """A JSON value as AWS's messages quote it (``30``, ``test``)."""
+    return value if isinstance(value, str) else json.dumps(value)
+
+
 def parse_policy(text: str, scope: str = "MessageAttributes") -> dict | None:
-    """The policy as a dict (None for an empty one), or InvalidParameter saying what is wrong."""
+    """The policy as a dict (None for an empty one), or `Detail` saying what is wrong in AWS's
+    words (the location suffix AWS's JSON parser appends is left out)."""
     if text is None or text.strip() in ("", "{}"):
         return None
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_POLICY_BYTES:
+        raise _bad(f"Filter policy is larger than {MAX_POLICY_BYTES} bytes (256 KB)")
     try:
-        policy = json.loads(text)
-    except (ValueError, RecursionError):
-        raise _bad("failed to parse JSON. The filter policy must be a JSON object.") from None
+        policy = bounded_loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise _bad(f"failed to parse JSON. {exc}") from None
     if not isinstance(policy, dict):
-        raise _bad("The filter policy must be a JSON object.")
+        raise _bad("Filter policy must be a JSON object")
     keys: set[tuple] = set()
-    combinations = _check_node(policy, scope, (), keys)
+    combinations = _check_node(policy, (), keys)
+    if scope != "MessageBody" and any(len(key) > 1 for key in keys):
+        raise Detail(f"Filter policy scope {scope} does not support nested filter policy")
     if len(keys) > MAX_KEYS:
         raise _bad(f"Filter policy can not have more than {MAX_KEYS} keys")
     if combinations > MAX_COMBINATIONS:
-        raise SNSError(
-            "InvalidParameter", "Invalid parameter: FilterPolicy: Filter policy is too complex"
-        )
+        raise _bad("Filter policy is too complex")
+    _index_anything_but(policy)
     return policy
 
 
-def _check_node(node: dict, scope: str, path: tuple, keys: set) -> int:
+class _Literals(list):
+    """An ``anything-but`` list whose members are also kept in sets, so a message value is
+    checked with one lookup instead of a scan (4,000 values against a 4,000-item String.Array
+    took 6 s a Publish)."""
+
+    def __init__(self, items: list) -> None:
+        super().__init__(items)
+        self.strings = frozenset(item for item in items if isinstance(item, str))
+        self.numbers = frozenset(float(item) for item in items if _is_number(item))
+        self.others = [item for item in items if isinstance(item, bool) or item is None]
+
+    def holds(self, value: object) -> bool:
+        if isinstance(value, str):
+            return value in self.strings
+        if _is_number(value):
+            return float(value) in self.numbers
+        return any(_same(item, value) for item in self.others)
+
+
+def _index_anything_but(node: dict) -> None:
+    """Replace each ``anything-but`` list of a checked policy by its indexed form."""
+    for key, rule in node.items():
+        if key == "$or":
+            for branch in rule:
+                _index_anything_but(branch)
+        elif isinstance(rule, dict):
+            _index_anything_but(rule)
+        else:
+            for condition in rule:
+                if isinstance(condition, dict) and isinstance(condition.get("anything-but"), list):
+                    condition["anything-but"] = _Literals(condition["anything-but"])
+
+
+def _check_node(node: dict, path: tuple, keys: set) -> int:
     """Validate one level of the policy; returns how many combinations it allows."""
     if not node:
         raise _bad("Empty objects are not allowed")
@@ -77,20 +121,15 @@ def _check_node(node: dict, scope: str, path: tuple, keys: set) -> int:
             for branch in value:
                 if not isinstance(branch, dict):
                     raise _bad("$or must be an array of at least two objects")
-                branches += _check_node(branch, scope, path, keys)
+                branches += _check_node(branch, path, keys)
             total *= branches
         elif isinstance(value, dict):
-            if scope != "MessageBody":
-                raise _bad(
-                    f'"{key}" must be an array: nested filter policies apply to the message '
-                    "body only (FilterPolicyScope MessageBody)"
-                )
-            total *= _check_node(value, scope, path + (key,), keys)
+            total *= _check_node(value, path + (key,), keys)
         elif isinstance(value, list):
             if not value:
                 raise _bad("Empty arrays are not allowed")
             for condition in value:
-                _check_condition(key, condition)
+                _check_condition(condition)
             keys.add(path + (key,))
             total *= len(value)
         else:
@@ -98,15 +137,15 @@ def _check_node(node: dict, scope: str, path: tuple, keys: set) -> int:
     return total
 
 
-def _check_condition(key: str, condition: object) -> None:
+def _check_condition(condition: object) -> None:
     if condition is None or isinstance(condition, str | bool) or _is_number(condition):
         if _is_number(condition) and not math.isfinite(condition):
-            raise _bad(f"Match value of {key} must be a finite number")
+            raise _bad("Match value must be String, number, true, false, or null")
         return
     if not isinstance(condition, dict):
-        raise _bad(f"Match value of {key} must be String, number, true, false, or null")
+        raise _bad("Match value must be String, number, true, false, or null")
     if len(condition) != 1:
-        raise _bad(f"Each condition of {key} is an object with exactly one operator")
+        raise _bad("Only one key allowed in match expression")
     ((operator, operand),) = condition.items()
     if operator not in _OPERATORS:
         raise _bad(f"Unrecognized match type {operator}")
@@ -127,25 +166,41 @@ def _check_condition(key: str, condition: object) -> None:
         _check_anything_but(operand)
 
 
+def _numeric_value(op: str, values: list, index: int) -> None:
+    if index >= len(values) or not _is_number(values[index]):
+        raise _bad(f"Value of {'equals' if op == '=' else op} must be numeric")
+    if not -NUMERIC_LIMIT <= values[index] <= NUMERIC_LIMIT:
+        raise _bad(f"Value of {op} must be between -1.0E9 and 1.0E9 inclusive")
+
+
 def _check_numeric(operand: object) -> None:
-    if not isinstance(operand, list) or len(operand) not in (2, 4):
-        raise _bad("Value of numeric must be an array of one or two operator and number pairs")
-    ops, values = operand[0::2], operand[1::2]
-    for op, value in zip(ops, values, strict=True):
-        if op not in ("=", *_LOWER, *_UPPER):
-            raise _bad(f"Unrecognized numeric range operator: {op}")
-        if not _is_number(value):
-            raise _bad(f"Value of {op} must be numeric")
-        if not -NUMERIC_LIMIT <= value <= NUMERIC_LIMIT:
-            raise _bad(f"Value of {op} must be between -1.0E9 and 1.0E9 inclusive")
-    if len(ops) == 2:
-        if ops[0] not in _LOWER or ops[1] not in _UPPER:
-            raise _bad(
-                f"Bad numeric range operator: {ops[1]}. A range is a lower bound (> or >=) "
-                "then an upper bound (< or <=)."
-            )
-        if values[0] >= values[1]:
-            raise _bad("Bottom must be less than top")
+    """AWS reads ``[op, value(, op, value)]`` left to right and names the first bad member."""
+    if not isinstance(operand, list):
+        raise _bad("Value of numeric must be an array.")
+    if not operand:
+        raise _bad("Invalid member in numeric match: ]")
+    first = operand[0]
+    if not isinstance(first, str):
+        raise _bad(f"Invalid member in numeric match: {_shown(first)}")
+    if first not in ("=", *_LOWER, *_UPPER):
+        raise _bad(f"Unrecognized numeric range operator: {first}")
+    _numeric_value(first, operand, 1)
+    if first not in _LOWER:  # "=" or an upper bound first: nothing may follow
+        if len(operand) > 2:
+            raise _bad("Too many elements in numeric expression")
+        return
+    if len(operand) == 2:
+        return
+    second = operand[2]
+    if not isinstance(second, str):
+        raise _bad(f"Bad value in numeric range: {_shown(second)}")
+    if second not in _UPPER:
+        raise _bad(f"Bad numeric range operator: {second}")
+    _numeric_value(second, operand, 3)
+    if len(operand) > 4:
+        raise _bad("Too many terms in numeric range expression")
+    if operand[1] >= operand[3]:
+        raise _bad("Bottom must be less than top")
 
 
 def _check_anything_but(operand: object) -> None:
@@ -159,9 +214,11 @@ def _check_anything_but(operand: object) -> None:
         raise _bad("Inside anything but list, all values must be of the same type")
     if isinstance(operand, dict) and len(operand) == 1:
         ((inner, value),) = operand.items()
-        if inner in ("prefix", "suffix", "equals-ignore-case") and isinstance(value, str):
-            return
-        raise _bad(f"Unsupported anything-but pattern: {inner}")
+        if inner not in ("prefix", "equals-ignore-case"):
+            raise _bad(f"Unsupported anything-but pattern: {inner}")
+        if not isinstance(value, str):
+            raise _bad(f"{inner} match pattern must be a string")
+        return
     raise _bad("Value of anything-but must be an array or single string/number value.")
 
 
@@ -182,7 +239,7 @@ def attribute_values(attributes: dict[str, dict]) -> dict[str, Any]:
                 continue
         elif data_type == "String.Array":
             try:
-                out[name] = json.loads(value)
+                out[name] = bounded_loads(value)
             except ValueError:
                 continue
         else:
@@ -196,7 +253,7 @@ def matches(policy: dict | None, scope: str, attributes: dict[str, dict], body: 
         return True
     if scope == "MessageBody":
         try:
-            data = json.loads(body)
+            data = bounded_loads(body)
         except (ValueError, RecursionError):
             return False
         if not isinstance(data, dict):
@@ -274,6 +331,8 @@ def _match_one(operator: str, operand: Any, value: object) -> bool:
     if isinstance(operand, dict):
         ((inner, pattern),) = operand.items()
         return not (isinstance(value, str) and _match_one(inner, pattern, value))
+    if isinstance(operand, _Literals):
+        return not operand.holds(value)
     return not any(_same(item, value) for item in _candidates(operand))
 
 

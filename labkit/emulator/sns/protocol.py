@@ -9,13 +9,22 @@ writes the ``<ActionResponse><ActionResult>`` document botocore parses, `encode_
 
 from __future__ import annotations
 
+import re
 import uuid
-from urllib.parse import parse_qsl
-from xml.sax.saxutils import escape
+from urllib.parse import unquote_plus
+from xml.sax.saxutils import escape as _escape
 
 NAMESPACE = "http://sns.amazonaws.com/doc/2010-03-31/"
 MAX_FORM_FIELDS = 2000  # 10 batch entries x 10 attributes x a few fields, with room to spare
 MAX_DEPTH = 8
+# What XML 1.0 cannot carry: a DisplayName or tag holding one made the answer unreadable to
+# botocore. Refused on the way in; replaced by U+FFFD on the way out, should one get through.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def escape(text: str) -> str:
+    """XML text: markup escaped and characters XML cannot carry replaced."""
+    return _NOT_XML.sub("\ufffd", _escape(text))
 
 
 class FormError(ValueError):
@@ -26,15 +35,45 @@ class XmlMap(dict):
     """A result value written as ``<entry><key>..</key><value>..</value></entry>`` items."""
 
 
+def _pairs(body: bytes) -> list[tuple[str, str]]:
+    """The form's (name, value) pairs, as ``parse_qsl(keep_blank_values=True)`` reads them;
+    only the parts that are escaped are unescaped (most of a Publish is plain)."""
+    if len(body) > 2 * MAX_FORM_FIELDS and body.count(b"&") >= MAX_FORM_FIELDS:
+        raise FormError(f"A request may carry at most {MAX_FORM_FIELDS} parameters.")
+    pairs = []
+    for chunk in body.decode("utf-8", "replace").split("&"):
+        if not chunk:
+            continue
+        key, _, value = chunk.partition("=")
+        if "%" in key or "+" in key:
+            key = unquote_plus(key)
+        if "%" in value or "+" in value:
+            value = unquote_plus(value)
+        pairs.append((key, value))
+    return pairs
+
+
 def decode_form(body: bytes) -> dict:
     """``Action`` and every parameter, nested the way the service model shapes them."""
-    pairs = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
+    pairs = _pairs(body)
     if len(pairs) > MAX_FORM_FIELDS:
         raise FormError(f"A request may carry at most {MAX_FORM_FIELDS} parameters.")
     tree: dict = {}
+    nested = False
     for key, value in pairs:
+        if _NOT_XML.search(value) or _NOT_XML.search(key):
+            raise FormError(
+                f"The parameter {key[:100]!r} holds a control character; remove it (only tab, "
+                "line feed and carriage return are allowed)."
+            )
+        if "." not in key and key:
+            if isinstance(tree.get(key), dict):
+                raise FormError(f"The parameter {key[:100]!r} conflicts with another.")
+            tree[key] = value
+            continue
+        nested = True
         parts = key.split(".")
-        if len(parts) > MAX_DEPTH or any(not part for part in parts):
+        if len(parts) > MAX_DEPTH or "" in parts:
             raise FormError(f"The parameter name {key[:100]!r} is not valid.")
         node = tree
         for part in parts[:-1]:
@@ -45,7 +84,7 @@ def decode_form(body: bytes) -> dict:
         if isinstance(node.get(parts[-1]), dict):
             raise FormError(f"The parameter {key[:100]!r} conflicts with another.")
         node[parts[-1]] = value
-    return _shape(tree)
+    return _shape(tree) if nested else tree
 
 
 def _indexed(node: dict) -> list:
@@ -68,6 +107,8 @@ def _shape(node: object) -> object:
                 raise FormError("A map entry needs a key and a value.")
             key = item.get("key", item.get("Name"))
             value = item.get("value", item.get("Value"))
+            if value is None and "Name" in item:
+                value = {}  # a message attribute sent without its value: the action says why
             if not isinstance(key, str) or value is None:
                 raise FormError("A map entry needs a key and a value.")
             out[key] = value

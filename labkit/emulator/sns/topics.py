@@ -5,15 +5,18 @@ from __future__ import annotations
 import json
 import re
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from labkit.emulator.sns import filters
-from labkit.emulator.sns.errors import invalid
+from labkit.emulator.sns.errors import Detail, SNSError, bad_arn, invalid
+from labkit.web_guard import bounded_loads
 
 _TOPIC_NAME = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 _TOPIC_ARN = re.compile(r"^arn:aws:sns:([a-z0-9-]+):(\d{12}):([A-Za-z0-9_.-]{1,256})$")
 _QUEUE_ARN = re.compile(r"^arn:aws:sqs:([a-z0-9-]+):(\d{12}):([A-Za-z0-9_.-]{1,80})$")
 DEDUP_WINDOW = 300.0
+MAX_DEDUP_IDS = 100_000
 
 # Attributes a caller may set on a topic (CreateTopic or SetTopicAttributes).
 TOPIC_SETTABLE = {
@@ -80,10 +83,11 @@ def default_policy(arn: str, account: str) -> str:
 
 
 def parse_topic_arn(arn: object, name: str = "TopicArn") -> tuple[str, str, str]:
-    """(region, account, topic name) of a well-formed topic ARN, else InvalidParameter."""
+    """(region, account, topic name) of a well-formed topic ARN, else AWS's InvalidParameter
+    (``Reason: An ARN must have at least 6 elements, not N`` when it has fewer)."""
     match = _TOPIC_ARN.match(arn) if isinstance(arn, str) else None
     if match is None:
-        raise invalid(name)
+        raise bad_arn(name, arn)
     return match.group(1), match.group(2), match.group(3)
 
 
@@ -93,28 +97,18 @@ def parse_queue_arn(arn: object) -> tuple[str, str, str] | None:
 
 
 def check_topic_name(name: str, fifo_flag: bool) -> bool:
-    """True for a FIFO topic name; InvalidParameter for a name AWS would refuse."""
+    """True for a FIFO topic name. AWS refuses a bad name, and a name whose ``.fifo`` ending
+    disagrees with ``FifoTopic``, with ``Invalid parameter: Topic Name`` and no reason."""
     fifo = name.endswith(".fifo")
     base = name[:-5] if fifo else name
-    if not _TOPIC_NAME.match(base) or len(name) > 256:
-        raise invalid(
-            "Topic Name",
-            "Topic names must be made up of only uppercase and lowercase ASCII letters, "
-            "numbers, underscores, and hyphens, and must be between 1 and 256 characters long "
-            "(a FIFO topic's name ends in .fifo).",
-        )
-    if fifo != fifo_flag:
-        raise invalid(
-            "Topic Name",
-            "A FIFO topic's name must end with .fifo and set the attribute FifoTopic=true; a "
-            "standard topic's name must not end in .fifo.",
-        )
+    if not _TOPIC_NAME.match(base) or len(name) > 256 or fifo != fifo_flag:
+        raise invalid("Topic Name")
     return fifo
 
 
 def _true_false(name: str, value: str) -> str:
     if value.lower() not in ("true", "false"):
-        raise invalid("Attributes", f"{name}: Invalid value [{value}]. Must be true or false.")
+        raise Detail(f"{name}: Invalid value [{value}]. Must be true or false.")
     return value.lower()
 
 
@@ -132,6 +126,7 @@ class Subscription:
     delivered: int = 0
     filtered_out: int = 0
     failed: int = 0
+    last_failure: str | None = None  # why the last copy did not reach the queue
 
     @property
     def raw(self) -> bool:
@@ -151,11 +146,13 @@ class Subscription:
             "ConfirmationWasAuthenticated": "true",
             "PendingConfirmation": "false",
             "RawMessageDelivery": "false",
-            "EffectiveDeliveryPolicy": _EFFECTIVE_DELIVERY,
+            "SubscriptionPrincipal": f"arn:aws:iam::{self.owner}:root",
         }
         out.update(self.attributes)
-        if "FilterPolicy" in out:
+        if "FilterPolicy" in out:  # AWS shows the scope only beside a policy
             out.setdefault("FilterPolicyScope", "MessageAttributes")
+        else:
+            out.pop("FilterPolicyScope", None)
         return out
 
     def summary(self) -> dict[str, str]:
@@ -168,30 +165,26 @@ class Subscription:
         }
 
 
-def check_subscription_attributes(given: dict[str, str], current: dict[str, str]) -> dict:
+def check_subscription_attributes(
+    given: dict[str, str], current: dict[str, str], fifo_pair: bool = False
+) -> dict:
     """Validate ``given`` on top of ``current``; returns the merged attributes and the parsed
-    filter policy (the policy is checked against the scope it will be used with)."""
+    filter policy (checked against the scope it will be used with). A bad value raises
+    `Detail` in AWS's words; ``fifo_pair`` is a FIFO queue on a FIFO topic (its dead-letter
+    queue must be FIFO too)."""
     merged = dict(current)
     for name, value in given.items():
-        if name not in SUBSCRIPTION_SETTABLE:
-            raise invalid("AttributeName", f"Unknown attribute {name}")
-        if not isinstance(value, str):
-            raise invalid("Attributes", f"{name} must be a string")
+        if name not in SUBSCRIPTION_SETTABLE or not isinstance(value, str):
+            raise invalid("AttributeName")
         if name == "RawMessageDelivery":
             value = _true_false(name, value)
         elif name == "FilterPolicyScope" and value not in filters.SCOPES:
-            raise invalid(
-                "Attributes",
+            raise Detail(
                 f"FilterPolicyScope: Invalid value [{value}]. Please use either MessageBody "
-                "or MessageAttributes",
+                "or MessageAttributes"
             )
         elif name == "RedrivePolicy" and value:
-            try:
-                target = json.loads(value).get("deadLetterTargetArn")
-            except (ValueError, AttributeError):
-                target = None
-            if parse_queue_arn(target) is None:
-                raise invalid("RedrivePolicy", "deadLetterTargetArn must be an SQS queue ARN")
+            _check_redrive(value, fifo_pair)
         if value == "" and name in ("FilterPolicy", "RedrivePolicy"):
             merged.pop(name, None)
             continue
@@ -199,6 +192,21 @@ def check_subscription_attributes(given: dict[str, str], current: dict[str, str]
     scope = merged.get("FilterPolicyScope", "MessageAttributes")
     policy = filters.parse_policy(merged.get("FilterPolicy"), scope)
     return {"attributes": merged, "policy": policy}
+
+
+def _check_redrive(value: str, fifo_pair: bool) -> None:
+    try:
+        parsed = bounded_loads(value)
+    except ValueError as exc:
+        raise Detail(f"RedrivePolicy: failed to parse JSON. {exc}") from None
+    target = parsed.get("deadLetterTargetArn") if isinstance(parsed, dict) else None
+    queue = parse_queue_arn(target)
+    if queue is None:
+        raise Detail("RedrivePolicy: deadLetterTargetArn is an invalid arn")
+    if fifo_pair and not queue[2].endswith(".fifo"):
+        raise Detail(
+            "RedrivePolicy: must use a FIFO queue as DLQ for a FIFO Subscription to a FIFO Topic."
+        )
 
 
 @dataclass(eq=False)
@@ -215,7 +223,9 @@ class Topic:
     subscriptions: list[Subscription] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     sequence: int = 0
-    deduplication: dict[str, tuple[float, str, str]] = field(default_factory=dict)
+    # Insertion order is expiry order (the clock only moves forward), so expired ids leave
+    # from the front: O(1) a publish, where a sweep of every id made 30,000 ids cost 40 ms.
+    deduplication: OrderedDict[str, tuple[float, str, str]] = field(default_factory=OrderedDict)
 
     def described(self) -> dict[str, str]:
         out = {
@@ -234,47 +244,73 @@ class Topic:
         out.update(self.attributes)
         return out
 
+    @property
+    def signature_version(self) -> str:
+        return self.attributes.get("SignatureVersion", "1")
+
+    def policy(self) -> str:
+        """The topic's access policy: the one set, or the owner-only default AWS gives it."""
+        return self.attributes.get("Policy") or default_policy(self.arn, self.account)
+
     def next_sequence(self) -> str:
         self.sequence += 1
         return f"{10000000000000000000 + self.sequence:020d}"
 
     def seen(self, dedup_id: str, now: float) -> tuple[str, str] | None:
         """The (MessageId, SequenceNumber) of a publish with this id in the last 5 minutes."""
-        if len(self.deduplication) > 1000:
-            for key, (expires, _, _) in list(self.deduplication.items()):
-                if expires <= now:
-                    del self.deduplication[key]
-        earlier = self.deduplication.get(dedup_id)
+        store = self.deduplication
+        while store:
+            oldest = next(iter(store.values()))
+            if oldest[0] > now:
+                break
+            store.popitem(last=False)
+        earlier = store.get(dedup_id)
         if earlier is None or earlier[0] <= now:
             return None
         return earlier[1], earlier[2]
 
     def remember(self, dedup_id: str, now: float, message_id: str, sequence: str) -> None:
+        """Keep the id for five minutes; `Throttled` when the topic already holds
+        `MAX_DEDUP_IDS` live ids (the lab's bound: AWS's 300 publishes a second for five
+        minutes is 90,000)."""
+        if len(self.deduplication) >= MAX_DEDUP_IDS:
+            raise SNSError(
+                "Throttled",
+                f"Rate exceeded: this FIFO topic holds {MAX_DEDUP_IDS} deduplication ids of the "
+                "last five minutes; publish more slowly",
+                status=429,
+            )
+        self.deduplication.pop(dedup_id, None)
         self.deduplication[dedup_id] = (now + DEDUP_WINDOW, message_id, sequence)
 
 
 def check_topic_attributes(given: dict, fifo: bool, creating: bool) -> dict[str, str]:
+    """The attributes a CreateTopic or SetTopicAttributes may set; AWS names a name it does not
+    take (or FifoTopic after creation) ``Invalid parameter: AttributeName``."""
     out: dict[str, str] = {}
     for name, value in given.items():
         if not isinstance(value, str):
             raise invalid("Attributes", f"{name} must be a string")
         if name == "FifoTopic":
             if not creating:
-                raise invalid("AttributeName", "FifoTopic can only be set when the topic is made")
+                raise invalid("AttributeName")
             continue
         if name in FIFO_ONLY:
             if not fifo:
-                raise invalid("Attributes", f"{name} can only be set for FIFO topics")
+                raise invalid("AttributeName")
             if name == "ContentBasedDeduplication":
-                value = _true_false(name, value)
+                try:
+                    value = _true_false(name, value)
+                except Detail as err:
+                    raise invalid("Attributes", str(err)) from None
         elif name not in TOPIC_SETTABLE:
-            raise invalid("AttributeName", f"Unknown attribute {name}")
+            raise invalid("AttributeName")
         if name == "DisplayName" and len(value) > 100:
-            raise invalid("DisplayName", "must be at most 100 characters")
+            raise invalid("DisplayName")
         if name in ("Policy", "DeliveryPolicy", "DataProtectionPolicy") and value:
             try:
-                json.loads(value)
+                bounded_loads(value)
             except ValueError:
-                raise invalid(name, "must be a JSON document") from None
+                raise invalid(name) from None
         out[name] = value
     return out

@@ -97,7 +97,8 @@ def set_queue_attributes(sqs: SQSBackend, params: dict, ctx: Context) -> dict:
     if raw is None:
         raise missing("Attributes")
     given = qattrs.normalise(raw, fifo=queue.fifo, creating=False)
-    sqs.check_redrive(given, _written_redrive(raw, given), queue.fifo, ctx.account, ctx.region)
+    written = _written_redrive(raw, given)
+    sqs.check_redrive(given, written, queue.fifo, ctx.account, ctx.region, queue.arn)
     sqs.set_queue_attributes(queue, given)
     return {}
 

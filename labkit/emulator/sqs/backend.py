@@ -20,7 +20,7 @@ from labkit.emulator.sqs.errors import SQSError, invalid, invalid_value, no_queu
 from labkit.emulator.sqs.lab_controls import LabControls
 from labkit.emulator.sqs.message_ops import MessageOps, Outgoing, Sent
 from labkit.emulator.sqs.permissions import add_statement, remove_statement
-from labkit.emulator.sqs.queues import FifoQueue, Queue, StandardQueue, queue_rng
+from labkit.emulator.sqs.queues import ByteBudget, FifoQueue, Queue, StandardQueue, queue_rng
 from labkit.emulator.sqs.urls import queue_location
 
 ACCOUNT = DEFAULT_ACCOUNT  # the class account: the CLI's and tutors' (see accounts.py)
@@ -56,6 +56,8 @@ class SQSBackend(MessageOps, LabControls):
         self._issued_lock = threading.Lock()
         self._offsets: dict[str, float] = {}  # an account's own clock offset (advance_account)
         self._seeds: dict[str, int] = {}  # an account's own seed (configure(account=...))
+        self._rates: dict[str, float] = {}  # an account's own duplicate rate
+        self.budget = ByteBudget()  # message bytes held in all queues (the lab's budget)
         self.clock.on_advance(self.wake_all)
 
     def now(self, account: str = ACCOUNT) -> float:
@@ -103,13 +105,24 @@ class SQSBackend(MessageOps, LabControls):
 
     # --- queues -----------------------------------------------------------------------------
     def check_redrive(
-        self, given: dict[str, str], written: object, fifo: bool, account: str, region: str
+        self,
+        given: dict[str, str],
+        written: object,
+        fifo: bool,
+        account: str,
+        region: str,
+        source: str | None = None,
     ) -> None:
-        """A RedrivePolicy's dead-letter queue exists, in the same account and region, and is
-        of the same type; the error echoes the policy as the caller ``written`` it."""
+        """A RedrivePolicy's dead-letter queue exists, in the same account and region, is of
+        the same type and is not the ``source`` queue itself (which spun a long poll at full
+        CPU and never delivered); the error echoes the policy as the caller ``written`` it."""
         if not given.get("RedrivePolicy"):
             return
         arn, _ = qattrs.parse_redrive_policy(given["RedrivePolicy"])
+        if arn == source:
+            raise invalid_value(
+                "RedrivePolicy", written, "A queue cannot be its own dead-letter queue."
+            )
         target = self.queue_by_arn(arn)
         if target is None or (target.account, target.region) != (account, region):
             raise invalid_value("RedrivePolicy", written, "Dead letter target does not exist.")
@@ -151,6 +164,7 @@ class SQSBackend(MessageOps, LabControls):
             seed = self._seeds.get(account, self.seed)
             queue = cls(name, arn, attrs, self.now(account), queue_rng(seed, name))
             queue.tags = dict(tags)
+            queue.budget = self.budget
             self._queues[queue.key] = queue
         return queue
 
@@ -161,6 +175,7 @@ class SQSBackend(MessageOps, LabControls):
                 del self._queues[queue.key]
         with queue.cond:
             queue.deleted = True
+            queue.purge()  # its bytes leave the budget
             queue.cond.notify_all()
 
     def queue_attributes(self, queue: Queue, names: list[str]) -> dict[str, str]:

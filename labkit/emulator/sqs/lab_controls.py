@@ -11,7 +11,7 @@ import math
 import threading
 
 from labkit.emulator.accounts import DEFAULT_ACCOUNT, DEFAULT_REGION
-from labkit.emulator.clock import Clock
+from labkit.emulator.clock import Clock, check_offset
 from labkit.emulator.sqs.errors import invalid, no_queue
 from labkit.emulator.sqs.queues import FifoQueue, Queue, queue_rng
 from labkit.emulator.sqs.urls import queue_location
@@ -27,6 +27,7 @@ class LabControls:
     _lock: threading.Lock
     _offsets: dict[str, float]
     _seeds: dict[str, int]
+    _rates: dict[str, float]
 
     def now(self, account: str = DEFAULT_ACCOUNT) -> float:  # pragma: no cover - SQSBackend's
         raise NotImplementedError
@@ -47,6 +48,7 @@ class LabControls:
         if not math.isfinite(seconds) or seconds < 0:
             raise ValueError("advance must be a finite number of seconds >= 0")
         with self._lock:
+            check_offset(self.clock.offset + self._offsets.get(account, 0.0) + seconds)
             self._offsets[account] = self._offsets.get(account, 0.0) + seconds
         self.wake_all(account)
         return {"now": self.now(account), "offset": self.clock.offset + self._offsets[account]}
@@ -57,9 +59,11 @@ class LabControls:
         with self._lock:
             queues, self._queues = list(self._queues.values()), {}
             self._offsets.clear()
+            self._rates.clear()
         for queue in queues:
             with queue.cond:
                 queue.deleted = True
+                queue.purge()  # its bytes leave the budget
                 queue.cond.notify_all()
 
     def empty_account(
@@ -115,12 +119,16 @@ class LabControls:
                     with each.cond:
                         each.rng = queue_rng(seed, each.name)
         out: dict = {"duplicate_rate": self.duplicate_rate, "seed": self.seed}
-        if account is not None:
-            out.update(account=account, seed=self._seeds.get(account, self.seed))
+        if account is not None:  # that account's view: no other account's id in it
+            out.update(
+                account=account,
+                seed=self._seeds.get(account, self.seed),
+                duplicate_rate=self._rates.get(account, self.duplicate_rate),
+            )
         overrides = {
             ("" if q.account == DEFAULT_ACCOUNT else f"{q.account}/") + q.name: q.duplicate_rate
             for q in list(self._queues.values())
-            if q.duplicate_rate is not None
+            if q.duplicate_rate is not None and (account is None or q.account == account)
         }
         if overrides:
             out["queues"] = overrides
@@ -131,6 +139,9 @@ class LabControls:
     ) -> None:
         if not 0.0 <= rate <= 1.0:
             raise invalid("duplicate_rate must be between 0 and 1.")
+        if queue is None and account is not None:  # that account's queues, not everyone's
+            self._rates[account] = float(rate)
+            return
         if queue is None:
             self.duplicate_rate = float(rate)
             return

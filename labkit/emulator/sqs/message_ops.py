@@ -70,6 +70,7 @@ class MessageOps:
 
     clock: Clock
     duplicate_rate: float
+    _rates: dict[str, float]
     _issued: dict[tuple[str, str, str], int]
     _issued_lock: threading.Lock
 
@@ -226,6 +227,9 @@ class MessageOps:
                 return Sent(
                     earlier[0], msg.md5_body, msg.md5_attributes, system_md5, earlier[1], True
                 )
+        if queue.budget is not None:
+            queue.budget.check(msg.size())  # OverLimit before the queue is touched
+        if isinstance(queue, FifoQueue):
             msg.sequence_number = queue.next_sequence_number()
         msg.key = queue.new_key()
         msg.message_id = self._message_id(queue)
@@ -339,7 +343,9 @@ class MessageOps:
         may leave a duplicate behind at the configured rate."""
         queue.deliver(msg, now, visibility)
         out = render(queue, msg, self._receipt(queue, msg))
-        rate = self.duplicate_rate if queue.duplicate_rate is None else queue.duplicate_rate
+        rate = queue.duplicate_rate
+        if rate is None:
+            rate = self._rates.get(queue.account, self.duplicate_rate)
         if rate and isinstance(queue, StandardQueue) and queue.rng.random() < rate:
             queue.duplicate(msg)
         return out

@@ -204,10 +204,18 @@ def _is_number(value: str) -> bool:
         number = Decimal(value)
     except InvalidOperation:
         return False
+    if not number.is_finite():
+        return False
     if number.is_zero():
         return True
-    digits = number.normalize().as_tuple().digits
+    # The exponent first: normalize() or a comparison of "1e1000000" overflows the context.
+    if not -128 <= number.adjusted() <= 126:
+        return False
+    digits = "".join(map(str, number.as_tuple().digits)).rstrip("0")
     return len(digits) <= 38 and Decimal("1e-128") <= abs(number) <= Decimal("1e126")
+
+
+is_number = _is_number  # the same rule for SNS message attributes
 
 
 def render_attributes(attributes: dict[str, dict]) -> dict[str, dict]:

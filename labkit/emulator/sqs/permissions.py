@@ -2,8 +2,8 @@
 
 AWS writes a policy of its own (Version 2008-10-17, Id ``<queue arn>/SQSDefaultPolicy``) and
 adds one statement per label; RemovePermission takes the label's statement out again, and the
-Policy attribute disappears with the last one. The emulator stores the same document but, like
-the rest of IAM, does not enforce it.
+Policy attribute disappears with the last one. The emulator stores the same document and
+enforces it for other accounts (`access.py`, through `labkit.emulator.policies`).
 """
 
 from __future__ import annotations

@@ -21,10 +21,13 @@ import threading
 from collections import OrderedDict, deque
 
 from labkit.emulator.sqs.attributes import parse_redrive_policy
+from labkit.emulator.sqs.errors import SQSError
 from labkit.emulator.sqs.messages import DELAYED, INFLIGHT, VISIBLE, Message
 
 SHARDS = 8
 DEDUP_WINDOW = 300.0
+MAX_DEDUP_IDS = 100_000  # live deduplication ids a FIFO queue keeps (the lab's bound)
+MAX_ATTEMPTS = 1_000  # remembered ReceiveRequestAttemptIds a FIFO queue keeps
 
 
 def queue_rng(seed: int | None, name: str) -> random.Random:
@@ -35,8 +38,43 @@ def queue_rng(seed: int | None, name: str) -> random.Random:
     return random.Random(int.from_bytes(digest[:8], "big"))
 
 
+# The lab's budget where AWS has none: message bytes (bodies and attributes) one emulator
+# holds in all its queues. 711 sends of 1 MiB grew it from 259 to 973 MB; at this budget its
+# resident memory stays under 400 MB (docs/reliability.md). Past it a send gets `OverLimit`.
+MAX_HELD_BYTES = 128 * 1024 * 1024
+
+
+class ByteBudget:
+    """Message bytes an emulator holds, against `MAX_HELD_BYTES`; shared by its queues."""
+
+    def __init__(self, limit: int = MAX_HELD_BYTES) -> None:
+        self.limit = limit
+        self.held = 0
+        self._lock = threading.Lock()
+
+    def check(self, size: int) -> None:
+        """OverLimit when ``size`` more bytes would pass the budget (checked by a send before
+        it touches the queue; `Queue.add` then counts them)."""
+        if self.held + size > self.limit:
+            raise SQSError(
+                "OverLimit",
+                f"The emulator already holds {self.held // (1024 * 1024)} MiB of messages, "
+                f"its lab budget is {self.limit // (1024 * 1024)} MiB (AWS has no such "
+                "limit): receive and delete messages, purge a queue or reset the emulator.",
+            )
+
+    def take(self, size: int) -> None:
+        with self._lock:
+            self.held += size
+
+    def give(self, size: int) -> None:
+        with self._lock:
+            self.held = max(0, self.held - size)
+
+
 class Queue:
     fifo = False
+    budget: ByteBudget | None = None  # set by the backend; None: nothing counted
 
     def __init__(self, name: str, arn: str, attributes: dict[str, str], created_at: float, rng):
         self.name = name
@@ -97,7 +135,9 @@ class Queue:
         self._schedule(msg, when)
 
     def add(self, msg: Message, now: float, delay: float) -> None:
-        """Store a new message, delayed by ``delay`` seconds."""
+        """Store a new message, delayed by ``delay`` seconds (its bytes counted)."""
+        if self.budget is not None:
+            self.budget.take(msg.size())
         self.messages[msg.key] = msg
         msg.state = DELAYED if delay > 0 else VISIBLE
         self.counts[msg.state] += 1
@@ -131,6 +171,8 @@ class Queue:
     def remove(self, msg: Message) -> None:
         if self.messages.pop(msg.key, None) is None:
             return
+        if self.budget is not None:
+            self.budget.give(msg.size())
         self.counts[msg.state] -= 1
         self._on_removed(msg)
 
@@ -246,7 +288,11 @@ class FifoQueue(Queue):
         self._dedup: dict[tuple[str, str], tuple[float, str, str]] = {}
         self._dedup_order: deque[tuple[float, tuple[str, str]]] = deque()
         self._sequence = 0
-        self._attempts: dict[str, tuple[float, list[tuple[int, int]], list[dict]]] = {}
+        # Insertion order is expiry order: expired attempts leave from the front, O(1) a call
+        # (34,093 fresh attempt ids used to stay for ever: 28 -> 185 MB).
+        self._attempts: OrderedDict[str, tuple[float, list[tuple[int, int]], list[dict]]] = (
+            OrderedDict()
+        )
 
     def next_sequence_number(self) -> str:
         """A 20-digit, increasing sequence number, as AWS prints them."""
@@ -271,19 +317,43 @@ class FifoQueue(Queue):
         return entry[1], entry[2]
 
     def remember(self, key: tuple[str, str], now: float, message_id: str, seq: str) -> None:
+        """Keep a deduplication id for five minutes; `RequestThrottled` when the queue already
+        holds `MAX_DEDUP_IDS` live ones (the lab's bound: AWS's 3,000 batched sends a second
+        would be 900,000 in five minutes)."""
+        if len(self._dedup) >= MAX_DEDUP_IDS:
+            raise SQSError(
+                "RequestThrottled",
+                f"Rate exceeded: the queue holds {MAX_DEDUP_IDS} deduplication ids of the last "
+                "five minutes; send more slowly.",
+                status=403,
+                code="RequestThrottled",
+            )
         expires = now + DEDUP_WINDOW
         self._dedup[key] = (expires, message_id, seq)
         self._dedup_order.append((expires, key))
 
+    def _expire_attempts(self, now: float) -> None:
+        attempts = self._attempts
+        while attempts and next(iter(attempts.values()))[0] <= now:
+            attempts.popitem(last=False)
+
     def remember_attempt(
         self, attempt: str, now: float, messages: list[Message], rendered: list[dict]
     ) -> None:
-        """Keep a receive's answer so a retry with the same ReceiveRequestAttemptId gets it."""
+        """Keep a receive's answer for five minutes (AWS: an attempt id expires after five
+        minutes) so a retry with the same ReceiveRequestAttemptId gets it; at most
+        `MAX_ATTEMPTS` are kept, the oldest going first (only its retry would then receive
+        afresh)."""
+        self._expire_attempts(now)
         taken = [(m.key, m.version) for m in messages if m.state == INFLIGHT]
+        self._attempts.pop(attempt, None)
         self._attempts[attempt] = (now + DEDUP_WINDOW, taken, rendered)
+        while len(self._attempts) > MAX_ATTEMPTS:
+            self._attempts.popitem(last=False)
 
     def repeat_attempt(self, attempt: str, now: float) -> list[dict] | None:
         """The earlier answer, if none of its messages was deleted or changed visibility since."""
+        self._expire_attempts(now)
         entry = self._attempts.get(attempt)
         if entry is None:
             return None

@@ -67,7 +67,11 @@ def test_same_name_in_two_accounts_are_two_queues(sqs_endpoint, queue_name):
         assert bob.get_queue_url(QueueName=queue_name)["QueueUrl"] == b_url
         assert a_url in alice.list_queues(QueueNamePrefix=queue_name)["QueueUrls"]
         assert a_url not in bob.list_queues(QueueNamePrefix=queue_name).get("QueueUrls", [])
-        # QueueOwnerAWSAccountId names another account's queue
+        # QueueOwnerAWSAccountId names another account's queue: bob may use it once alice's
+        # queue policy grants bob (AddPermission), not before (test_cross_account.py)
+        alice.add_permission(
+            QueueUrl=a_url, Label="bob", AWSAccountIds=["222222222222"], Actions=["GetQueueUrl"]
+        )
         other = bob.get_queue_url(QueueName=queue_name, QueueOwnerAWSAccountId="111111111111")
         assert other["QueueUrl"] == a_url
         with pytest.raises(bob.exceptions.QueueDoesNotExist):

@@ -8,6 +8,7 @@ import pytest
 
 from labkit.lessons.engine.receiving import receive_all
 from labkit.stack.clients import emulator_client
+from labkit.terraform.topics import allow_topic
 from tests.emulator.conftest import named_after_test
 
 
@@ -31,15 +32,19 @@ def queue_arn(sqs, url: str) -> str:
 
 @pytest.fixture
 def subscribed(sns, sqs, make_queue):
-    """``subscribed(topic, suffix, **attributes)``: a new queue subscribed to ``topic``;
-    returns (queue URL, subscription ARN)."""
+    """``subscribed(topic, suffix, **attributes)``: a new queue subscribed to ``topic``, with
+    the queue policy AWS needs to deliver (``allowed=False``: none); returns (queue URL,
+    subscription ARN)."""
 
-    def make(topic: str, suffix: str, fifo: bool = False, **attributes) -> tuple[str, str]:
+    def make(
+        topic: str, suffix: str, fifo: bool = False, allowed: bool = True, **attributes
+    ) -> tuple[str, str]:
         url = make_queue(suffix, fifo=fifo)
+        endpoint = allow_topic(sqs, url, topic) if allowed else queue_arn(sqs, url)
         attrs = {k: v if isinstance(v, str) else json.dumps(v) for k, v in attributes.items()}
-        arn = sns.subscribe(
-            TopicArn=topic, Protocol="sqs", Endpoint=queue_arn(sqs, url), Attributes=attrs
-        )["SubscriptionArn"]
+        arn = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=endpoint, Attributes=attrs)[
+            "SubscriptionArn"
+        ]
         return url, arn
 
     return make
