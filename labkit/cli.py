@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "labkit.stack.commands",  # up, down, status, logs, lab
     "labkit.tools.queue_cli",  # queue
     "labkit.tools.runner",  # run
+    "labkit.tools.grade.commands",  # grade, grade-worker
 )
 
 

@@ -66,7 +66,8 @@ def test_cli_lists_every_subcommand() -> None:
         [sys.executable, "-m", "labkit", "--help"], cwd=REPO_ROOT, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr
-    for command in ("api", "worker", "sqs-server", "queue", "up", "down", "status", "logs", "run"):
+    commands = ("api", "worker", "sqs-server", "queue", "up", "down", "status", "logs", "run")
+    for command in (*commands, "grade", "grade-worker"):
         assert re.search(rf"\b{command}\b", result.stdout), f"`labkit {command}` is missing"
 
 

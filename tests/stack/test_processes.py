@@ -228,7 +228,9 @@ def test_a_private_emulator_is_a_child_process_stopped_whole(monkeypatch, tmp_pa
         sqs = emulator_client(url)
         queue = sqs.create_queue(QueueName="private")["QueueUrl"]
         sqs.send_message(QueueUrl=queue, MessageBody="kept apart")
-        got = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=1)  # a long poll asks every server
+        got = sqs.receive_message(
+            QueueUrl=queue, WaitTimeSeconds=1
+        )  # a long poll asks every server
         assert got["Messages"][0]["Body"] == "kept apart"
     finally:
         handle.stop()

@@ -53,6 +53,7 @@ class Exercise:
     hint: str
     prompt: str = ""
     needs: str = ""  # what ``data=`` must be, in words; empty when the checker needs no data
+    points: float = 1  # what a right answer earns when a course grades the lab (`labkit grade`)
 
 
 @dataclass(frozen=True)
@@ -96,18 +97,21 @@ _LOADED = False
 
 
 def exercise(
-    exercise_id: str, hint: str, prompt: str = "", needs: str = ""
+    exercise_id: str, hint: str, prompt: str = "", needs: str = "", points: float = 1
 ) -> Callable[[Checker], Checker]:
     """Register ``checker(answer, data=None) -> Verdict | Observed`` under ``exercise_id``.
 
     ``hint`` is what a wrong answer is told when the checker returns False; ``needs`` says what
-    ``data=`` must be, and a check without it answers with that sentence.
+    ``data=`` must be, and a check without it answers with that sentence. ``points`` is declared
+    here once: `labkit grade` and the notebooks' nbgrader metadata both read it.
     """
+    if not (isinstance(points, int | float) and points >= 0):
+        raise ValueError(f"points of {exercise_id!r} must be a number >= 0, not {points!r}")
 
     def register(checker: Checker) -> Checker:
         if exercise_id in _REGISTRY and _REGISTRY[exercise_id].checker is not checker:
             raise ValueError(f"exercise {exercise_id!r} is registered twice")
-        _REGISTRY[exercise_id] = Exercise(exercise_id, checker, hint, prompt, needs)
+        _REGISTRY[exercise_id] = Exercise(exercise_id, checker, hint, prompt, needs, points)
         return checker
 
     return register
@@ -212,7 +216,11 @@ def digest(exercise_id: str, answer: Any) -> str:
 
 
 def known_answer(
-    exercise_id: str, digests: str | Iterable[str], hint: str, prompt: str = ""
+    exercise_id: str,
+    digests: str | Iterable[str],
+    hint: str,
+    prompt: str = "",
+    points: float = 1,
 ) -> None:
     """Register an exercise whose right answers are known in advance, given by their digests
     (`digest(exercise_id, answer)`); any one of several digests counts as right."""
@@ -221,16 +229,18 @@ def known_answer(
     def checker(answer: Any, data: Any = None) -> Verdict:
         return digest(exercise_id, answer) in accepted
 
-    exercise(exercise_id, hint, prompt)(checker)
+    exercise(exercise_id, hint, prompt, points=points)(checker)
 
 
-def known_choice(exercise_id: str, digests: str, hint: str, options: str = "abc") -> None:
+def known_choice(
+    exercise_id: str, digests: str, hint: str, options: str = "abc", points: float = 1
+) -> None:
     """A multiple-choice question: the letter is read from "b", "(b)", "b)" ... first."""
 
     def checker(answer: Any, data: Any = None) -> Verdict:
         return digest(exercise_id, read_choice(answer, options)) == digests
 
-    exercise(exercise_id, hint)(checker)
+    exercise(exercise_id, hint, points=points)(checker)
 
 
 def known_number(
@@ -239,6 +249,7 @@ def known_number(
     hint: str,
     tolerance: int = 0,
     seconds: bool = False,
+    points: float = 1,
 ) -> None:
     """A number known in advance (a whole number, digested): right when the answer is within
     ``tolerance`` of it (0: exactly). ``seconds``: the answer is in seconds ("300" or "300 s");
@@ -257,7 +268,7 @@ def known_number(
         return any(digest(exercise_id, whole) == digests for whole in range(low, high + 1))
 
     about = f" (within ±{tolerance})" if tolerance else ""
-    exercise(exercise_id, hint + about)(checker)
+    exercise(exercise_id, hint + about, points=points)(checker)
 
 
 def _load_exercise_modules() -> None:
@@ -276,6 +287,12 @@ def registered() -> list[str]:
     """Every exercise id, sorted (loads the lesson modules first)."""
     _load_exercise_modules()
     return sorted(_REGISTRY)
+
+
+def get_exercise(exercise_id: str) -> Exercise:
+    """The registered exercise (loads the lesson modules first); KeyError when unknown."""
+    _load_exercise_modules()
+    return _REGISTRY[exercise_id]
 
 
 def _not_tried(answer: Any) -> bool:

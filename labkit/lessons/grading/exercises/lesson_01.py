@@ -72,6 +72,7 @@ _CHECK_COUNT = 12  # more than one receive can return (10), so a single receive 
 
 @exercise(
     "01.publisher",
+    points=2,
     hint="send 'Message 0' ... 'Message {count-1}', one send_message each, with the client "
     "attribute",
 )
@@ -154,6 +155,7 @@ def _attribute_hint(got: list[dict]) -> str | None:
 
 @exercise(
     "01.subscriber",
+    points=2,
     hint="receive with WaitTimeSeconds (long polling), delete each message, return the bodies",
 )
 def _check_subscriber(answer: Any, data: Any = None) -> Observed | bool | str:

@@ -85,6 +85,7 @@ def _send_error_hint(error: str) -> str:
 
 @exercise(
     "02.fifo_sender",
+    points=2,
     hint="MessageGroupId = the customer; MessageDeduplicationId = something unique to the order",
 )
 def _check_fifo_sender(answer: Any, data: Any = None) -> Observed | bool | str:

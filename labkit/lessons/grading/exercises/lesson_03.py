@@ -99,6 +99,7 @@ def _consume(sqs: Any, url: str, handler: Any, account: Any, ids: list[str]) -> 
 
 @exercise(
     "03.idempotent_consumer",
+    points=2,
     hint="remember the MessageId of every deposit applied (account.applied) and skip repeats",
 )
 def _check_idempotent_consumer(answer: Any, data: Any = None) -> Observed | str:

@@ -62,6 +62,7 @@ def _module_of(app: Any) -> Any:
 
 @exercise(
     "04.ical_task",
+    points=2,
     hint="a task named 'ical', create_ical(tasks), called as create_ical.delay(todos)",
 )
 def _check_ical_task(answer: Any, data: Any = None) -> bool | str:

@@ -58,6 +58,7 @@ known_number(
 
 @exercise(
     "05.calendar_routes",
+    points=2,
     hint="POST answers 202 with task_id and task_url; status gives task_status; result serves "
     "text/calendar once the job succeeded",
 )

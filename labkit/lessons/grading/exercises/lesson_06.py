@@ -57,6 +57,7 @@ def _static_hint(broker: str, backend: str) -> str | None:
 
 @exercise(
     "06.sqs_settings",
+    points=2,
     hint="CELERY_BROKER_URL = 'sqs://', CELERY_RESULT_BACKEND = 'db+' + a database URL",
 )
 def _check_sqs_settings(answer: Any, data: Any = None) -> bool | str:

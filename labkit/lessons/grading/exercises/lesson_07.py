@@ -168,6 +168,7 @@ def _hint(definitions: list[Any]) -> str | None:
 
 @exercise(
     "07.sqs_blocks",
+    points=2,
     hint="three aws_sqs_queue blocks: csse6400_prac, csse6400_prac.fifo (fifo_queue and "
     "content_based_deduplication true) and ical (a visibility timeout longer than its 50 s job)",
 )

@@ -44,6 +44,7 @@ def _remove_subscriptions(events: Any, queue_arn: str) -> int:
 
 @exercise(
     "08.subscribe",
+    points=2,
     hint="subscribe the queue's ARN (not its URL) to the topic with Protocol='sqs' and "
     "Attributes={'RawMessageDelivery': 'true'}, then give the SubscriptionArn",
     needs="events (what ev.setup(lab) returned)",
@@ -154,6 +155,7 @@ def _shape_hint(policy: dict) -> str | None:
 
 @exercise(
     "08.filter_policy",
+    points=2,
     hint="two keys, both must match: event exactly todo.completed, priority numeric >= 3",
     needs="events (what ev.setup(lab) returned)",
 )
