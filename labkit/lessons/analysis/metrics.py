@@ -63,6 +63,8 @@ def first_deliveries(deliveries: pd.DataFrame, key: str = "message_id") -> pd.Da
     if deliveries.empty:
         return deliveries
     ordered = deliveries.sort_values("position", kind="stable")
+    if key not in ordered.columns:  # a check's frame of what arrived: no ids, no copies to drop
+        return ordered
     return ordered.drop_duplicates(subset=key, keep="first")
 
 
