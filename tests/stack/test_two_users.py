@@ -73,6 +73,9 @@ def owned_stack(intruder) -> Iterator[dict]:
     with pytest.MonkeyPatch.context() as mp:
         for key, value in env.items():
             mp.setenv(key, value)
+        # the stack's own redis-server is under test, not a Redis the machine already runs
+        # (CI points LABKIT_REDIS_URL at its shared, passwordless one)
+        mp.delenv("LABKIT_REDIS_URL", raising=False)
         import labkit
         from labkit.stack.redis import RedisServer, start_redis_server
 

@@ -113,6 +113,9 @@ def _code_paths() -> list[str]:
     paths |= {sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")}
     paths |= {p for p in sys.path if p and os.path.isdir(p)}
     paths |= {p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p}
+    # an editable install (`make`'s `pip install -e .`) imports labkit from the checkout, which
+    # is on no path above
+    paths.add(str(Path(__file__).resolve().parents[2]))
     return sorted(paths)
 
 
