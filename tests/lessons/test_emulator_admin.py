@@ -148,17 +148,17 @@ def _lesson_01_orders(sqs, standard: str, fifo: str) -> list:  # noqa: ANN001
 
 
 def test_the_same_seed_repeats_the_arrival_order(private_sqs) -> None:
-    """SEED 6400 three times (and in another kernel's account): the same inversions, message
-    for message, whatever the threads' timing."""
+    """SEED 6400 again, in another kernel's account: the same inversions, message for message,
+    whatever the threads' timing."""
     from labkit.stack.clients import emulator_client
 
     endpoint = private_sqs.meta.endpoint_url
     seen = []
-    for account in ("111111111111", "111111111111", "222222222222"):
+    for account in ("111111111111", "222222222222"):
         sqs = emulator_client(endpoint, account=account)
         standard = sqs.create_queue(QueueName="csse6400_prac")["QueueUrl"]
         fifo = fifo_queue(sqs, "csse6400_prac.fifo")
         seen.append(_lesson_01_orders(sqs, standard, fifo))
     assert seen[0][0][0] > 0 and seen[0][2][0] > 0, "a standard queue reorders"
     assert seen[0][1][0] == 0 and seen[0][3][0] == 0, "a FIFO queue does not"
-    assert seen[1] == seen[0] and seen[2] == seen[0]
+    assert seen[1] == seen[0]

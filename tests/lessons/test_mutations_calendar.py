@@ -13,6 +13,9 @@ from tests.lessons.lesson_code import edited, written_file
 from tests.lessons.mutations import judged
 from tests.lessons.mutations import mistake as m
 
+# a sweep of every catalogued mistake (about two minutes of CPU in all): make test-extended
+pytestmark = pytest.mark.extended
+
 ICAL = written_file("05", "student_ical.py")
 ROUTES = written_file("05", "student_routes.py")
 SKIP = '        if not task["deadline_at"]:\n            continue  # no deadline, no place in a calendar\n'

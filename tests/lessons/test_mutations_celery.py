@@ -15,6 +15,9 @@ from tests.lessons.lesson_code import cell_containing, edited, written_file
 from tests.lessons.mutations import judged
 from tests.lessons.mutations import mistake as m
 
+# a sweep of every catalogued mistake (about two minutes of CPU in all): make test-extended
+pytestmark = pytest.mark.extended
+
 TASKS_MODULE = written_file("04", "student_tasks.py")
 CALL = "create_ical.delay(todos)"
 assert CALL in cell_containing("04", "result = create_ical")

@@ -11,6 +11,9 @@ from tests.lessons.lesson_code import cell_containing, edited, written_file
 from tests.lessons.mutations import judged
 from tests.lessons.mutations import mistake as m
 
+# a sweep of every catalogued mistake (about two minutes of CPU in all): make test-extended
+pytestmark = pytest.mark.extended
+
 SQS_TF = written_file("07", "student_sqs.tf")
 FIFO_FLAG = "  fifo_queue                  = true\n"
 DEDUP = "  content_based_deduplication = true\n"

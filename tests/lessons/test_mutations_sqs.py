@@ -11,6 +11,9 @@ from tests.lessons.lesson_code import cell_defining, mistake
 from tests.lessons.mutations import judged
 from tests.lessons.mutations import mistake as m
 
+# a sweep of every catalogued mistake (about two minutes of CPU in all): make test-extended
+pytestmark = pytest.mark.extended
+
 SEND = 'MessageBody=f"Message {i}"'
 PUBLISHER = [
     m("counts from 1", "off by one", ("range(count)", "range(1, count + 1)")),
