@@ -149,7 +149,9 @@ def _sns_fuzz(emulator, config: settings) -> dict[int, int]:
         document = ET.fromstring(raw)  # well-formed: botocore can read it
         if status >= 400:
             assert document.find(".//{*}Code").text and document.find(".//{*}Message") is not None
-        # What a write stored must read back as well-formed XML too.
+        # What a write stored must read back as well-formed XML too (a read stored nothing).
+        if form and form[0][0] == "Action" and form[0][1].startswith(("Get", "List")):
+            return
         for topic in (arns["std"], arns["fifo"]):
             for action in ("GetTopicAttributes", "ListTagsForResource"):
                 status, raw = post(emulator.url, [("Action", action), ("TopicArn", topic),

@@ -224,6 +224,7 @@ def test_standard_many_consumers_nothing_lost_duplicates_counted(emulator: str) 
 # ---- 200 calendar jobs at once ---------------------------------------------------------------
 
 
+@pytest.mark.extended  # a load test (200 jobs through a real worker): make test-extended
 def test_two_hundred_calendar_jobs_all_succeed(
     redis_url: str, start_worker, tmp_path: Path, reliability_home: Path
 ) -> None:

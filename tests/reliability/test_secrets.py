@@ -103,6 +103,7 @@ def assert_no_secret(files: list[Path]) -> None:
             assert secret.replace("/", "\\/") not in text, f"{path.name} contains a credential"
 
 
+@pytest.mark.extended  # a whole lesson through SigV4, as lessons 01 and 08: make test-extended
 def test_lesson_00_in_aws_mode_leaks_no_credentials(tmp_path, monkeypatch) -> None:
     files = run_in_aws_mode(NOTEBOOK_DIR / "00_start_here.ipynb", tmp_path, monkeypatch)
     assert_no_secret(files)

@@ -1,7 +1,7 @@
 """Issue 22: every lesson works on a student's path, not only under Run All. Each lesson runs
 cell by cell in a real kernel with a reader's pause between cells, setup and student cells run
 again twice, the kernel restarted half-way, and two wrong attempts before the right one at every
-exercise. Minutes long: `make test-extended`. `make test` keeps one short walk: lesson 05 to its
+exercise. Minutes long: `make test-extended`, with one short walk first: lesson 05 to its
 PENDING assert with reading pauses, the place where Run All hid a failure."""
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ def test_lesson_on_the_students_path(path: Path, student_home: Path) -> None:
     print(f"{path.stem}: {len(walk.steps)} cell runs in {walk.seconds:.0f} s")
 
 
+@pytest.mark.extended  # a walk at a reader's pace (half a minute): make test-extended
 def test_lesson_05_pending_shows_at_a_readers_pace(student_home: Path) -> None:
     """The smoke walk: with DELAY_SECONDS = 2 both jobs end while the student reads (2.5 s a
     cell); the states must still start at PENDING (the cell's own assert)."""
