@@ -22,11 +22,14 @@ def lab(redis_url: str, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN2
 def test_states_of_a_task_seen_from_the_notebook(lab) -> None:  # noqa: ANN001
     worker = lesson_04.start_worker(lab, concurrency=1, queues=["lessons.states"], name="states")
     try:
-        # the one pool process is busy long enough for the next task to be seen waiting
-        busy = lesson_04.work.apply_async((0.6,), queue="lessons.states")
+        # the one pool process is busy long enough for each watched task to be seen waiting
+        # (an idle worker starts a task before a loaded machine's first look at it)
+        busy = lesson_04.work.apply_async((1.0,), queue="lessons.states")
         ok = lesson_04.watch_states(lesson_04.work.apply_async((0.1,), queue="lessons.states"))
         assert busy.get(timeout=10) > 0
+        busy = lesson_04.work.apply_async((1.0,), queue="lessons.states")
         bad = lesson_04.watch_states(lesson_04.fail.apply_async(queue="lessons.states"))
+        assert busy.get(timeout=10) > 0
     finally:
         worker.stop()
     assert list(ok["state"]) == ["PENDING", "STARTED", "SUCCESS"]
