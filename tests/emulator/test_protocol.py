@@ -74,7 +74,7 @@ def test_malformed_requests_get_aws_shaped_errors(
     assert sqs.list_queues() is not None  # still serving
 
 
-def test_wrong_types_inside_valid_json(sqs_endpoint, make_queue):
+def test_wrong_types_inside_valid_json(sqs_endpoint, account, make_queue):
     url = make_queue()
     for params in (
         {"QueueUrl": url, "MessageBody": 12},
@@ -82,17 +82,17 @@ def test_wrong_types_inside_valid_json(sqs_endpoint, make_queue):
         {"QueueUrl": url, "MessageBody": "x", "MessageAttributes": {"a": {"DataType": "String"}}},
         {"QueueUrl": url, "MessageBody": "x", "DelaySeconds": True},
     ):
-        status, _, parsed = sqs_call(sqs_endpoint, "SendMessage", params)
+        status, _, parsed = sqs_call(sqs_endpoint, "SendMessage", params, account)
         assert status == 400, params
         assert parsed["__type"].endswith("#InvalidParameterValueException"), parsed
     status, _, parsed = sqs_call(
-        sqs_endpoint, "SendMessageBatch", {"QueueUrl": url, "Entries": "x"}
+        sqs_endpoint, "SendMessageBatch", {"QueueUrl": url, "Entries": "x"}, account
     )
     assert status == 400 and parsed["__type"].endswith("#InvalidParameterValueException")
     # Found by the reliability fuzz: a list nested in a list of names was a 500.
     for name in ("AttributeNames", "MessageAttributeNames", "MessageSystemAttributeNames"):
         status, _, parsed = sqs_call(
-            sqs_endpoint, "ReceiveMessage", {"QueueUrl": url, name: [["All"]]}
+            sqs_endpoint, "ReceiveMessage", {"QueueUrl": url, name: [["All"]]}, account
         )
         assert status == 400 and parsed["__type"].endswith("#InvalidParameterValueException")
 
@@ -116,15 +116,20 @@ def test_query_protocol_is_answered_with_a_clear_error(sqs_endpoint):
     assert "JSON" in parsed["raw"] and "InvalidAction" in parsed["raw"]
 
 
-def test_admin_endpoints(sqs_endpoint):
+def test_admin_endpoints(sqs_endpoint, account):
     import urllib.request
 
     with urllib.request.urlopen(sqs_endpoint + "/_labkit/health", timeout=5) as response:
         assert response.status == 200
         assert response.read() == b'{"status":"ok"}'
-    code, _, parsed = post(sqs_endpoint + "/_labkit/clock", {"advance": -5})
+    mine = {"account": account}  # the admin routes act in this file's account alone
+    code, _, parsed = post(
+        sqs_endpoint + "/_labkit/clock", {"advance": -5, **mine}, account=account
+    )
     assert code == 400 and "advance" in parsed["error"]
-    code, _, parsed = post(sqs_endpoint + "/_labkit/config", {"duplicate_rate": 2})
+    code, _, parsed = post(
+        sqs_endpoint + "/_labkit/config", {"duplicate_rate": 2, **mine}, account=account
+    )
     assert code == 400
     code, _, parsed = post(sqs_endpoint + "/_labkit/nope", {})
     assert code == 404
@@ -147,11 +152,14 @@ def test_any_credentials_and_region_from_the_signature(sqs_endpoint, queue_name)
     client.delete_queue(QueueUrl=url)
 
 
-def test_clock_refuses_infinite_and_nan_advances(sqs_endpoint):
-    for raw in (b'{"advance": NaN}', b'{"advance": Infinity}', b'{"advance": 1e999}'):
-        code, _, parsed = post(sqs_endpoint + "/_labkit/clock", raw)
+def test_clock_refuses_infinite_and_nan_advances(sqs_endpoint, account):
+    for raw in (b"NaN", b"Infinity", b"1e999"):
+        body = b'{"advance": ' + raw + b', "account": "' + account.encode() + b'"}'
+        code, _, parsed = post(sqs_endpoint + "/_labkit/clock", body, account=account)
         assert code == 400 and "finite" in parsed["error"], raw
-    code, _, parsed = post(sqs_endpoint + "/_labkit/clock", {"advance": 0})
+    code, _, parsed = post(
+        sqs_endpoint + "/_labkit/clock", {"advance": 0, "account": account}, account=account
+    )
     assert code == 200 and math.isfinite(parsed["now"]) and parsed["offset"] >= 0
 
 

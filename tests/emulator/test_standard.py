@@ -65,9 +65,9 @@ def test_short_poll_samples_some_servers(sqs, make_queue):
     assert len(got["Messages"]) == 3
 
 
-def test_duplicate_rate_redelivers_deleted_messages(sqs, sqs_endpoint, make_queue):
+def test_duplicate_rate_redelivers_deleted_messages(sqs, sqs_endpoint, account, make_queue):
     url = make_queue()
-    admin = EmulatorAdmin(sqs_endpoint)
+    admin = EmulatorAdmin(sqs_endpoint, account=account)  # this file's queues alone
     admin.configure(duplicate_rate=0.5)
     try:
         sqs.send_message_batch(
@@ -83,11 +83,11 @@ def test_duplicate_rate_redelivers_deleted_messages(sqs, sqs_endpoint, make_queu
     assert len(set(ids)) == 10, "a duplicate is the same message (same MessageId)"
 
 
-def test_duplicate_rate_of_one_queue(sqs, sqs_endpoint, make_queue, queue_name):
+def test_duplicate_rate_of_one_queue(sqs, sqs_endpoint, account, make_queue, queue_name):
     url, other = make_queue(), make_queue("-other")
-    admin = EmulatorAdmin(sqs_endpoint)
+    admin = EmulatorAdmin(sqs_endpoint, account=account)
     settings = admin.configure(duplicate_rate=1.0, queue=queue_name)
-    assert settings["queues"][queue_name] == 1.0
+    assert settings["queues"][f"{account}/{queue_name}"] == 1.0
     for target in (url, other):
         sqs.send_message(QueueUrl=target, MessageBody="once")
     assert len(receive_all(sqs, url, limit=3)) >= 3, "every delivery leaves a copy behind"
@@ -98,8 +98,9 @@ def test_duplicate_rate_of_one_queue(sqs, sqs_endpoint, make_queue, queue_name):
         admin.configure(duplicate_rate=0, queue="nope")
 
 
-def test_duplicate_rate_defaults_to_zero(sqs_endpoint):
+def test_duplicate_rate_defaults_to_zero(sqs_endpoint, account):
     assert EmulatorAdmin(sqs_endpoint).settings()["duplicate_rate"] == 0
+    assert EmulatorAdmin(sqs_endpoint, account=account).settings()["duplicate_rate"] == 0
 
 
 def test_message_ids_repeat_from_the_seed_but_never_within_one_emulator():

@@ -21,11 +21,12 @@ def _no_progress_bars(monkeypatch: pytest.MonkeyPatch) -> None:
 _names = itertools.count()
 
 
-@pytest.fixture(scope="session")
-def sqs(sqs_endpoint: str):
+@pytest.fixture(scope="module")
+def sqs(sqs_endpoint: str, account: str):
+    """A boto3 SQS client on the session's emulator, in the module's own account."""
     from labkit.stack.clients import emulator_client
 
-    return emulator_client(sqs_endpoint)
+    return emulator_client(sqs_endpoint, account=account)
 
 
 @pytest.fixture
@@ -44,8 +45,9 @@ def new_queue(sqs) -> Callable[..., str]:
 
 
 @pytest.fixture
-def lab(monkeypatch, sqs_endpoint, redis_url):
-    """The lab the checks find: the session's services (checks never take it from the student)."""
+def lab(monkeypatch, sqs_endpoint, redis_url, account):
+    """The lab the checks find: the session's services (checks never take it from the student),
+    acting in the module's account."""
     from labkit.stack.lab import Lab
 
     live = Lab(
@@ -53,7 +55,8 @@ def lab(monkeypatch, sqs_endpoint, redis_url):
             "mode": "embedded",
             "urls": {"sqs": sqs_endpoint, "redis": redis_url},
             "env": {"CELERY_BROKER_URL": redis_url, "CELERY_RESULT_BACKEND": redis_url},
-        }
+        },
+        account=account,
     )
     monkeypatch.setattr("labkit.stack.connect", lambda: live)
     for key in ("CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "CELERY_DEFAULT_QUEUE"):

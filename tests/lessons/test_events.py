@@ -15,9 +15,11 @@ from labkit.terraform.topics import allow_topic, ensure_topics, topic_definition
 
 
 @pytest.fixture(scope="module")
-def events(sqs_endpoint: str) -> ev.EventsLab:
-    """The terraform topic and queues on the emulator, as `events.setup` makes them."""
-    sqs, sns = emulator_client(sqs_endpoint), emulator_client(sqs_endpoint, service="sns")
+def events(sqs_endpoint: str, account: str) -> ev.EventsLab:
+    """The terraform topic and queues on the emulator, as `events.setup` makes them (in the
+    module's account)."""
+    sqs = emulator_client(sqs_endpoint, account=account)
+    sns = emulator_client(sqs_endpoint, service="sns", account=account)
     queues = ensure_queues(sqs, [q for q in queue_definitions() if q.name in ev.SUBSCRIBERS])
     made = ensure_topics(sns, sqs, [t for t in topic_definitions() if t.name == ev.TOPIC])
     mine = sqs.create_queue(QueueName=ev.MINE)["QueueUrl"]

@@ -136,8 +136,8 @@ def test_consumer_stops_when_idle(sqs, new_queue) -> None:
     assert got.empty and list(got.columns) == consuming.DELIVERY_COLUMNS
 
 
-def test_a_missing_queue_is_named(sqs, sqs_endpoint) -> None:
-    url = f"{sqs_endpoint}/000000000000/no-such-queue"
+def test_a_missing_queue_is_named(sqs, sqs_endpoint, account) -> None:
+    url = f"{sqs_endpoint}/{account}/no-such-queue"
     with pytest.raises(QueueError, match="no queue at .*no-such-queue"):
         publishing.publish(sqs, url, count=1, progress=False)
 

@@ -93,7 +93,7 @@ def worker_processes(kernel_pid: int, module: str) -> list[psutil.Process]:
 
 
 @pytest.fixture
-def kernel(tmp_path: Path, redis_url: str, sqs_endpoint: str):
+def kernel(tmp_path: Path, redis_url: str, sqs_endpoint: str, account: str):
     home = tmp_path / "home"
     home.mkdir()
     state = {
@@ -105,6 +105,7 @@ def kernel(tmp_path: Path, redis_url: str, sqs_endpoint: str):
     drop = ("CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "CELERY_DEFAULT_QUEUE")
     env = {k: v for k, v in os.environ.items() if k not in drop}
     env.update(LABKIT_HOME=str(home), PYTHONPATH=str(REPO_ROOT), TQDM_DISABLE="1")
+    env["LABKIT_ACCOUNT"] = account  # the kernel acts in this file's account
     work = tmp_path / "notebook"
     work.mkdir()
     running = Kernel(work, env)

@@ -245,7 +245,9 @@ def sqs(request):
     endpoint = request.getfixturevalue(
         "sqs_endpoint" if request.param == "emulator" else "moto_endpoint"
     )
-    client = emulator_client(endpoint)
+    # on the emulator, this module's own account: the clean-up deletes only this file's queues
+    account = request.getfixturevalue("account") if request.param == "emulator" else None
+    client = emulator_client(endpoint, account=account)
     yield client
     for url in client.list_queues().get("QueueUrls", []):
         client.delete_queue(QueueUrl=url)

@@ -66,8 +66,9 @@ def clients(request):
     endpoint = request.getfixturevalue(
         "sqs_endpoint" if request.param == "emulator" else "moto_endpoint"
     )
-    # on the emulator, an account of this test's own: other tests' topics never show here
-    account = "111122223333" if request.param == "emulator" else None
+    # on the emulator, this module's own account: other files' topics never show here (and
+    # the clean-up below deletes only this file's)
+    account = request.getfixturevalue("account") if request.param == "emulator" else None
     sns = emulator_client(endpoint, service="sns", account=account)
     sqs = emulator_client(endpoint, account=account)
     yield sns, sqs

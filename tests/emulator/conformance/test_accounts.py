@@ -91,12 +91,13 @@ def test_a_key_id_that_is_not_an_account_uses_the_class_account(sqs_endpoint, qu
         client(sqs_endpoint, "x").delete_queue(QueueUrl=url)
 
 
-def test_queues_are_scoped_by_region(sqs_endpoint, queue_name):
-    west2, west1 = client(sqs_endpoint, "x", "us-west-2"), client(sqs_endpoint, "x", "us-west-1")
+def test_queues_are_scoped_by_region(sqs_endpoint, account, queue_name):
+    west2 = client(sqs_endpoint, account, "us-west-2")
+    west1 = client(sqs_endpoint, account, "us-west-1")
     url = west2.create_queue(QueueName=queue_name)["QueueUrl"]
     try:
         arn = west2.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
-        assert arn["Attributes"]["QueueArn"] == f"arn:aws:sqs:us-west-2:000000000000:{queue_name}"
+        assert arn["Attributes"]["QueueArn"] == f"arn:aws:sqs:us-west-2:{account}:{queue_name}"
         assert url in west2.list_queues(QueueNamePrefix=queue_name)["QueueUrls"]
         assert "QueueUrls" not in west1.list_queues(QueueNamePrefix=queue_name)
         with pytest.raises(west1.exceptions.QueueDoesNotExist):
@@ -113,7 +114,7 @@ def test_queues_are_scoped_by_region(sqs_endpoint, queue_name):
         west2.delete_queue(QueueUrl=url)
 
 
-def test_a_dead_letter_queue_is_found_in_the_same_account(sqs_endpoint, queue_name):
+def test_a_dead_letter_queue_is_found_in_the_same_account(sqs_endpoint, account, queue_name):
     carol = client(sqs_endpoint, "444444444444")
     dlq = carol.create_queue(QueueName=f"{queue_name}-dlq")["QueueUrl"]
     arn = carol.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]
@@ -123,9 +124,9 @@ def test_a_dead_letter_queue_is_found_in_the_same_account(sqs_endpoint, queue_na
         sources = carol.list_dead_letter_source_queues(QueueUrl=dlq)["queueUrls"]
         assert sources == [src]
         with pytest.raises(carol.exceptions.QueueDoesNotExist):
-            # the class account has no such dead-letter queue
-            client(sqs_endpoint, "x").list_dead_letter_source_queues(
-                QueueUrl=dlq.replace("444444444444", "000000000000")
+            # another account (this file's) has no such dead-letter queue
+            client(sqs_endpoint, account).list_dead_letter_source_queues(
+                QueueUrl=dlq.replace("444444444444", account)
             )
     finally:
         carol.delete_queue(QueueUrl=src)

@@ -26,15 +26,16 @@ def _arn(sqs, url):
         ("not json", "Redrive policy is not a valid JSON map."),
         ("[" * 100_000, "Redrive policy is not a valid JSON map."),  # issue 11: was a 500
         (
-            '{"deadLetterTargetArn": "arn:aws:sqs:us-east-1:000000000000:nowhere", '
+            '{"deadLetterTargetArn": "arn:aws:sqs:us-east-1:ACCOUNT:nowhere", '
             '"maxReceiveCount": 3}',
             "Dead letter target does not exist.",
         ),
     ],
 )
-def test_invalid_policies(sqs, make_queue, policy, reason):
-    """The error names the policy as it was written (recorded)."""
+def test_invalid_policies(sqs, account, make_queue, policy, reason):
+    """The error names the policy as it was written (recorded); ACCOUNT: the caller's own."""
     url = make_queue()
+    policy = policy.replace("ACCOUNT", account)
     expect_error(
         lambda: sqs.set_queue_attributes(QueueUrl=url, Attributes={"RedrivePolicy": policy}),
         "InvalidParameterValue",

@@ -24,7 +24,7 @@ def test_prefix_and_pages(sqs, make_queue, queue_name):
     )
 
 
-def test_unknown_queue(sqs, sqs_endpoint):
+def test_unknown_queue(sqs, sqs_endpoint, account):
     """API_GetQueueUrl.html Errors: QueueDoesNotExist (recorded code and message; botocore's
     modeled exception)."""
     expect_error(
@@ -34,17 +34,17 @@ def test_unknown_queue(sqs, sqs_endpoint):
     )
     expect_error(
         lambda: sqs.send_message(
-            QueueUrl=f"{sqs_endpoint}/000000000000/no-such-queue", MessageBody="x"
+            QueueUrl=f"{sqs_endpoint}/{account}/no-such-queue", MessageBody="x"
         ),
         "AWS.SimpleQueueService.NonExistentQueue",
         "The specified queue does not exist.",
     )
 
 
-def test_every_queue_action_names_a_missing_queue_alike(sqs, sqs_endpoint):
+def test_every_queue_action_names_a_missing_queue_alike(sqs, sqs_endpoint, account):
     """API_DeleteQueue.html, API_PurgeQueue.html, API_ListQueueTags.html, API_TagQueue.html,
     API_ReceiveMessage.html, API_ListDeadLetterSourceQueues.html: QueueDoesNotExist."""
-    url = f"{sqs_endpoint}/000000000000/no-such-queue"
+    url = f"{sqs_endpoint}/{account}/no-such-queue"
     for call in (
         lambda: sqs.delete_queue(QueueUrl=url),
         lambda: sqs.purge_queue(QueueUrl=url),

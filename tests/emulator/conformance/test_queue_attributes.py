@@ -114,9 +114,9 @@ def test_policy_is_stored_and_deeply_nested_json_refused(sqs, make_queue):
     assert "Attributes" not in sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])
 
 
-def test_missing_queue(sqs, sqs_endpoint):
+def test_missing_queue(sqs, sqs_endpoint, account):
     """API_GetQueueAttributes.html: QueueDoesNotExist (recorded message and code)."""
-    url = f"{sqs_endpoint}/000000000000/no-such-queue"
+    url = f"{sqs_endpoint}/{account}/no-such-queue"
     for call in (
         lambda: sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"]),
         lambda: sqs.set_queue_attributes(QueueUrl=url, Attributes={"DelaySeconds": "1"}),

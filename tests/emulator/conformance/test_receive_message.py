@@ -49,11 +49,12 @@ def test_parameter_ranges(sqs, make_queue, kwargs, message):
 
 @pytest.mark.parametrize("name", ["MaxNumberOfMessages", "WaitTimeSeconds", "VisibilityTimeout"])
 @pytest.mark.parametrize("value", ["²", "ten", "1.5", True, 2.5])
-def test_numbers_are_ascii_digits_or_a_400(sqs_endpoint, make_queue, name, value):
+def test_numbers_are_ascii_digits_or_a_400(sqs_endpoint, account, make_queue, name, value):
     """Issue 11: "²" passed str.isdigit() and crashed int(): every numeric parameter is a
     JSON integer or ASCII digits, anything else InvalidParameterValue."""
     url = make_queue()
-    status, headers, body = sqs_call(sqs_endpoint, "ReceiveMessage", {"QueueUrl": url, name: value})
+    params = {"QueueUrl": url, name: value}
+    status, headers, body = sqs_call(sqs_endpoint, "ReceiveMessage", params, account)
     assert status == 400, body
     assert body["__type"] == "com.amazonaws.sqs#InvalidParameterValueException"
     assert headers["x-amzn-query-error"] == "InvalidParameterValue;Sender"

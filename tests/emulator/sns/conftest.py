@@ -12,11 +12,12 @@ from labkit.terraform.topics import allow_topic
 from tests.emulator.conftest import named_after_test
 
 
-@pytest.fixture(scope="session")
-def sns(sqs_endpoint):
-    """A boto3 SNS client on the emulator (the query protocol, XML answers)."""
+@pytest.fixture(scope="module")
+def sns(sqs_endpoint, account):
+    """A boto3 SNS client on the emulator in the module's account (the query protocol, XML
+    answers)."""
     return emulator_client(
-        sqs_endpoint, service="sns", retries={"max_attempts": 1}, read_timeout=30
+        sqs_endpoint, service="sns", account=account, retries={"max_attempts": 1}, read_timeout=30
     )
 
 

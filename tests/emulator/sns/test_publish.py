@@ -150,9 +150,9 @@ def test_publish_refusals(sns, make_topic, kwargs, code):
     assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
 
 
-def test_publish_to_missing_topic_and_target_arn(sns, sqs, make_topic, subscribed):
+def test_publish_to_missing_topic_and_target_arn(sns, sqs, account, make_topic, subscribed):
     with pytest.raises(sns.exceptions.NotFoundException):
-        sns.publish(TopicArn="arn:aws:sns:us-east-1:000000000000:absent", Message="x")
+        sns.publish(TopicArn=f"arn:aws:sns:us-east-1:{account}:absent", Message="x")
     with pytest.raises(sns.exceptions.InvalidParameterException):
         sns.publish(PhoneNumber="+61400000000", Message="x")
     topic = make_topic()
@@ -256,12 +256,12 @@ def test_fifo_topic_rules(sns, sqs, make_topic, subscribed):
     assert len(bodies(sqs, standard_url, 2)) == 1
 
 
-def test_fifo_dedup_window_is_five_minutes(sns, sqs, make_topic, subscribed, clock):
+def test_fifo_dedup_window_is_five_minutes(sns, sqs, make_topic, subscribed, sqs_server):
     topic = make_topic(fifo=True, ContentBasedDeduplication="true")
     url, _ = subscribed(topic, "-f", fifo=True, RawMessageDelivery="true")
     sns.publish(TopicArn=topic, Message="tick", MessageGroupId="g")
     assert len(bodies(sqs, url, 1, raw=True)) == 1
-    clock.advance(301)
+    sqs_server.clock.advance(301)  # everyone's: a topic's dedup window reads the shared clock
     sns.publish(TopicArn=topic, Message="tick", MessageGroupId="g")
     assert len(bodies(sqs, url, 1, raw=True)) == 1
 
@@ -295,7 +295,8 @@ def test_undeliverable_copies_go_to_the_subscription_dead_letter_queue(
 
 
 def test_delivery_reaches_a_queue_of_another_account(sns, make_topic, sqs_endpoint):
-    """The queue ARN names the account: a topic of the class account feeds a student's queue."""
+    """The queue ARN names the account: a topic of this file's account feeds a student's
+    queue."""
     theirs = emulator_client(sqs_endpoint, account="210987654321")
     url = theirs.create_queue(QueueName="cross-account-inbox")["QueueUrl"]
     try:

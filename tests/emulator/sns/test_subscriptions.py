@@ -9,7 +9,7 @@ import pytest
 from tests.emulator.sns.conftest import queue_arn
 
 
-def test_subscribe_lists_and_describes(sns, sqs, make_topic, make_queue):
+def test_subscribe_lists_and_describes(sns, sqs, account, make_topic, make_queue):
     topic = make_topic()
     url = make_queue("-a")
     endpoint = queue_arn(sqs, url)
@@ -17,7 +17,7 @@ def test_subscribe_lists_and_describes(sns, sqs, make_topic, make_queue):
     assert sub.startswith(topic + ":")
     summary = {
         "SubscriptionArn": sub,
-        "Owner": "000000000000",
+        "Owner": account,
         "Protocol": "sqs",
         "Endpoint": endpoint,
         "TopicArn": topic,
@@ -120,6 +120,6 @@ def test_unsubscribe(sns, make_topic, subscribed):
         sns.unsubscribe(SubscriptionArn="not-an-arn")
 
 
-def test_list_subscriptions_by_missing_topic(sns):
+def test_list_subscriptions_by_missing_topic(sns, account):
     with pytest.raises(sns.exceptions.NotFoundException):
-        sns.list_subscriptions_by_topic(TopicArn="arn:aws:sns:us-east-1:000000000000:gone")
+        sns.list_subscriptions_by_topic(TopicArn=f"arn:aws:sns:us-east-1:{account}:gone")

@@ -10,9 +10,9 @@ from botocore.exceptions import ClientError
 from labkit.stack.clients import emulator_client
 
 
-def test_create_topic_is_idempotent_and_listed(sns, make_topic, queue_name):
+def test_create_topic_is_idempotent_and_listed(sns, account, make_topic, queue_name):
     arn = make_topic()
-    assert arn == f"arn:aws:sns:us-east-1:000000000000:{queue_name}"
+    assert arn == f"arn:aws:sns:us-east-1:{account}:{queue_name}"
     assert sns.create_topic(Name=queue_name)["TopicArn"] == arn
     listed = [t["TopicArn"] for t in sns.list_topics()["Topics"]]
     assert arn in listed
@@ -50,11 +50,11 @@ def test_fifo_topic_attributes(sns, make_topic):
     assert attrs["ContentBasedDeduplication"] == "true"
 
 
-def test_get_and_set_topic_attributes(sns, make_topic):
+def test_get_and_set_topic_attributes(sns, account, make_topic):
     arn = make_topic()
     attrs = sns.get_topic_attributes(TopicArn=arn)["Attributes"]
     assert attrs["TopicArn"] == arn
-    assert attrs["Owner"] == "000000000000"
+    assert attrs["Owner"] == account
     assert attrs["SubscriptionsConfirmed"] == "0"
     policy = json.loads(attrs["Policy"])
     assert policy["Statement"][0]["Resource"] == arn
@@ -77,8 +77,8 @@ def test_set_topic_attribute_refusals(sns, make_topic, name, value):
         sns.set_topic_attributes(TopicArn=arn, AttributeName=name, AttributeValue=value)
 
 
-def test_missing_topic_is_not_found(sns):
-    missing = "arn:aws:sns:us-east-1:000000000000:no-such-topic"
+def test_missing_topic_is_not_found(sns, account):
+    missing = f"arn:aws:sns:us-east-1:{account}:no-such-topic"
     with pytest.raises(sns.exceptions.NotFoundException) as err:
         sns.get_topic_attributes(TopicArn=missing)
     assert err.value.response["Error"]["Message"] == "Topic does not exist"
@@ -137,8 +137,8 @@ def test_tags(sns, make_topic, queue_name):
         sns.delete_topic(TopicArn=arn)
 
 
-def test_tags_of_a_missing_resource(sns):
-    missing = "arn:aws:sns:us-east-1:000000000000:nothing-here"
+def test_tags_of_a_missing_resource(sns, account):
+    missing = f"arn:aws:sns:us-east-1:{account}:nothing-here"
     with pytest.raises(sns.exceptions.ResourceNotFoundException):
         sns.list_tags_for_resource(ResourceArn=missing)
     with pytest.raises(sns.exceptions.ResourceNotFoundException):

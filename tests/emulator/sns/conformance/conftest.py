@@ -25,19 +25,20 @@ FILTER_SNAPSHOT = "localstack tests/aws/services/sns/test_sns_filter_policy.snap
 __all__ = ["API", "FILTER_SNAPSHOT", "GUIDE", "SNAPSHOT", "error_of", "expect_error"]
 
 
-@pytest.fixture(scope="session")
-def loose_sns(sqs_endpoint):
-    """An SNS client that sends what botocore would refuse to (a missing DataType), as the
-    recorded tests did, so the server's own answer is what is compared."""
+@pytest.fixture(scope="module")
+def loose_sns(sqs_endpoint, account):
+    """An SNS client in the module's account that sends what botocore would refuse to (a
+    missing DataType), as the recorded tests did, so the server's own answer is compared."""
     return emulator_client(
         sqs_endpoint,
         service="sns",
+        account=account,
         retries={"max_attempts": 1},
         parameter_validation=False,
     )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def other_account(sqs_endpoint):
     """(sqs, sns) clients of another account, 210987654321."""
     return (

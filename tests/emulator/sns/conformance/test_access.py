@@ -49,10 +49,10 @@ def test_the_policy_must_name_this_topic(sns, sqs, make_topic, make_queue):
     assert depth(sqs, url) == 0
 
 
-def test_the_topic_owner_as_principal_is_allowed(sns, sqs, make_topic, make_queue):
+def test_the_topic_owner_as_principal_is_allowed(sns, sqs, account, make_topic, make_queue):
     topic, url = make_topic(), make_queue()
     arn = queue_arn(sqs, url)
-    statement = {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::000000000000:root"},
+    statement = {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
                  "Action": "sqs:*", "Resource": arn}  # fmt: skip
     policy = json.dumps({"Version": "2012-10-17", "Statement": [statement]})
     sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": policy})
@@ -117,7 +117,7 @@ def test_another_account_is_denied_a_queue_until_granted(sqs, make_queue, other_
     assert [m["Body"] for m in bodies(sqs, url, 1, raw=True)] == ["granted"]
 
 
-def test_an_explicit_deny_wins_for_the_owner_too(sqs, make_queue):
+def test_an_explicit_deny_wins_for_the_owner_too(sqs, account, make_queue):
     url = make_queue()
     arn = queue_arn(sqs, url)
     deny = {"Effect": "Deny", "Principal": "*", "Action": "sqs:PurgeQueue", "Resource": arn}
@@ -125,7 +125,7 @@ def test_an_explicit_deny_wins_for_the_owner_too(sqs, make_queue):
     expect_error(
         lambda: sqs.purge_queue(QueueUrl=url),
         "AccessDenied",
-        "User: arn:aws:iam::000000000000:root is not authorized to perform: sqs:purgequeue on "
+        f"User: arn:aws:iam::{account}:root is not authorized to perform: sqs:purgequeue on "
         f"resource: {arn} with an explicit deny in a resource-based policy",
         403,
     )

@@ -82,12 +82,12 @@ def test_a_subscription_that_is_gone(sns, make_topic):
     sns.unsubscribe(SubscriptionArn=gone)
 
 
-def test_a_topic_of_another_region(sns, sqs_endpoint, make_topic):
+def test_a_topic_of_another_region(sns, sqs_endpoint, account, make_topic):
     """snapshot: test_cross_region_access / get-topic-attrs, cross-region-publish-forbidden,
     delete-topic, list-subs, set-topic-attrs: ``Invalid parameter: TopicArn``, no reason."""
     from labkit.stack.clients import emulator_client
 
-    west = emulator_client(sqs_endpoint, region="us-west-2", service="sns")
+    west = emulator_client(sqs_endpoint, region="us-west-2", service="sns", account=account)
     topic = make_topic()
     for call in (
         lambda: west.get_topic_attributes(TopicArn=topic),

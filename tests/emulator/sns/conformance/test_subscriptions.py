@@ -13,7 +13,7 @@ from tests.emulator.sns.conformance.conftest import expect_error
 from tests.emulator.sns.conftest import queue_arn
 
 
-def test_attribute_set_of_an_sqs_subscription(sns, sqs, make_topic, make_queue):
+def test_attribute_set_of_an_sqs_subscription(sns, sqs, account, make_topic, make_queue):
     """snapshot: test_create_subscriptions_with_attributes / get-attrs: SubscriptionPrincipal,
     no EffectiveDeliveryPolicy, no FilterPolicyScope without a policy."""
     topic, url = make_topic(), make_queue()
@@ -28,7 +28,7 @@ def test_attribute_set_of_an_sqs_subscription(sns, sqs, make_topic, make_queue):
         "ConfirmationWasAuthenticated", "Endpoint", "Owner", "PendingConfirmation", "Protocol",
         "RawMessageDelivery", "SubscriptionArn", "SubscriptionPrincipal", "TopicArn",
     ]  # fmt: skip
-    assert attrs["SubscriptionPrincipal"] == "arn:aws:iam::000000000000:root"
+    assert attrs["SubscriptionPrincipal"] == f"arn:aws:iam::{account}:root"
     assert attrs["RawMessageDelivery"] == "true" and attrs["PendingConfirmation"] == "false"
 
 
