@@ -45,6 +45,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept
+    _slowest_files_first(items)
+
+
+def _slowest_files_first(items: list[pytest.Item]) -> None:
+    """Order the files by their last measured seconds (tests/durations.json), slowest first, so
+    pytest-xdist's --dist loadfile hands them out first (a stable sort: each file's tests keep
+    their order and stay together)."""
+    import json
+
+    from tests.slowest import DURATIONS
+
+    try:
+        seconds = json.loads(DURATIONS.read_text())
+    except (OSError, ValueError):
+        return
+    items.sort(key=lambda item: -seconds.get(item.nodeid.split("::", 1)[0], 0.0))
 
 
 @pytest.fixture(autouse=True, scope="module")

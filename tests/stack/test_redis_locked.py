@@ -37,8 +37,14 @@ def server_url(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[str
 
 
 def _without_password(url: str) -> redis.Redis:
+    return redis.Redis(**_once(url), protocol=2, socket_timeout=5)
+
+
+def _once(url: str) -> dict:
+    """Where to connect, with no retries: redis-py 8 retries an AuthenticationError three times
+    with back-off (about 4 s a refusal)."""
     parsed = urlparse(url)
-    return redis.Redis(host=parsed.hostname, port=parsed.port, protocol=2, socket_timeout=5)
+    return {"host": parsed.hostname, "port": parsed.port, "retry": None}
 
 
 @pytest.mark.parametrize(
@@ -51,8 +57,7 @@ def test_nothing_answers_without_the_password(server_url: str, command: list[str
 
 
 def test_a_wrong_password_is_refused(server_url: str) -> None:
-    parsed = urlparse(server_url)
-    wrong = redis.Redis(host=parsed.hostname, port=parsed.port, password="guess")
+    wrong = redis.Redis(**_once(server_url), password="guess")
     with pytest.raises(redis.AuthenticationError):
         wrong.ping()
 

@@ -13,6 +13,7 @@ limit is killed. The parent prints one JSON document: the verdicts.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import linecache
 import os
@@ -181,6 +182,16 @@ def _run_child(exercise_id: str, spec: dict[str, Any], evaluate: Any) -> dict[st
     return verdict
 
 
+def _import_once(prelude: list[str]) -> None:
+    """Import what the lesson's own import lines name, here, before any fork: each exercise's
+    child then finds pandas and matplotlib loaded instead of spending seconds importing them
+    again (released code only; the student's cells run in the children)."""
+    for line in prelude:
+        if line.startswith(("import ", "from ")):
+            with contextlib.suppress(Exception):
+                exec(compile(line, "<lesson>", "exec"), {"__name__": "__lesson_imports__"})  # noqa: S102
+
+
 def main(argv: list[str]) -> int:
     spec = json.loads(Path(argv[0]).read_text())
     import labkit.lessons  # noqa: F401 - imported once, before any fork
@@ -188,6 +199,7 @@ def main(argv: list[str]) -> int:
 
     checker.registered()
     evaluate = checker.evaluate
+    _import_once(spec["prelude"])
     verdicts = {}
     for exercise_id in spec["exercises"]:
         began = time.monotonic()
