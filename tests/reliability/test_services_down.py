@@ -27,6 +27,10 @@ from labkit.taskoverflow.serve import start
 from labkit.waiting import wait_until
 from tests.reliability.conftest import RedisServer, api_app, unique, worker_env
 
+# faults injected into running stacks (killed workers, restarts, services gone): about a
+# minute in all on two cores, so `make test-extended` (CI runs it on every change)
+pytestmark = pytest.mark.extended
+
 BUDGET_SECONDS = 5  # a student's request must get an answer within this
 
 

@@ -29,6 +29,10 @@ from labkit.paths import REPO_ROOT, TERRAFORM_DIR
 from labkit.waiting import wait_until
 from tests.processes import run_labkit
 
+# faults injected into running stacks (killed workers, restarts, services gone): about a
+# minute in all on two cores, so `make test-extended` (CI runs it on every change)
+pytestmark = pytest.mark.extended
+
 cli = run_labkit
 
 

@@ -26,6 +26,10 @@ from labkit.waiting import wait_until
 from tests.reliability.test_stack_faults import cli
 from tests.stack.conftest import stack_processes
 
+# faults injected into running stacks (killed workers, restarts, services gone): about a
+# minute in all on two cores, so `make test-extended` (CI runs it on every change)
+pytestmark = pytest.mark.extended
+
 
 def _status(api: str, task_id: str) -> dict:
     reply = requests.get(f"{api}/api/v1/todos/ical/{task_id}/status", timeout=10)

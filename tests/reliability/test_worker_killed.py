@@ -13,6 +13,8 @@ import signal
 import sys
 from pathlib import Path
 
+import pytest
+
 from labkit.taskoverflow.calendar import build_calendar
 from labkit.taskoverflow.db import db
 from labkit.taskoverflow.models import CalendarJob, Todo
@@ -20,6 +22,10 @@ from labkit.taskoverflow.settings import MAX_DELAY_SECONDS, celery_config
 from labkit.waiting import wait_until
 from tests.reliability.conftest import api_app, stop_group, unique, worker_env
 from tests.reliability.short_visibility_worker import VISIBILITY_TIMEOUT
+
+# faults injected into running stacks (killed workers, restarts, services gone): about a
+# minute in all on two cores, so `make test-extended` (CI runs it on every change)
+pytestmark = pytest.mark.extended
 
 SHORT_VISIBILITY_WORKER = [
     sys.executable,
