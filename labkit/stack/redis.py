@@ -35,7 +35,9 @@ def redis_answers(url: str, timeout: float = 0.5) -> bool:
     import redis
 
     try:
-        client = redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
+        client = redis.Redis.from_url(  # one try: redis-py 8 retries a refusal with back-off
+            url, socket_connect_timeout=timeout, socket_timeout=timeout, retry=None
+        )
         try:
             return bool(client.ping())
         finally:

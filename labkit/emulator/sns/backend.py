@@ -260,14 +260,14 @@ class SNSBackend:
         """Number, deduplicate and deliver ``batch`` (one message for Publish). A FIFO topic
         takes one publish at a time, so each message group's order is publish order."""
         if not topic.fifo:
-            now = self.clock.now()
+            now = self.sqs.now(topic.account)
             for published in batch:
                 published.timestamp = now
                 self._accept(topic, published, now)
             self.delivery.deliver(topic, batch, base_url)
             return
         with topic.lock:
-            now = self.clock.now()
+            now = self.sqs.now(topic.account)
             fresh = []
             for published in batch:
                 published.timestamp = now
