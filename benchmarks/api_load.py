@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import random
 import subprocess
 import sys
@@ -63,20 +64,14 @@ def start_api(home: Path, port: int | None = None) -> tuple[subprocess.Popen, st
     """`labkit api` on SQLite under ``home`` (no broker: the todo routes need none)."""
     sys.path.insert(0, str(REPO))
     from labkit.net import free_port
+    from labkit.stack.processes import spawn, stop_group
     from labkit.waiting import eventually
 
     port = port or free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CELERY_", "SQLALCHEMY_"))}
     env |= {"LABKIT_HOME": str(home), "PYTHONUNBUFFERED": "1"}
-    log = open(home / "api.log", "ab")  # noqa: SIM115 - the child keeps it
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "labkit", "api", "--port", str(port), "--threads", "8"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    argv = [sys.executable, "-m", "labkit", "api", "--port", str(port), "--threads", "8"]
+    proc, _ = spawn(argv, home / "api.log", env)
     url = f"http://127.0.0.1:{port}"
 
     def healthy() -> bool:
@@ -87,18 +82,14 @@ def start_api(home: Path, port: int | None = None) -> tuple[subprocess.Popen, st
 
     if eventually(lambda: healthy() or proc.poll() is not None, 30) and proc.poll() is None:
         return proc, url
-    proc.kill()
+    stop_group(proc.pid, first=signal.SIGKILL)
     raise RuntimeError(f"labkit api did not start; see {home / 'api.log'}")
 
 
 def stop_api(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, 15)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, 9)
-            proc.wait(timeout=5)
+    from labkit.stack.processes import stop_group
+
+    stop_group(proc.pid)
 
 
 def _health(session: requests.Session, api: str, rng: random.Random, mine: list[int]):
