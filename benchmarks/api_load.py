@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import random
+import signal
 import subprocess
 import sys
 import tempfile
