@@ -74,7 +74,9 @@ test: $(DEV_STAMP)
 ## test-extended: the tests marked `extended` (they need the package index or take minutes:
 ## wheels for every student platform, the student's cell-by-cell path, grading a class); CI runs it
 test-extended: $(DEV_STAMP)
-	$(BIN)/python -m pytest -p no:cacheprovider -n 2 --dist loadfile --extended tests
+	@mkdir -p build/test-results
+	$(BIN)/python -m pytest -p no:cacheprovider -n 2 --dist loadfile --extended --junitxml=build/test-results/extended.xml tests
+	@$(BIN)/python -m tests.slowest 15 build/test-results/extended.xml
 
 ## test-compose: the Docker path for real: installs Docker/Compose when missing, builds the image,
 ## starts the compose stack on free ports, runs lessons 01, 05, 06 in it, then `labkit down`

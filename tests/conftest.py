@@ -17,10 +17,13 @@ from labkit.stack.redis import configured_redis_url, start_redis_server, with_db
 
 def pytest_configure(config: pytest.Config) -> None:
     """Under pytest-xdist each worker gets a Redis database of its own (1, 2, ...), so Celery
-    workers started by parallel tests never take each other's jobs."""
+    workers started by parallel tests never take each other's jobs. A stack a test starts uses
+    it too (`LABKIT_STACK_REDIS_DB`): on a shared Redis (CI's LABKIT_REDIS_URL) two workers'
+    stacks on db 0 took each other's calendar jobs (lesson 05 saw its queued job STARTED)."""
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     if worker and "LABKIT_TEST_REDIS_DB" not in os.environ:
         os.environ["LABKIT_TEST_REDIS_DB"] = str(1 + int(worker.removeprefix("gw")))
+    os.environ.setdefault("LABKIT_STACK_REDIS_DB", os.environ.get("LABKIT_TEST_REDIS_DB", "1"))
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
