@@ -87,6 +87,7 @@ def test_every_executed_lesson_figure_has_alt_text(tmp_path: Path, monkeypatch) 
     from labkit.cli import main
 
     monkeypatch.setenv("LABKIT_HOME", str(tmp_path / "home"))  # a stack of its own
+    monkeypatch.delenv("LABKIT_REDIS_URL", raising=False)  # and a Redis of its own
 
     lessons = sorted((REPO / "notebooks").glob("0[1-8]_*.ipynb"))
     assert main(["run", *map(str, lessons), "--output-dir", str(tmp_path)]) == 0

@@ -21,6 +21,9 @@ def student_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     workdir = tmp_path_factory.mktemp("student")
     patch = pytest.MonkeyPatch()
     patch.setenv("LABKIT_HOME", str(home))
+    # A Redis of the stack's own, as a student has: on CI's shared LABKIT_REDIS_URL the walk's
+    # calendar jobs were taken by another stack's (or a leaked test worker's) consumers.
+    patch.delenv("LABKIT_REDIS_URL", raising=False)
     patch.setenv("PYTHONPATH", os.pathsep.join([str(REPO_ROOT), os.environ.get("PYTHONPATH", "")]))
     try:
         yield workdir
