@@ -4,23 +4,24 @@ from __future__ import annotations
 
 import random
 import socket
+from collections import deque
 
 # Listening ports come from below Linux's ephemeral range (32768-60999; macOS's starts at
 # 49152): a port the OS picked from that range can be handed to an outgoing connection in the
 # moment before the server binds it (measured: 11 "Address already in use" start-ups in one
 # `make test` with three test processes and the notebooks running at once).
 _LISTEN_PORTS = range(20000, 32768)
-_handed: set[int] = set()
+_handed: deque[int] = deque(maxlen=1024)  # the ports handed out lately, not all ever
 _pick = random.SystemRandom()
 
 
 def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port that was free a moment ago and that this process has not handed out before,
+    """A TCP port that was free a moment ago and that this process has not handed out lately,
     for a server about to listen on it."""
     for _ in range(500):
         port = _pick.choice(_LISTEN_PORTS)
         if port not in _handed and port_is_free(port, host):
-            _handed.add(port)
+            _handed.append(port)
             return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:  # the range is taken
         sock.bind((host, 0))
